@@ -1,0 +1,1 @@
+//! palisade-attest (work in progress).

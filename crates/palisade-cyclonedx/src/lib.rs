@@ -1,0 +1,1 @@
+//! palisade-cyclonedx (work in progress).

@@ -1,0 +1,1 @@
+//! palisade-evidence (work in progress).

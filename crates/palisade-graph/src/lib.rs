@@ -1,0 +1,1 @@
+//! palisade-graph (work in progress).

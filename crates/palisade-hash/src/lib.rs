@@ -1,0 +1,1 @@
+//! palisade-hash (work in progress).

@@ -1,0 +1,1 @@
+//! palisade-pickle (work in progress).

@@ -1,0 +1,1 @@
+//! palisade-sarif (work in progress).

@@ -1,0 +1,1 @@
+//! palisade-sigstore (work in progress).

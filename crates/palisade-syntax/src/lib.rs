@@ -1,0 +1,1 @@
+//! palisade-syntax (work in progress).
