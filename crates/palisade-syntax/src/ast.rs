@@ -1,0 +1,419 @@
+//! The typed syntax tree of a `pipeline.pal` file.
+//!
+//! Every value keeps the byte span it was written at, so that later stages (graph, evidence,
+//! policy, report) can point diagnostics and report locations back into the user's file.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use miette::{NamedSource, SourceSpan};
+
+/// A value together with the place in the source where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spanned<T> {
+    /// The value.
+    pub value: T,
+    /// Where it was written (byte offset and length in [`SourceFile::text`]).
+    pub span: SourceSpan,
+}
+
+impl<T> Spanned<T> {
+    /// Wraps `value` with `span`.
+    pub fn new(value: T, span: SourceSpan) -> Self {
+        Self { value, span }
+    }
+}
+
+/// The source text of a pipeline file, kept for diagnostics and report locations.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The file name as the user gave it (used in messages and reports).
+    pub name: String,
+    /// The folder every relative path in the file is resolved against (canonical).
+    pub base_dir: PathBuf,
+    /// The full text.
+    pub text: Arc<String>,
+}
+
+impl SourceFile {
+    /// A `NamedSource` for miette diagnostics over this file.
+    pub fn named_source(&self) -> NamedSource<Arc<String>> {
+        NamedSource::new(self.name.clone(), Arc::clone(&self.text))
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..floor_char_boundary(&self.text, offset)];
+        let line = before.matches('\n').count() + 1;
+        let column = before
+            .rsplit('\n')
+            .next()
+            .map_or(0, |last| last.chars().count())
+            + 1;
+        (line, column)
+    }
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// The kinds of things a pipeline declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// A trusted public key (`key "release" { public_key = "keys/release.pub" }`).
+    Key,
+    /// A CI workload identity (`identity "trainer" { issuer = … subject = … }`).
+    Identity,
+    /// Source code.
+    Code,
+    /// A dataset.
+    Dataset,
+    /// A model (file or directory).
+    Model,
+    /// A container image.
+    Image,
+    /// A secret, by vault reference only.
+    Secret,
+    /// A pipeline stage connecting inputs to outputs.
+    Stage,
+    /// A release shipping artifacts to an environment.
+    Release,
+    /// A time-limited exception to one policy.
+    Waiver,
+}
+
+impl Kind {
+    /// Every kind, in the order the language reference lists them.
+    pub const ALL: [Kind; 10] = [
+        Kind::Key,
+        Kind::Identity,
+        Kind::Code,
+        Kind::Dataset,
+        Kind::Model,
+        Kind::Image,
+        Kind::Secret,
+        Kind::Stage,
+        Kind::Release,
+        Kind::Waiver,
+    ];
+
+    /// The keyword as written in `.pal` files (`dataset`).
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Kind::Key => "key",
+            Kind::Identity => "identity",
+            Kind::Code => "code",
+            Kind::Dataset => "dataset",
+            Kind::Model => "model",
+            Kind::Image => "image",
+            Kind::Secret => "secret",
+            Kind::Stage => "stage",
+            Kind::Release => "release",
+            Kind::Waiver => "waiver",
+        }
+    }
+
+    /// Parses a keyword.
+    pub fn from_keyword(word: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|kind| kind.keyword() == word)
+    }
+
+    /// The artifact kind, if this kind is an artifact.
+    pub fn artifact(self) -> Option<ArtifactKind> {
+        match self {
+            Kind::Code => Some(ArtifactKind::Code),
+            Kind::Dataset => Some(ArtifactKind::Dataset),
+            Kind::Model => Some(ArtifactKind::Model),
+            Kind::Image => Some(ArtifactKind::Image),
+            Kind::Secret => Some(ArtifactKind::Secret),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.keyword())
+    }
+}
+
+/// The kinds that are artifacts: things that flow through stages and get released.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ArtifactKind {
+    /// Source code.
+    Code,
+    /// A dataset.
+    Dataset,
+    /// A model.
+    Model,
+    /// A container image.
+    Image,
+    /// A secret (vault reference).
+    Secret,
+}
+
+impl ArtifactKind {
+    /// The corresponding declaration kind.
+    pub fn kind(self) -> Kind {
+        match self {
+            ArtifactKind::Code => Kind::Code,
+            ArtifactKind::Dataset => Kind::Dataset,
+            ArtifactKind::Model => Kind::Model,
+            ArtifactKind::Image => Kind::Image,
+            ArtifactKind::Secret => Kind::Secret,
+        }
+    }
+}
+
+impl fmt::Display for ArtifactKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.kind().fmt(f)
+    }
+}
+
+/// A reference to a declared thing, written `<kind> "<name>"`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Reference {
+    /// The kind named in the reference.
+    pub kind: Kind,
+    /// The name of the referenced declaration.
+    pub name: String,
+}
+
+impl fmt::Display for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {:?}", self.kind, self.name)
+    }
+}
+
+/// A path attribute, as written and as resolved against the pipeline's folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathValue {
+    /// The string the user wrote (`"data/transactions.csv"`).
+    pub written: String,
+    /// The absolute path inside the pipeline's folder (lexically normalised; checked not to
+    /// escape the folder, through `..` or through a symlink that exists at load time).
+    pub resolved: PathBuf,
+}
+
+/// A calendar date written `2027-01-31`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Date {
+    /// Year (four digits as written).
+    pub year: i32,
+    /// Month, 1–12.
+    pub month: u8,
+    /// Day of month, valid for the month and year.
+    pub day: u8,
+}
+
+impl Date {
+    /// Days since 1970-01-01 (proleptic Gregorian calendar).
+    pub fn days_since_epoch(self) -> i64 {
+        // Howard Hinnant's days_from_civil.
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = if y >= 0 { y } else { y - 399 } / 400;
+        let yoe = y - era * 400;
+        let m = i64::from(self.month);
+        let d = i64::from(self.day);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// Seconds since the Unix epoch at 00:00:00 UTC of this date.
+    pub fn unix_seconds(self) -> i64 {
+        self.days_since_epoch() * 86_400
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// A whole pipeline file, parsed and resolved.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    /// The source it came from.
+    pub source: SourceFile,
+    /// `pipeline "<name>"`.
+    pub name: Spanned<String>,
+    /// The span of the whole `pipeline { … }` block.
+    pub span: SourceSpan,
+    /// `owner = "…"`.
+    pub owner: Option<Spanned<String>>,
+    /// `policies = [...]`, as written; `None` when absent (the built-in pack applies).
+    pub policies: Option<Vec<Spanned<PolicySource>>>,
+    /// `key` blocks, in source order.
+    pub keys: Vec<Key>,
+    /// `identity` blocks, in source order.
+    pub identities: Vec<Identity>,
+    /// `code`, `dataset`, `model`, `image` and `secret` blocks, in source order.
+    pub artifacts: Vec<Artifact>,
+    /// `stage` blocks, in source order.
+    pub stages: Vec<Stage>,
+    /// `release` blocks, in source order.
+    pub releases: Vec<Release>,
+    /// `waiver` blocks, in source order.
+    pub waivers: Vec<Waiver>,
+}
+
+/// One entry of `policies = [...]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicySource {
+    /// `"@baseline"`: the pack built into the binary.
+    Baseline,
+    /// A folder of `.cedar` files, relative to the pipeline's folder.
+    Folder(PathValue),
+}
+
+/// `key "<name>" { public_key = "…" }`: a public key the pipeline trusts.
+#[derive(Debug, Clone)]
+pub struct Key {
+    /// The key's name.
+    pub name: Spanned<String>,
+    /// The whole block.
+    pub span: SourceSpan,
+    /// PEM file with a P-256, P-384 or Ed25519 public key.
+    pub public_key: Spanned<PathValue>,
+}
+
+/// `identity "<name>" { issuer = … subject = … }`: a CI workload identity.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// The identity's name.
+    pub name: Spanned<String>,
+    /// The whole block.
+    pub span: SourceSpan,
+    /// OIDC issuer URL.
+    pub issuer: Option<Spanned<String>>,
+    /// Subject (workflow ref, SAN e-mail or URI).
+    pub subject: Option<Spanned<String>>,
+    /// Certificate authority (PEM, one or more certificates) that certifies this identity's
+    /// signing certificates.
+    pub ca: Option<Spanned<PathValue>>,
+    /// The SLSA builder id this identity builds as (`builder = "https://…"`), for provenance.
+    pub builder: Option<Spanned<String>>,
+}
+
+/// `code`, `dataset`, `model`, `image` or `secret` block.
+#[derive(Debug, Clone)]
+pub struct Artifact {
+    /// Which kind of artifact.
+    pub kind: ArtifactKind,
+    /// The artifact's name.
+    pub name: Spanned<String>,
+    /// The whole block.
+    pub span: SourceSpan,
+    /// `path = "…"`: a local file or directory, hashed.
+    pub path: Option<Spanned<PathValue>>,
+    /// `ref = "…"` or `uri = "…"`: a remote location, pinned by `digest`.
+    pub remote: Option<Spanned<String>>,
+    /// `digest = "sha256:…"`.
+    pub digest: Option<Spanned<String>>,
+    /// `labels = [...]`.
+    pub labels: Vec<Spanned<String>>,
+    /// `bom = "…"`: CycloneDX SBOM / ML-BOM.
+    pub bom: Option<Spanned<PathValue>>,
+    /// `provenance = "…"`: in-toto statement (DSSE or Sigstore bundle).
+    pub provenance: Option<Spanned<PathValue>>,
+    /// `signature = "…"`: Sigstore bundle or OpenSSF model-signing bundle.
+    pub signature: Option<Spanned<PathValue>>,
+    /// `signed_by = key "…"` or a list of key/identity references.
+    pub signed_by: Vec<Spanned<Reference>>,
+    /// `sast = [...]`: SARIF reports.
+    pub sast: Vec<Spanned<PathValue>>,
+    /// `dast = [...]`: SARIF reports.
+    pub dast: Vec<Spanned<PathValue>>,
+    /// `secrets = [...]`: secret-scan SARIF reports.
+    pub secrets: Vec<Spanned<PathValue>>,
+    /// `scans = [...]`: other scanner reports (SARIF).
+    pub scans: Vec<Spanned<PathValue>>,
+    /// `format = "…"` (models): `safetensors`, `onnx`, `pickle`, `pytorch`, `gguf`, …
+    pub format: Option<Spanned<String>>,
+    /// `vault = "…"` (secrets): where the secret lives; never its value.
+    pub vault: Option<Spanned<String>>,
+}
+
+/// `stage "<name>" { … }`: a step that reads inputs and writes outputs.
+#[derive(Debug, Clone)]
+pub struct Stage {
+    /// The stage's name.
+    pub name: Spanned<String>,
+    /// The whole block.
+    pub span: SourceSpan,
+    /// `runs_as = identity "…"`.
+    pub runs_as: Option<Spanned<Reference>>,
+    /// `inputs = [...]`: artifacts read.
+    pub inputs: Vec<Spanned<Reference>>,
+    /// `outputs = [...]`: artifacts written.
+    pub outputs: Vec<Spanned<Reference>>,
+    /// `secrets = [...]`: secrets used.
+    pub secrets: Vec<Spanned<Reference>>,
+    /// `guardrails = "…"`: prompt-injection / output filter configuration.
+    pub guardrails: Option<Spanned<PathValue>>,
+    /// `environment = "…"`: where the stage runs (`ci`, `training-cluster`, `production` …).
+    pub environment: Option<Spanned<String>>,
+}
+
+/// `release "<name>" { … }`: artifacts shipped to an environment.
+#[derive(Debug, Clone)]
+pub struct Release {
+    /// The release's name.
+    pub name: Spanned<String>,
+    /// The whole block.
+    pub span: SourceSpan,
+    /// `artifacts = [...]` (at least one).
+    pub artifacts: Vec<Spanned<Reference>>,
+    /// `environment = "…"`.
+    pub environment: Spanned<String>,
+    /// `exposure = "public" | "internal" | "private"`.
+    pub exposure: Spanned<Exposure>,
+}
+
+/// Who can reach a release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Exposure {
+    /// Reachable from the internet.
+    Public,
+    /// Reachable inside the organisation.
+    Internal,
+    /// Reachable by the owning team only.
+    Private,
+}
+
+impl Exposure {
+    /// The keyword as written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Exposure::Public => "public",
+            Exposure::Internal => "internal",
+            Exposure::Private => "private",
+        }
+    }
+}
+
+/// `waiver "<name>" { policy = … target = … expires = … reason = … }`.
+#[derive(Debug, Clone)]
+pub struct Waiver {
+    /// The waiver's name.
+    pub name: Spanned<String>,
+    /// The whole block.
+    pub span: SourceSpan,
+    /// The `@id` of the policy waived.
+    pub policy: Spanned<String>,
+    /// What it covers; `None` covers every resource the policy denies.
+    pub target: Option<Spanned<Reference>>,
+    /// The last day the waiver applies (it stops covering at 00:00 UTC the day after).
+    pub expires: Spanned<Date>,
+    /// Why (required: a waiver without a reason is an error).
+    pub reason: Spanned<String>,
+}
