@@ -29,7 +29,6 @@ pub(crate) fn parse(text: &str, file: &str, limits: &Limits) -> Result<Bom, BomE
         component_count: 0,
         component_depth: 0,
     };
-    parser.reader.config_mut().trim_text(true);
     parser.bom()
 }
 
@@ -294,7 +293,7 @@ impl<'a> Parser<'a, '_> {
                         reason: "the XML document has no root element".to_owned(),
                     });
                 }
-                (_, Event::Text(_)) => {
+                (_, Event::Text(t)) if !t.xml10_content().trim().is_empty() => {
                     return Err(BomError::NotCycloneDx {
                         file: self.file.to_owned(),
                         reason: "text before the root element".to_owned(),
