@@ -1,0 +1,583 @@
+//! `palisade.lock`: the pinned blake3 and sha256 digests of every local artifact path, and the
+//! comparison of a fresh hash against them.
+//!
+//! The file is pretty JSON with a stable order and a trailing newline, so that a change shows up
+//! as a small, reviewable diff:
+//!
+//! ```json
+//! {
+//!   "version": 1,
+//!   "artifacts": {
+//!     "dataset transactions": {
+//!       "path": "data/transactions.csv",
+//!       "kind": "file",
+//!       "size": 1234,
+//!       "blake3": "…64 hex digits…",
+//!       "sha256": "…64 hex digits…",
+//!       "files": [ { "path": "transactions.csv", "size": 1234, "blake3": "…", "sha256": "…" } ]
+//!     }
+//!   }
+//! }
+//! ```
+
+// A lock error carries the file's text for its labelled snippet; it is built once, on the cold
+// path, so its size does not matter.
+#![allow(clippy::result_large_err)]
+
+mod err;
+mod locate;
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::Path;
+
+use miette::{NamedSource, SourceSpan};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+pub use err::LockError;
+
+use crate::{TreeDigests, TreeKind};
+
+/// The lock file format this code reads and writes.
+pub const VERSION: u32 = 1;
+/// A larger lock file is refused before it is parsed.
+pub const MAX_LOCK_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The whole lock file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Lockfile {
+    /// Always [`VERSION`].
+    pub version: u32,
+    /// Keyed by `"<kind> <name>"`, e.g. `"dataset transactions"`.
+    pub artifacts: BTreeMap<String, LockEntry>,
+}
+
+/// One pinned artifact path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LockEntry {
+    /// The artifact's `path` as written in the pipeline (relative to the pipeline's folder).
+    pub path: String,
+    /// File or directory.
+    pub kind: TreeKind,
+    /// Total bytes.
+    pub size: u64,
+    /// Root blake3, lowercase hex (see [`crate::TreeDigests::root`]).
+    pub blake3: String,
+    /// Root sha256, lowercase hex.
+    pub sha256: String,
+    /// Every file; for a single file, one entry named after it.
+    pub files: Vec<LockedFile>,
+}
+
+/// One pinned file of an artifact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LockedFile {
+    /// Relative to the artifact's directory, '/'-separated (for a single file: its name).
+    pub path: String,
+    /// Bytes.
+    pub size: u64,
+    /// blake3, lowercase hex.
+    pub blake3: String,
+    /// sha256, lowercase hex.
+    pub sha256: String,
+}
+
+/// How an artifact compares with its lock entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Integrity {
+    /// Every file matches.
+    Verified,
+    /// Something differs: the changed files, sorted by path.
+    Mismatch(Vec<Change>),
+    /// The lock has no entry for it.
+    Unpinned,
+}
+
+/// One difference between the lock and the files on disk (relative file paths).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Change {
+    /// In both, but its size or a digest differs. `"."` when only the artifact as a whole
+    /// differs (its kind changed, or the lock's root digest disagrees with its own files).
+    Modified(String),
+    /// On disk, not in the lock.
+    Added(String),
+    /// In the lock, not on disk.
+    Removed(String),
+}
+
+impl Change {
+    /// The relative path the change is about.
+    pub fn path(&self) -> &str {
+        match self {
+            Change::Modified(p) | Change::Added(p) | Change::Removed(p) => p,
+        }
+    }
+}
+
+impl Default for Lockfile {
+    fn default() -> Self {
+        Lockfile {
+            version: VERSION,
+            artifacts: BTreeMap::new(),
+        }
+    }
+}
+
+impl Lockfile {
+    /// Reads and validates a lock file: its version, every field's type, 64-digit lowercase hex
+    /// digests, safe relative file paths, no duplicate keys or files, sizes that add up.
+    pub fn read(path: &Path) -> Result<Lockfile, LockError> {
+        let io_err = |source| LockError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = File::open(path).map_err(io_err)?;
+        let mut bytes = Vec::new();
+        // Read one byte past the limit to tell "at the limit" from "over it" without trusting
+        // metadata (the file may be a pipe or grow meanwhile).
+        file.take(MAX_LOCK_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io_err)?;
+        if bytes.len() as u64 > MAX_LOCK_BYTES {
+            return Err(LockError::TooLarge {
+                path: path.to_path_buf(),
+                limit: MAX_LOCK_BYTES,
+            });
+        }
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => {
+                let offset = e.utf8_error().valid_up_to();
+                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let (line, column) = line_column(&text, offset);
+                return Err(LockError::Syntax {
+                    path: path.to_path_buf(),
+                    line,
+                    column,
+                    reason: "not valid UTF-8".to_owned(),
+                    src: NamedSource::new(path.display().to_string(), text),
+                    span: SourceSpan::from(offset..offset),
+                });
+            }
+        };
+        Self::parse(path, text)
+    }
+
+    /// Parses lock-file text; `path` is only used in errors.
+    pub fn parse(path: &Path, text: String) -> Result<Lockfile, LockError> {
+        let value: Value = match serde_json::from_str(&text) {
+            Ok(value) => value,
+            Err(e) => {
+                let offset = offset_of(&text, e.line(), e.column());
+                return Err(LockError::Syntax {
+                    path: path.to_path_buf(),
+                    line: e.line(),
+                    column: e.column(),
+                    reason: strip_position(&e.to_string()),
+                    src: NamedSource::new(path.display().to_string(), text),
+                    span: SourceSpan::from(offset..offset),
+                });
+            }
+        };
+        let ctx = Ctx { path, text: &text };
+        if let Some(dup) = locate::first_duplicate(&text) {
+            return Err(ctx.invalid_at(dup.pointer, "duplicate key".to_owned(), Some(dup.span)));
+        }
+        ctx.lockfile(&value)
+    }
+
+    /// Writes the lock file atomically (a temporary file in the same folder, then a rename), as
+    /// pretty JSON with a trailing newline.
+    pub fn write(&self, path: &Path) -> Result<(), LockError> {
+        let io_err = |source| LockError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let text = self.to_json().map_err(|e| io_err(e.into()))?;
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".palisade.lock.")
+            .tempfile_in(dir)
+            .map_err(io_err)?;
+        tmp.write_all(text.as_bytes()).map_err(io_err)?;
+        tmp.as_file().sync_all().map_err(io_err)?;
+        tmp.persist(path).map_err(|e| io_err(e.error))?;
+        Ok(())
+    }
+
+    /// The text [`Lockfile::write`] writes.
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        let mut text = serde_json::to_string_pretty(self)?;
+        text.push('\n');
+        Ok(text)
+    }
+
+    /// The lock entry for an artifact whose pipeline `path` hashed to `tree`.
+    pub fn entry_from(path: &str, tree: &TreeDigests) -> LockEntry {
+        LockEntry {
+            path: path.to_owned(),
+            kind: tree.kind,
+            size: tree.root.size,
+            blake3: tree.root.blake3_hex(),
+            sha256: tree.root.sha256_hex(),
+            files: tree
+                .files
+                .iter()
+                .map(|f| LockedFile {
+                    path: f.path.clone(),
+                    size: f.digests.size,
+                    blake3: f.digests.blake3_hex(),
+                    sha256: f.digests.sha256_hex(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Compares what is on disk now with the lock entry (if any).
+pub fn check(entry: Option<&LockEntry>, actual: &TreeDigests) -> Integrity {
+    let Some(entry) = entry else {
+        return Integrity::Unpinned;
+    };
+    let locked: BTreeMap<&str, &LockedFile> =
+        entry.files.iter().map(|f| (f.path.as_str(), f)).collect();
+    let mut changes = BTreeSet::new();
+    let mut seen = HashSet::new();
+    for file in &actual.files {
+        seen.insert(file.path.as_str());
+        match locked.get(file.path.as_str()) {
+            None => {
+                changes.insert(Change::Added(file.path.clone()));
+            }
+            Some(l) => {
+                if l.size != file.digests.size
+                    || l.blake3 != file.digests.blake3_hex()
+                    || l.sha256 != file.digests.sha256_hex()
+                {
+                    changes.insert(Change::Modified(file.path.clone()));
+                }
+            }
+        }
+    }
+    for path in locked.keys() {
+        if !seen.contains(path) {
+            changes.insert(Change::Removed((*path).to_owned()));
+        }
+    }
+    let root_differs = entry.kind != actual.kind
+        || entry.size != actual.root.size
+        || entry.blake3 != actual.root.blake3_hex()
+        || entry.sha256 != actual.root.sha256_hex();
+    if changes.is_empty() && root_differs {
+        changes.insert(Change::Modified(".".to_owned()));
+    }
+    if changes.is_empty() {
+        Integrity::Verified
+    } else {
+        let mut changes: Vec<Change> = changes.into_iter().collect();
+        changes.sort_by(|a, b| a.path().cmp(b.path()).then_with(|| a.cmp(b)));
+        Integrity::Mismatch(changes)
+    }
+}
+
+/// Validation context: the file being read, for error messages.
+struct Ctx<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+type Object = Map<String, Value>;
+
+impl Ctx<'_> {
+    fn invalid_at(
+        &self,
+        pointer: String,
+        reason: String,
+        span: Option<std::ops::Range<usize>>,
+    ) -> LockError {
+        LockError::Invalid {
+            path: self.path.to_path_buf(),
+            pointer,
+            reason,
+            src: NamedSource::new(self.path.display().to_string(), self.text.to_owned()),
+            span: span.map(SourceSpan::from),
+        }
+    }
+
+    fn invalid(&self, pointer: &str, reason: impl Into<String>) -> LockError {
+        let span = locate::find(self.text, pointer);
+        self.invalid_at(pointer.to_owned(), reason.into(), span)
+    }
+
+    fn object<'v>(
+        &self,
+        value: &'v Value,
+        pointer: &str,
+        fields: &[&str],
+    ) -> Result<&'v Object, LockError> {
+        let obj = value.as_object().ok_or_else(|| {
+            self.invalid(
+                pointer,
+                format!("expected an object, found {}", type_name(value)),
+            )
+        })?;
+        for key in obj.keys() {
+            if !fields.contains(&key.as_str()) {
+                return Err(self.invalid(
+                    &format!("{pointer}/{}", locate::escape(key)),
+                    format!(
+                        "unknown field `{key}`, expected one of {}",
+                        fields.join(", ")
+                    ),
+                ));
+            }
+        }
+        for field in fields {
+            if !obj.contains_key(*field) {
+                return Err(self.invalid(pointer, format!("missing field `{field}`")));
+            }
+        }
+        Ok(obj)
+    }
+
+    fn string<'v>(
+        &self,
+        obj: &'v Object,
+        pointer: &str,
+        field: &str,
+    ) -> Result<&'v str, LockError> {
+        let value = field_of(obj, field);
+        value.as_str().ok_or_else(|| {
+            self.invalid(
+                &format!("{pointer}/{field}"),
+                format!("expected a string, found {}", type_name(value)),
+            )
+        })
+    }
+
+    fn size(&self, obj: &Object, pointer: &str, field: &str) -> Result<u64, LockError> {
+        let value = field_of(obj, field);
+        value.as_u64().ok_or_else(|| {
+            self.invalid(
+                &format!("{pointer}/{field}"),
+                format!(
+                    "expected a non-negative integer, found {}",
+                    type_name(value)
+                ),
+            )
+        })
+    }
+
+    fn digest(&self, obj: &Object, pointer: &str, field: &str) -> Result<String, LockError> {
+        let s = self.string(obj, pointer, field)?;
+        if s.len() != 64 || !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            return Err(self.invalid(
+                &format!("{pointer}/{field}"),
+                format!(
+                    "expected a {field} digest of 64 lowercase hex digits, found {} characters",
+                    s.chars().count()
+                ),
+            ));
+        }
+        Ok(s.to_owned())
+    }
+
+    fn lockfile(&self, value: &Value) -> Result<Lockfile, LockError> {
+        let root = self.object(value, "", &["version", "artifacts"])?;
+        let version = field_of(root, "version");
+        if version.as_u64() != Some(u64::from(VERSION)) {
+            return Err(self.invalid(
+                "/version",
+                format!("unsupported version {version} (this palisade reads version {VERSION})"),
+            ));
+        }
+        let artifacts_value = field_of(root, "artifacts");
+        let artifacts = artifacts_value.as_object().ok_or_else(|| {
+            self.invalid(
+                "/artifacts",
+                format!("expected an object, found {}", type_name(artifacts_value)),
+            )
+        })?;
+        let mut out = BTreeMap::new();
+        for (key, entry) in artifacts {
+            let pointer = format!("/artifacts/{}", locate::escape(key));
+            let well_formed = key
+                .split_once(' ')
+                .is_some_and(|(kind, name)| !kind.is_empty() && !name.is_empty());
+            if !well_formed {
+                return Err(self.invalid(
+                    &pointer,
+                    format!("key `{key}` is not of the form `<kind> <name>`"),
+                ));
+            }
+            out.insert(key.clone(), self.entry(entry, &pointer)?);
+        }
+        Ok(Lockfile {
+            version: VERSION,
+            artifacts: out,
+        })
+    }
+
+    fn entry(&self, value: &Value, pointer: &str) -> Result<LockEntry, LockError> {
+        let obj = self.object(
+            value,
+            pointer,
+            &["path", "kind", "size", "blake3", "sha256", "files"],
+        )?;
+        let path = self.string(obj, pointer, "path")?;
+        if path.is_empty() {
+            return Err(self.invalid(&format!("{pointer}/path"), "expected a non-empty path"));
+        }
+        let kind = match self.string(obj, pointer, "kind")? {
+            "file" => TreeKind::File,
+            "directory" => TreeKind::Directory,
+            other => {
+                return Err(self.invalid(
+                    &format!("{pointer}/kind"),
+                    format!("expected \"file\" or \"directory\", found {other:?}"),
+                ));
+            }
+        };
+        let size = self.size(obj, pointer, "size")?;
+        let blake3 = self.digest(obj, pointer, "blake3")?;
+        let sha256 = self.digest(obj, pointer, "sha256")?;
+        let files_pointer = format!("{pointer}/files");
+        let files_value = field_of(obj, "files");
+        let list = files_value.as_array().ok_or_else(|| {
+            self.invalid(
+                &files_pointer,
+                format!("expected an array, found {}", type_name(files_value)),
+            )
+        })?;
+        if kind == TreeKind::File && list.len() != 1 {
+            return Err(self.invalid(
+                &files_pointer,
+                format!(
+                    "a file artifact lists exactly one file, found {}",
+                    list.len()
+                ),
+            ));
+        }
+        let mut files = Vec::with_capacity(list.len());
+        let mut names = HashSet::new();
+        let mut total: u64 = 0;
+        for (i, file) in list.iter().enumerate() {
+            let fp = format!("{files_pointer}/{i}");
+            let fobj = self.object(file, &fp, &["path", "size", "blake3", "sha256"])?;
+            let rel = self.string(fobj, &fp, "path")?;
+            if let Some(reason) = unsafe_relative_path(rel) {
+                return Err(self.invalid(&format!("{fp}/path"), reason));
+            }
+            if !names.insert(rel) {
+                return Err(self.invalid(
+                    &format!("{fp}/path"),
+                    format!("file `{rel}` is listed twice"),
+                ));
+            }
+            let fsize = self.size(fobj, &fp, "size")?;
+            total = total.saturating_add(fsize);
+            files.push(LockedFile {
+                path: rel.to_owned(),
+                size: fsize,
+                blake3: self.digest(fobj, &fp, "blake3")?,
+                sha256: self.digest(fobj, &fp, "sha256")?,
+            });
+        }
+        if total != size {
+            return Err(self.invalid(
+                &format!("{pointer}/size"),
+                format!("size is {size} but the files add up to {total}"),
+            ));
+        }
+        Ok(LockEntry {
+            path: path.to_owned(),
+            kind,
+            size,
+            blake3,
+            sha256,
+            files,
+        })
+    }
+}
+
+/// Why a locked file path is not a plain relative '/'-separated path, if it is not.
+fn unsafe_relative_path(rel: &str) -> Option<String> {
+    if rel.is_empty() {
+        return Some("expected a non-empty relative path".to_owned());
+    }
+    if rel.starts_with('/') || rel.contains('\\') {
+        return Some(format!("`{rel}` is not a relative '/'-separated path"));
+    }
+    if rel
+        .split('/')
+        .any(|c| c.is_empty() || c == "." || c == "..")
+    {
+        return Some(format!("`{rel}` has an empty, `.` or `..` component"));
+    }
+    None
+}
+
+/// The value of a field `object()` has already checked is present (`null` otherwise, which
+/// every caller rejects), without the panicking `Index`.
+fn field_of<'v>(obj: &'v Object, name: &str) -> &'v Value {
+    static NULL: Value = Value::Null;
+    obj.get(name).unwrap_or(&NULL)
+}
+
+fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_u64() => "an integer",
+        Value::Number(n) if n.is_i64() => "a negative integer",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Byte offset of a 1-based line and column (serde_json counts columns in bytes).
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let mut offset = (line_start + column.saturating_sub(1)).min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text.as_bytes()[..offset.min(text.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    (line, column)
+}
+
+/// serde_json appends " at line L column C", which the error prints separately.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests;
