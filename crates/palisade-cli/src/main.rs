@@ -1,1 +1,280 @@
-fn main() {}
+//! `palisade`: the command line. Parses flags and wires the crates together
+//! (syntax → graph → evidence → policy → report); the logic lives in the libraries.
+
+mod explain;
+mod gate;
+mod testcases;
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use gate::{Gate, GateOptions};
+
+/// Exit code: the release may go ahead.
+const ALLOWED: u8 = 0;
+/// Exit code: a violation or a policy error.
+const DENIED: u8 = 1;
+/// Exit code: the input could not be used.
+const UNUSABLE: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "palisade",
+    version,
+    about = "Policy-as-code release gate for software and ML supply chains",
+    long_about = "Palisade reads pipeline.pal, builds one graph of code, data, models, images, secrets and stages, \
+                  attaches the evidence your tools produce, and checks Cedar policies across the whole graph.\n\n\
+                  Exit codes: 0 allowed, 1 denied (a violation or a policy error), 2 the input could not be used."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct PipelineArgs {
+    /// The pipeline file (default: pipeline.pal in the current folder).
+    #[arg(value_name = "PIPELINE")]
+    pipeline: Option<PathBuf>,
+    /// Policy folders (or @baseline), replacing the pipeline's `policies` list. Repeatable.
+    #[arg(long = "policies", value_name = "DIR")]
+    policies: Vec<String>,
+    /// Let paths in the pipeline leave its folder (through `..` or symlinks).
+    #[arg(long)]
+    allow_outside: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Human,
+    Json,
+    Sarif,
+    Junit,
+    Markdown,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    Dot,
+    Mermaid,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse, resolve and validate the pipeline and its policies.
+    Check {
+        #[command(flatten)]
+        args: PipelineArgs,
+    },
+    /// Evaluate every policy across the graph; exit 0 allowed, 1 denied, 2 unusable input.
+    Evaluate {
+        #[command(flatten)]
+        args: PipelineArgs,
+        /// Report format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: ReportFormat,
+        /// Write the report to FILE instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Judge at this time (RFC 3339), e.g. to replay a past decision; default: now.
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+    },
+    /// Show the lineage, evidence and every decision for one thing.
+    Explain {
+        /// The pipeline file, then the kind and name (e.g. `model fraud-xgb`).
+        #[arg(num_args = 2..=3, value_names = ["PIPELINE", "KIND", "NAME"], required = true)]
+        words: Vec<String>,
+        /// Policy folders replacing the pipeline's list.
+        #[arg(long = "policies", value_name = "DIR")]
+        policies: Vec<String>,
+        /// Judge at this time (RFC 3339).
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the graph.
+    Graph {
+        #[command(flatten)]
+        args: PipelineArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "dot")]
+        format: GraphFormat,
+        /// Include SBOM packages.
+        #[arg(long)]
+        packages: bool,
+    },
+    /// Print the Cedar schema policies are validated against.
+    Schema,
+    /// Run policy test cases: `.pal` files whose `// expect:` comments state the decisions.
+    Test {
+        /// Folder to search for test cases (default: current folder).
+        dir: Option<PathBuf>,
+        /// Policy folders replacing each case's list.
+        #[arg(long = "policies", value_name = "DIR")]
+        policies: Vec<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    miette::set_hook(Box::new(|_| {
+        Box::new(
+            miette::MietteHandlerOpts::new()
+                .width(100)
+                .context_lines(2)
+                .build(),
+        )
+    }))
+    .ok();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(report) => {
+            eprintln!("{report:?}");
+            ExitCode::from(UNUSABLE)
+        }
+    }
+}
+
+fn pipeline_path(path: Option<PathBuf>) -> PathBuf {
+    path.unwrap_or_else(|| PathBuf::from("pipeline.pal"))
+}
+
+fn options(args: &PipelineArgs) -> GateOptions {
+    GateOptions {
+        policies: args.policies.clone(),
+        allow_outside: args.allow_outside,
+    }
+}
+
+fn at_time(at: Option<&str>) -> miette::Result<i64> {
+    match at {
+        Some(text) => palisade_policy::parse_at(text)
+            .map_err(|e| miette::miette!(code = "palisade::usage", "--at: {e}")),
+        None => Ok(std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+            .unwrap_or(0)),
+    }
+}
+
+fn write_output(output: Option<&PathBuf>, text: &str) -> miette::Result<()> {
+    match output {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| miette::miette!("cannot write {}: {e}", path.display())),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`palisade … | head`) is not an error worth a stack of messages.
+            let _ = stdout.write_all(text.as_bytes());
+            let _ = stdout.flush();
+            Ok(())
+        }
+    }
+}
+
+fn run(cli: Cli) -> miette::Result<u8> {
+    match cli.command {
+        Command::Check { args } => {
+            let gate = Gate::load(&pipeline_path(args.pipeline.clone()), &options(&args))?;
+            println!(
+                "ok: pipeline {:?}: {} declarations, {} packages, {} policies ({})",
+                gate.graph.pipeline.name.value,
+                gate.declarations(),
+                gate.graph.packages().count(),
+                gate.pack.info.len(),
+                gate.pack.digest
+            );
+            for warning in &gate.pack.warnings {
+                eprintln!("warning: {warning}");
+            }
+            Ok(ALLOWED)
+        }
+        Command::Evaluate {
+            args,
+            format,
+            output,
+            at,
+        } => {
+            let at = at_time(at.as_deref())?;
+            let gate = Gate::load(&pipeline_path(args.pipeline.clone()), &options(&args))?;
+            let evaluation = gate.evaluate(at)?;
+            let format = match format {
+                ReportFormat::Human => palisade_report::Format::Human,
+                ReportFormat::Json => palisade_report::Format::Json,
+                ReportFormat::Sarif => palisade_report::Format::Sarif,
+                ReportFormat::Junit => palisade_report::Format::Junit,
+                ReportFormat::Markdown => palisade_report::Format::Markdown,
+            };
+            let text = palisade_report::render(format, &evaluation, &gate.pack);
+            write_output(output.as_ref(), &text)?;
+            if output.is_some() {
+                eprintln!(
+                    "palisade: {} ({} violations) — report written",
+                    evaluation.decision,
+                    evaluation.violations.len()
+                );
+            }
+            Ok(if evaluation.allowed() {
+                ALLOWED
+            } else {
+                DENIED
+            })
+        }
+        Command::Explain {
+            words,
+            policies,
+            at,
+            json,
+        } => {
+            let (pipeline, kind, name) = match words.as_slice() {
+                [kind, name] => (PathBuf::from("pipeline.pal"), kind, name),
+                [pipeline, kind, name] => (PathBuf::from(pipeline), kind, name),
+                _ => {
+                    return Err(miette::miette!(
+                        "usage: palisade explain [PIPELINE] <KIND> <NAME>"
+                    ));
+                }
+            };
+            let at = at_time(at.as_deref())?;
+            let gate = Gate::load(
+                &pipeline,
+                &GateOptions {
+                    policies,
+                    allow_outside: false,
+                },
+            )?;
+            let text = explain::explain(&gate, kind, name, at, json)?;
+            write_output(None, &text)?;
+            Ok(ALLOWED)
+        }
+        Command::Graph {
+            args,
+            format,
+            packages,
+        } => {
+            let gate = Gate::load(&pipeline_path(args.pipeline.clone()), &options(&args))?;
+            let options = palisade_graph::render::RenderOptions { packages };
+            let text = match format {
+                GraphFormat::Dot => palisade_graph::render::dot(&gate.graph, options),
+                GraphFormat::Mermaid => palisade_graph::render::mermaid(&gate.graph, options),
+                GraphFormat::Json => palisade_graph::render::json(&gate.graph, options),
+            };
+            write_output(None, &text)?;
+            Ok(ALLOWED)
+        }
+        Command::Schema => {
+            write_output(None, palisade_policy::schema_text())?;
+            Ok(ALLOWED)
+        }
+        Command::Test { dir, policies } => {
+            let dir = dir.unwrap_or_else(|| PathBuf::from("."));
+            testcases::run(&dir, &policies)
+        }
+    }
+}

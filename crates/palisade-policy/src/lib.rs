@@ -1,1 +1,73 @@
-//! palisade-policy (work in progress).
+//! Palisade's Cedar mapping: the generated schema, policy loading with strict validation,
+//! entities built from the graph, one request per pair in the actions table evaluated against
+//! only the policies whose scope can match it, fail-closed error handling and waivers.
+//!
+//! ```no_run
+//! # fn demo(graph: &palisade_graph::PipelineGraph) -> Result<(), Box<dyn std::error::Error>> {
+//! let pack = palisade_policy::PolicyPack::load(palisade_policy::baseline())?;
+//! palisade_policy::check_waivers(&graph.pipeline, &pack)?;
+//! let verdict = palisade_policy::evaluate(graph, &pack, 1_800_000_000)?;
+//! println!("{}: {} violations", verdict.decision, verdict.violations.len());
+//! # Ok(()) }
+//! ```
+
+mod baseline;
+pub mod entities;
+mod error;
+mod evaluate;
+mod load;
+pub mod schema;
+pub mod testcase;
+pub mod time;
+
+use palisade_syntax::Pipeline;
+
+pub use baseline::{BASELINE_FILES, baseline};
+pub use error::{PolicyError, PolicyErrors};
+pub use evaluate::{
+    Action, Evaluation, Location, Outcome, Reason, RequestSpec, Summary, Violation, WaiverUse,
+    by_policy, expired, parse_at, requests,
+};
+pub use load::{PolicyFile, PolicyInfo, PolicyPack, SEVERITIES, line_col, read_folder};
+pub use schema::schema_text;
+
+/// Evaluates every request of the graph against the pack at `at` (Unix seconds).
+///
+/// # Errors
+/// Only if the graph cannot be turned into Cedar entities (a bug; the decision would be
+/// unknowable, so callers exit 2).
+pub fn evaluate(
+    graph: &palisade_graph::PipelineGraph,
+    pack: &PolicyPack,
+    at: i64,
+) -> Result<Evaluation, PolicyErrors> {
+    evaluate::evaluate(graph, pack, at).map_err(|e| PolicyErrors {
+        errors: vec![PolicyError::Io {
+            path: "(entities)".to_owned(),
+            reason: e,
+        }],
+    })
+}
+
+/// Checks that every waiver names a loaded policy (with a suggestion when one is close).
+pub fn check_waivers(pipeline: &Pipeline, pack: &PolicyPack) -> Result<(), PolicyErrors> {
+    let ids = pack.ids();
+    let errors: Vec<PolicyError> = pipeline
+        .waivers
+        .iter()
+        .filter(|w| pack.policy(&w.policy.value).is_none())
+        .map(|w| PolicyError::UnknownWaiverPolicy {
+            waiver: w.name.value.clone(),
+            policy: w.policy.value.clone(),
+            src: pipeline.source.named_source(),
+            span: w.policy.span,
+            help: palisade_syntax::suggest(&w.policy.value, ids.iter().copied())
+                .map(|s| format!("did you mean {s:?}?")),
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(PolicyErrors { errors })
+    }
+}

@@ -1,1 +1,86 @@
-//! palisade-report (work in progress).
+//! Reports of an evaluation: a human summary for terminals, the `palisade.report/v1` JSON
+//! document, SARIF 2.1.0 for code-scanning UIs (results point at the `.pal` declaration),
+//! JUnit XML for CI test tabs, and Markdown for pull-request comments.
+//!
+//! ```no_run
+//! # fn demo(evaluation: &palisade_policy::Evaluation, pack: &palisade_policy::PolicyPack) {
+//! let text = palisade_report::render(palisade_report::Format::Json, evaluation, pack);
+//! # }
+//! ```
+
+mod human;
+mod json;
+mod junit;
+mod markdown;
+mod sarif;
+
+use palisade_policy::{Evaluation, PolicyPack};
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Plain text for a terminal.
+    Human,
+    /// `palisade.report/v1` JSON.
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// JUnit XML.
+    Junit,
+    /// Markdown.
+    Markdown,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "human" => Format::Human,
+            "json" => Format::Json,
+            "sarif" => Format::Sarif,
+            "junit" => Format::Junit,
+            "markdown" | "md" => Format::Markdown,
+            other => {
+                return Err(format!(
+                    "unknown format {other:?} (human, json, sarif, junit, markdown)"
+                ));
+            }
+        })
+    }
+}
+
+/// Renders an evaluation in the chosen format.
+pub fn render(format: Format, evaluation: &Evaluation, pack: &PolicyPack) -> String {
+    match format {
+        Format::Human => human::render(evaluation),
+        Format::Json => json::render(evaluation),
+        Format::Sarif => sarif::render(evaluation, pack),
+        Format::Junit => junit::render(evaluation, pack),
+        Format::Markdown => markdown::render(evaluation),
+    }
+}
+
+/// `2026-11-25T19:18:18Z` for an evaluation time.
+pub fn timestamp(evaluation: &Evaluation) -> String {
+    palisade_policy::time::format_rfc3339(evaluation.at)
+}
+
+/// Escapes text for XML attributes and content.
+fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // XML 1.0 cannot carry most control characters at all.
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,86 @@
+//! `palisade test`: run every `.pal` test case under a folder and compare decisions with its
+//! `// expect:` comments.
+
+use std::path::{Path, PathBuf};
+
+use crate::gate::{Gate, GateOptions};
+
+fn find_cases(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> std::io::Result<()> {
+    if depth > 16 {
+        return Ok(());
+    }
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let meta = std::fs::symlink_metadata(&path)?;
+        if meta.is_dir() {
+            let hidden = path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.') || n == "target");
+            if !hidden {
+                find_cases(&path, out, depth + 1)?;
+            }
+        } else if meta.is_file() && path.extension().is_some_and(|e| e == "pal") {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            if text.contains("// expect:") {
+                out.push(path);
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn run(dir: &Path, policies: &[String]) -> miette::Result<u8> {
+    let mut cases = Vec::new();
+    find_cases(dir, &mut cases, 0)
+        .map_err(|e| miette::miette!("cannot read {}: {e}", dir.display()))?;
+    if cases.is_empty() {
+        return Err(miette::miette!(
+            code = "palisade::usage",
+            help = "a test case is a .pal file with `// expect: allow` or `// expect: deny <policy> <Type::\"name\">` lines",
+            "no test cases under {}",
+            dir.display()
+        ));
+    }
+    let (mut passed, mut failed) = (0, 0);
+    for case in &cases {
+        let name = case.strip_prefix(dir).unwrap_or(case).display().to_string();
+        let text = std::fs::read_to_string(case)
+            .map_err(|e| miette::miette!("cannot read {name}: {e}"))?;
+        let expected =
+            palisade_policy::testcase::parse(&text).map_err(|e| miette::miette!("{name}: {e}"))?;
+        let at = match &expected.at {
+            Some(at) => {
+                palisade_policy::parse_at(at).map_err(|e| miette::miette!("{name}: // at: {e}"))?
+            }
+            None => 1_800_000_000, // a fixed time, so cases are reproducible (2027-01-15)
+        };
+        let options = GateOptions {
+            policies: policies.to_vec(),
+            allow_outside: false,
+        };
+        let problems = match Gate::load(case, &options).and_then(|gate| gate.evaluate(at)) {
+            Ok(evaluation) => palisade_policy::testcase::compare(&expected, &evaluation),
+            Err(report) if expected.rejected => {
+                let _ = report;
+                Vec::new()
+            }
+            Err(report) => vec![format!("could not evaluate: {report}")],
+        };
+        if problems.is_empty() {
+            passed += 1;
+            println!("ok      {name}");
+        } else {
+            failed += 1;
+            println!("FAILED  {name}");
+            for p in problems {
+                println!("        {p}");
+            }
+        }
+    }
+    println!("\n{passed} passed, {failed} failed");
+    Ok(if failed == 0 { 0 } else { 1 })
+}

@@ -1,0 +1,305 @@
+//! Facts attached to the graph's nodes: what evidence says about each thing, and what the
+//! lineage pass derives from everything upstream of it.
+//!
+//! Every fact starts at its "nothing known" value; the evidence stage fills them in, and
+//! [`crate::PipelineGraph::compute_upstream`] derives the upstream ones.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::Serialize;
+
+/// How an artifact's bytes compare with what `palisade.lock` pinned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Integrity {
+    /// Re-hashed and equal to the lock.
+    Verified,
+    /// Re-hashed and different from the lock.
+    Mismatch,
+    /// Local, but not in the lock (or no lock); or remote without a digest.
+    #[default]
+    Unpinned,
+    /// Remote and pinned by a digest (nothing local to re-hash).
+    Remote,
+}
+
+impl Integrity {
+    /// The contract value (`"verified"`, `"mismatch"`, `"unpinned"`, `"remote"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Integrity::Verified => "verified",
+            Integrity::Mismatch => "mismatch",
+            Integrity::Unpinned => "unpinned",
+            Integrity::Remote => "remote",
+        }
+    }
+
+    /// Whether the artifact's content is pinned and matches (or is a pinned remote).
+    pub fn is_pinned(self) -> bool {
+        matches!(self, Integrity::Verified | Integrity::Remote)
+    }
+}
+
+/// Whether an artifact's signature verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureState {
+    /// Verified by a declared key or identity.
+    Verified,
+    /// Present but failed verification (bad signature, wrong signer, changed files).
+    Invalid,
+    /// No signature given.
+    #[default]
+    Absent,
+}
+
+impl SignatureState {
+    /// The contract value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignatureState::Verified => "verified",
+            SignatureState::Invalid => "invalid",
+            SignatureState::Absent => "absent",
+        }
+    }
+}
+
+/// Finding or vulnerability severity, lowest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Nothing found.
+    #[default]
+    None,
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+    /// Critical.
+    Critical,
+}
+
+impl Severity {
+    /// The contract value (`"none"`, `"low"` … `"critical"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::None => "none",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Findings counted by severity: the record `{critical, high, medium, low, total}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
+pub struct Counts {
+    /// Critical findings.
+    pub critical: u64,
+    /// High findings.
+    pub high: u64,
+    /// Medium findings.
+    pub medium: u64,
+    /// Low findings.
+    pub low: u64,
+    /// All of the above.
+    pub total: u64,
+}
+
+impl Counts {
+    /// Counts one finding of `severity` (a `None` severity is not counted).
+    pub fn add(&mut self, severity: Severity) {
+        match severity {
+            Severity::None => return,
+            Severity::Low => self.low += 1,
+            Severity::Medium => self.medium += 1,
+            Severity::High => self.high += 1,
+            Severity::Critical => self.critical += 1,
+        }
+        self.total += 1;
+    }
+
+    /// Adds every count of `other`.
+    pub fn merge(&mut self, other: &Counts) {
+        self.critical += other.critical;
+        self.high += other.high;
+        self.medium += other.medium;
+        self.low += other.low;
+        self.total += other.total;
+    }
+
+    /// The highest severity counted.
+    pub fn highest(&self) -> Severity {
+        if self.critical > 0 {
+            Severity::Critical
+        } else if self.high > 0 {
+            Severity::High
+        } else if self.medium > 0 {
+            Severity::Medium
+        } else if self.low > 0 {
+            Severity::Low
+        } else {
+            Severity::None
+        }
+    }
+}
+
+/// Facts about a model's file format and documentation.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct ModelFacts {
+    /// The declared or detected format (`safetensors`, `pickle`, …); `""` if unknown.
+    pub format: String,
+    /// A pickle-based format (can execute code when loaded).
+    pub unsafe_format: bool,
+    /// Imports a pickle would execute that are dangerous (`posix.system`).
+    pub dangerous_imports: BTreeSet<String>,
+    /// Every import the pickle would execute.
+    pub imports: BTreeSet<String>,
+    /// The ML-BOM has a model card for it.
+    pub model_card: bool,
+    /// Performance metric types from the model card.
+    pub metrics: BTreeSet<String>,
+}
+
+/// SLSA / in-toto provenance facts about an artifact.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct ProvenanceFacts {
+    /// `"verified"`, `"invalid"` or `"absent"`: the provenance statement's signature and its
+    /// subject digest matching the artifact.
+    pub state: SignatureState,
+    /// The builder id (`runDetails.builder.id`), `""` if unknown.
+    pub builder_id: String,
+    /// The build type, `""` if unknown.
+    pub build_type: String,
+    /// The predicate type of the statement.
+    pub predicate_type: String,
+    /// Declared identities whose builder id matched.
+    pub builders: BTreeSet<String>,
+}
+
+/// What evidence says about one artifact itself.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct ArtifactFacts {
+    /// Labels the evidence adds (e.g. an ML-BOM's data classification), beside the declared ones.
+    pub evidence_labels: BTreeSet<String>,
+    /// Lock comparison.
+    pub integrity: Integrity,
+    /// Files that differ from the lock, for reports.
+    pub integrity_changes: Vec<String>,
+    /// Signature verification.
+    pub signature: SignatureState,
+    /// Why a signature is invalid, for reports.
+    pub signature_reason: String,
+    /// Declared keys / identities that verified the signature.
+    pub signers: BTreeSet<String>,
+    /// SAST findings.
+    pub sast: Counts,
+    /// DAST findings.
+    pub dast: Counts,
+    /// Secret-scan findings.
+    pub secrets: Counts,
+    /// Other scanner findings.
+    pub scans: Counts,
+    /// Vulnerabilities over the packages it includes, after VEX.
+    pub vulnerabilities: Counts,
+    /// Licenses of the packages it includes.
+    pub licenses: BTreeSet<String>,
+    /// Model facts (models only; empty otherwise).
+    pub model: ModelFacts,
+    /// Provenance facts.
+    pub provenance: ProvenanceFacts,
+    /// The sha256 of the artifact's content, hex (model-signing style for directories), or the
+    /// pinned digest of a remote artifact; `""` if unknown.
+    pub sha256: String,
+    /// Evidence files read for this artifact, with their sha256 (for attestations).
+    pub evidence_files: Vec<EvidenceFile>,
+}
+
+/// An evidence file that was read, and its digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EvidenceFile {
+    /// Path relative to the pipeline's folder, as written.
+    pub path: String,
+    /// sha256 hex of its bytes.
+    pub sha256: String,
+}
+
+/// Facts derived from an artifact's whole lineage (everything upstream of it, itself included
+/// where the name says "over the lineage").
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct UpstreamFacts {
+    /// Union of labels (declared and evidence) over the artifact and its lineage.
+    pub labels: BTreeSet<String>,
+    /// Artifacts strictly upstream whose signature is not verified.
+    pub unsigned: u64,
+    /// Artifacts strictly upstream that are not pinned (`integrity` neither verified nor remote).
+    pub unpinned: u64,
+    /// Highest vulnerability severity over the artifact and its lineage.
+    pub max_vulnerability: Severity,
+    /// Licenses over the artifact and its lineage.
+    pub licenses: BTreeSet<String>,
+    /// Datasets upstream.
+    pub datasets: BTreeSet<String>,
+    /// Models upstream.
+    pub models: BTreeSet<String>,
+    /// Secret-scan findings over the artifact and its lineage.
+    pub secrets: Counts,
+    /// SAST findings over the artifact and its lineage.
+    pub sast: Counts,
+}
+
+/// Facts derived for a stage.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct StageFacts {
+    /// The most exposed release downstream of this stage (`"public"`, `"internal"`, `"private"`,
+    /// or `"none"` if nothing it produces is released).
+    pub exposure: String,
+    /// Labels over the stage's inputs and their lineage.
+    pub input_labels: BTreeSet<String>,
+}
+
+/// Facts derived for an artifact from what is downstream of it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct DownstreamFacts {
+    /// Stages that write this artifact.
+    pub produced_by: BTreeSet<String>,
+    /// Identities of the stages that write it.
+    pub producer_identities: BTreeSet<String>,
+    /// Stages writing it that run as no declared identity.
+    pub unidentified_producers: u64,
+    /// Releases that ship it directly.
+    pub released_in: BTreeSet<String>,
+    /// The most exposed release downstream (`"none"` if none).
+    pub exposure: String,
+}
+
+/// A package from an SBOM.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct PackageFacts {
+    /// Deduplication key: purl, else `name@version`.
+    pub key: String,
+    /// Component name (with group, `group/name`, if any).
+    pub name: String,
+    /// Version, `""` if unknown.
+    pub version: String,
+    /// purl, `""` if none.
+    pub purl: String,
+    /// SPDX ids, names or expressions.
+    pub licenses: BTreeSet<String>,
+    /// Vulnerabilities affecting it, after VEX.
+    pub vulnerability_ids: BTreeSet<String>,
+    /// Those vulnerabilities by severity.
+    pub vulnerabilities: Counts,
+    /// CycloneDX component type (`library`, `machine-learning-model`, `data` …).
+    pub component_type: String,
+}

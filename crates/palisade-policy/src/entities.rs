@@ -1,0 +1,313 @@
+//! Cedar entities built from the graph. Parents stay shallow — labels, the identity a stage
+//! runs as, the pipeline — so Cedar's transitive closure stays linear; lineage facts are
+//! precomputed attributes.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::str::FromStr;
+
+use cedar_policy::{Entities, Entity, EntityId, EntityTypeName, EntityUid, RestrictedExpression};
+
+use palisade_graph::{ArtifactNode, Counts, Node, NodeIndex, PipelineGraph};
+use palisade_syntax::ArtifactKind;
+
+/// Builds a Cedar entity uid.
+///
+/// `ty` is one of the schema's fixed entity type names (`Dataset`, `Label` …), all valid Cedar
+/// identifiers (a unit test checks every one), so parsing it cannot fail.
+#[allow(clippy::expect_used)]
+pub fn uid(ty: &str, id: &str) -> EntityUid {
+    let ty = EntityTypeName::from_str(ty).expect("schema entity type names are valid identifiers");
+    EntityUid::from_type_name_and_id(ty, EntityId::new(id))
+}
+
+fn string(value: &str) -> RestrictedExpression {
+    RestrictedExpression::new_string(value.to_owned())
+}
+
+fn long(value: u64) -> RestrictedExpression {
+    RestrictedExpression::new_long(i64::try_from(value).unwrap_or(i64::MAX))
+}
+
+fn set<'a>(values: impl IntoIterator<Item = &'a String>) -> RestrictedExpression {
+    RestrictedExpression::new_set(values.into_iter().map(|v| string(v)))
+}
+
+fn counts(counts: &Counts) -> RestrictedExpression {
+    RestrictedExpression::new_record([
+        ("critical".to_owned(), long(counts.critical)),
+        ("high".to_owned(), long(counts.high)),
+        ("medium".to_owned(), long(counts.medium)),
+        ("low".to_owned(), long(counts.low)),
+        ("total".to_owned(), long(counts.total)),
+    ])
+    // Distinct keys, so the record is always well formed.
+    .unwrap_or_else(|_| RestrictedExpression::new_bool(false))
+}
+
+/// The entities of a graph and the uid of each node.
+pub struct EntityMap {
+    /// All entities, with the transitive closure of their (shallow) parents computed.
+    pub entities: Entities,
+    /// The uid of every node.
+    pub uids: HashMap<NodeIndex, EntityUid>,
+}
+
+/// The labels an artifact carries itself: declared plus evidence.
+pub fn own_labels(graph: &PipelineGraph, artifact: &ArtifactNode) -> BTreeSet<String> {
+    let mut labels: BTreeSet<String> = graph.pipeline.artifacts[artifact.decl]
+        .labels
+        .iter()
+        .map(|l| l.value.clone())
+        .collect();
+    labels.extend(artifact.facts.evidence_labels.iter().cloned());
+    labels
+}
+
+/// Builds every entity.
+pub fn build(graph: &PipelineGraph) -> Result<EntityMap, String> {
+    let pipeline = &graph.pipeline;
+    let pipeline_uid = uid("Pipeline", &pipeline.name.value);
+    let mut entities = Vec::with_capacity(graph.node_count() + 16);
+    let mut uids = HashMap::with_capacity(graph.node_count());
+    let mut labels = BTreeSet::new();
+    let attrs_err = |e: cedar_policy::EntityAttrEvaluationError| e.to_string();
+
+    entities.push(
+        Entity::new(
+            pipeline_uid.clone(),
+            HashMap::from([
+                ("name".to_owned(), string(&pipeline.name.value)),
+                (
+                    "owner".to_owned(),
+                    string(pipeline.owner.as_ref().map_or("", |o| o.value.as_str())),
+                ),
+            ]),
+            HashSet::new(),
+        )
+        .map_err(attrs_err)?,
+    );
+    let in_pipeline = HashSet::from([pipeline_uid.clone()]);
+
+    for index in graph.graph().node_indices() {
+        let (ty, name) = graph.node_name(index);
+        let me = uid(ty, name);
+        uids.insert(index, me.clone());
+        let entity = match graph.node(index) {
+            Node::Key(_) => Entity::new(
+                me,
+                HashMap::from([("name".to_owned(), string(name))]),
+                in_pipeline.clone(),
+            ),
+            Node::Identity(i) => {
+                let identity = &pipeline.identities[*i];
+                let text = |v: &Option<palisade_syntax::Spanned<String>>| {
+                    string(v.as_ref().map_or("", |s| s.value.as_str()))
+                };
+                Entity::new(
+                    me,
+                    HashMap::from([
+                        ("name".to_owned(), string(name)),
+                        ("issuer".to_owned(), text(&identity.issuer)),
+                        ("subject".to_owned(), text(&identity.subject)),
+                        ("builder".to_owned(), text(&identity.builder)),
+                    ]),
+                    in_pipeline.clone(),
+                )
+            }
+            Node::Stage(i, facts) => {
+                let stage = &pipeline.stages[*i];
+                let runs_as = stage.runs_as.as_ref().map_or("", |r| r.value.name.as_str());
+                let mut parents = in_pipeline.clone();
+                if !runs_as.is_empty() {
+                    parents.insert(uid("Identity", runs_as));
+                }
+                Entity::new(
+                    me,
+                    HashMap::from([
+                        ("name".to_owned(), string(name)),
+                        (
+                            "environment".to_owned(),
+                            string(stage.environment.as_ref().map_or("", |e| e.value.as_str())),
+                        ),
+                        ("runs_as".to_owned(), string(runs_as)),
+                        (
+                            "guardrails".to_owned(),
+                            RestrictedExpression::new_bool(stage.guardrails.is_some()),
+                        ),
+                        ("exposure".to_owned(), string(&facts.exposure)),
+                        ("input_labels".to_owned(), set(&facts.input_labels)),
+                    ]),
+                    parents,
+                )
+            }
+            Node::Release(i) => {
+                let release = &pipeline.releases[*i];
+                Entity::new(
+                    me,
+                    HashMap::from([
+                        ("name".to_owned(), string(name)),
+                        ("environment".to_owned(), string(&release.environment.value)),
+                        (
+                            "exposure".to_owned(),
+                            string(release.exposure.value.as_str()),
+                        ),
+                    ]),
+                    in_pipeline.clone(),
+                )
+            }
+            Node::Artifact(artifact) => {
+                let mut parents = in_pipeline.clone();
+                for label in &artifact.upstream.labels {
+                    parents.insert(uid("Label", label));
+                    labels.insert(label.clone());
+                }
+                Entity::new(me, artifact_attrs(graph, artifact), parents)
+            }
+            Node::Package(package) => Entity::new(
+                me,
+                HashMap::from([
+                    ("name".to_owned(), string(&package.name)),
+                    ("purl".to_owned(), string(&package.purl)),
+                    ("version".to_owned(), string(&package.version)),
+                    ("licenses".to_owned(), set(&package.licenses)),
+                    (
+                        "vulnerability_ids".to_owned(),
+                        set(&package.vulnerability_ids),
+                    ),
+                    (
+                        "vulnerabilities".to_owned(),
+                        counts(&package.vulnerabilities),
+                    ),
+                    (
+                        "max_severity".to_owned(),
+                        string(package.vulnerabilities.highest().as_str()),
+                    ),
+                    ("component_type".to_owned(), string(&package.component_type)),
+                ]),
+                in_pipeline.clone(),
+            ),
+        }
+        .map_err(attrs_err)?;
+        entities.push(entity);
+    }
+    for label in labels {
+        entities.push(Entity::new_no_attrs(uid("Label", &label), HashSet::new()));
+    }
+    let entities = Entities::from_entities(entities, None).map_err(|e| e.to_string())?;
+    Ok(EntityMap { entities, uids })
+}
+
+fn artifact_attrs(
+    graph: &PipelineGraph,
+    artifact: &ArtifactNode,
+) -> HashMap<String, RestrictedExpression> {
+    let decl = &graph.pipeline.artifacts[artifact.decl];
+    let facts = &artifact.facts;
+    let upstream = &artifact.upstream;
+    let downstream = &artifact.downstream;
+    let mut attrs = HashMap::from([
+        ("name".to_owned(), string(&decl.name.value)),
+        ("kind".to_owned(), string(decl.kind.kind().keyword())),
+        ("labels".to_owned(), set(&own_labels(graph, artifact))),
+        ("upstream_labels".to_owned(), set(&upstream.labels)),
+        ("integrity".to_owned(), string(facts.integrity.as_str())),
+        ("signature".to_owned(), string(facts.signature.as_str())),
+        ("signers".to_owned(), set(&facts.signers)),
+        ("sast".to_owned(), counts(&facts.sast)),
+        ("dast".to_owned(), counts(&facts.dast)),
+        ("secrets".to_owned(), counts(&facts.secrets)),
+        ("scans".to_owned(), counts(&facts.scans)),
+        ("vulnerabilities".to_owned(), counts(&facts.vulnerabilities)),
+        ("licenses".to_owned(), set(&facts.licenses)),
+        ("upstream_unsigned".to_owned(), long(upstream.unsigned)),
+        ("upstream_unpinned".to_owned(), long(upstream.unpinned)),
+        (
+            "upstream_max_vulnerability".to_owned(),
+            string(upstream.max_vulnerability.as_str()),
+        ),
+        ("upstream_licenses".to_owned(), set(&upstream.licenses)),
+        ("upstream_datasets".to_owned(), set(&upstream.datasets)),
+        ("upstream_models".to_owned(), set(&upstream.models)),
+        ("upstream_secrets".to_owned(), counts(&upstream.secrets)),
+        ("upstream_sast".to_owned(), counts(&upstream.sast)),
+        (
+            "remote".to_owned(),
+            RestrictedExpression::new_bool(decl.remote.is_some()),
+        ),
+        (
+            "pinned_digest".to_owned(),
+            RestrictedExpression::new_bool(decl.digest.is_some()),
+        ),
+        (
+            "has_bom".to_owned(),
+            RestrictedExpression::new_bool(decl.bom.is_some()),
+        ),
+        (
+            "provenance".to_owned(),
+            string(facts.provenance.state.as_str()),
+        ),
+        (
+            "builder_id".to_owned(),
+            string(&facts.provenance.builder_id),
+        ),
+        (
+            "build_type".to_owned(),
+            string(&facts.provenance.build_type),
+        ),
+        ("builders".to_owned(), set(&facts.provenance.builders)),
+        ("produced_by".to_owned(), set(&downstream.produced_by)),
+        (
+            "producer_identities".to_owned(),
+            set(&downstream.producer_identities),
+        ),
+        (
+            "unidentified_producers".to_owned(),
+            long(downstream.unidentified_producers),
+        ),
+        (
+            "released".to_owned(),
+            RestrictedExpression::new_bool(!downstream.released_in.is_empty()),
+        ),
+        ("exposure".to_owned(), string(&downstream.exposure)),
+    ]);
+    match artifact.kind {
+        ArtifactKind::Model => {
+            let model = &facts.model;
+            attrs.insert("format".to_owned(), string(&model.format));
+            attrs.insert(
+                "unsafe_format".to_owned(),
+                RestrictedExpression::new_bool(model.unsafe_format),
+            );
+            attrs.insert(
+                "dangerous_imports".to_owned(),
+                set(&model.dangerous_imports),
+            );
+            attrs.insert(
+                "model_card".to_owned(),
+                RestrictedExpression::new_bool(model.model_card),
+            );
+            attrs.insert("metrics".to_owned(), set(&model.metrics));
+        }
+        ArtifactKind::Secret => {
+            attrs.insert(
+                "vault".to_owned(),
+                string(decl.vault.as_ref().map_or("", |v| v.value.as_str())),
+            );
+        }
+        _ => {}
+    }
+    attrs
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_entity_type_name_is_valid() {
+        for ty in [
+            "Pipeline", "Label", "Identity", "Key", "Stage", "Release", "Code", "Dataset", "Model",
+            "Image", "Secret", "Package",
+        ] {
+            assert_eq!(super::uid(ty, "x").type_name().to_string(), ty);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! Errors loading policies and checking them against the pipeline.
+
+use std::sync::Arc;
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use thiserror::Error;
+
+/// Everything wrong with a policy pack, reported at once.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{} policy error{}", errors.len(), if errors.len() == 1 { "" } else { "s" })]
+#[diagnostic(code(palisade::policy::invalid))]
+pub struct PolicyErrors {
+    /// Each error.
+    #[related]
+    pub errors: Vec<PolicyError>,
+}
+
+/// One problem with a policy file or a waiver.
+#[derive(Debug, Error, Diagnostic)]
+pub enum PolicyError {
+    /// A policy file or folder could not be read.
+    #[error("cannot read policies at {path}: {reason}")]
+    #[diagnostic(code(palisade::policy::io))]
+    Io {
+        /// The path.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// Cedar could not parse the file, or strict validation against the schema failed.
+    #[error("{file}:{line}:{column}: {message}")]
+    #[diagnostic(code(palisade::policy::cedar))]
+    Cedar {
+        /// The policy file.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// Cedar's message.
+        message: String,
+        /// The file's text.
+        #[source_code]
+        src: NamedSource<Arc<String>>,
+        /// Where.
+        #[label("{label}")]
+        span: SourceSpan,
+        /// The label text.
+        label: String,
+        /// Cedar's help, if any.
+        #[help]
+        help: Option<String>,
+    },
+    /// A policy annotation is missing or has a bad value.
+    #[error("{file}:{line}:{column}: {message}")]
+    #[diagnostic(code(palisade::policy::annotation))]
+    Annotation {
+        /// The policy file.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+        /// The file's text.
+        #[source_code]
+        src: NamedSource<Arc<String>>,
+        /// The policy.
+        #[label("this policy")]
+        span: SourceSpan,
+        /// How to fix it.
+        #[help]
+        help: Option<String>,
+    },
+    /// A waiver names a policy id that no loaded policy has.
+    #[error("waiver {waiver:?} names unknown policy {policy:?}")]
+    #[diagnostic(code(palisade::policy::unknown_waiver_policy))]
+    UnknownWaiverPolicy {
+        /// The waiver.
+        waiver: String,
+        /// The id it names.
+        policy: String,
+        /// The pipeline file.
+        #[source_code]
+        src: NamedSource<Arc<String>>,
+        /// The `policy = …` value.
+        #[label("no loaded policy has this @id")]
+        span: SourceSpan,
+        /// A suggestion.
+        #[help]
+        help: Option<String>,
+    },
+    /// The generated schema itself is broken (a bug, caught by a unit test).
+    #[error("internal error: the generated Cedar schema does not parse: {0}")]
+    #[diagnostic(code(palisade::policy::schema))]
+    Schema(String),
+}

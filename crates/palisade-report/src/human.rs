@@ -1,0 +1,93 @@
+//! The human report: the verdict first, then each violation with its reason, place, lineage
+//! and how to fix it.
+
+use std::fmt::Write as _;
+
+use palisade_policy::{Evaluation, Reason, Violation};
+
+fn violation(out: &mut String, mark: &str, v: &Violation) {
+    let control = v
+        .control
+        .as_deref()
+        .map(|c| format!("  [{c}]"))
+        .unwrap_or_default();
+    let _ = writeln!(out, "{mark} {:<8} {}{control}", v.severity, v.policy);
+    let _ = writeln!(out, "    {}", v.message);
+    let _ = writeln!(
+        out,
+        "    at {}:{}:{}",
+        v.location.file, v.location.line, v.location.column
+    );
+    if v.path.len() > 1 {
+        let _ = writeln!(out, "    lineage: {}", v.path.join(" → "));
+    }
+    if let Some(w) = &v.waiver {
+        let _ = writeln!(
+            out,
+            "    waived by {:?} until {}: {}",
+            w.name, w.expires, w.reason
+        );
+    }
+    if let Some(help) = &v.help {
+        let _ = writeln!(out, "    help: {help}");
+    }
+    if let (Some(p), Reason::Forbidden | Reason::PolicyError) = (&v.policy_location, v.reason) {
+        let _ = writeln!(out, "    policy: {}:{}", p.file, p.line);
+    }
+}
+
+pub(crate) fn render(evaluation: &Evaluation) -> String {
+    let mut out = String::new();
+    let verdict = if evaluation.allowed() {
+        "ALLOW"
+    } else {
+        "DENY"
+    };
+    let s = &evaluation.summary;
+    let _ = writeln!(
+        out,
+        "palisade: pipeline {:?}: {verdict} — {} violation{}, {} waived",
+        evaluation.pipeline,
+        evaluation.violations.len(),
+        if evaluation.violations.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
+        evaluation.waived.len()
+    );
+    if !evaluation.violations.is_empty() {
+        out.push('\n');
+        for v in &evaluation.violations {
+            violation(&mut out, "✗", v);
+        }
+    }
+    if !evaluation.waived.is_empty() {
+        out.push('\n');
+        for v in &evaluation.waived {
+            violation(&mut out, "~", v);
+        }
+    }
+    if !evaluation.warnings.is_empty() {
+        out.push('\n');
+        for w in &evaluation.warnings {
+            let _ = writeln!(out, "! warning: {w}");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{} requests: {} allowed, {} denied, {} waived, {} errors · policies {} · at {}",
+        s.requests,
+        s.allowed,
+        s.denied,
+        s.waived,
+        s.errors,
+        short_digest(&evaluation.policy_digest),
+        crate::timestamp(evaluation)
+    );
+    out
+}
+
+fn short_digest(digest: &str) -> &str {
+    digest.get(..19).unwrap_or(digest)
+}

@@ -1,0 +1,36 @@
+//! The `palisade.report/v1` JSON document (SPEC §6).
+
+use serde::Serialize;
+
+use palisade_policy::{Evaluation, Summary, Violation};
+
+#[derive(Serialize)]
+struct Report<'a> {
+    schema: &'static str,
+    pipeline: &'a str,
+    decision: &'a str,
+    evaluated_at: String,
+    policy_digest: &'a str,
+    summary: Summary,
+    violations: &'a [Violation],
+    waived: &'a [Violation],
+    warnings: &'a [String],
+}
+
+pub(crate) fn render(evaluation: &Evaluation) -> String {
+    let report = Report {
+        schema: "palisade.report/v1",
+        pipeline: &evaluation.pipeline,
+        decision: evaluation.decision,
+        evaluated_at: crate::timestamp(evaluation),
+        policy_digest: &evaluation.policy_digest,
+        summary: evaluation.summary,
+        violations: &evaluation.violations,
+        waived: &evaluation.waived,
+        warnings: &evaluation.warnings,
+    };
+    // Serializing plain data with string keys cannot fail.
+    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
+    text.push('\n');
+    text
+}

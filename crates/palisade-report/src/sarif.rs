@@ -1,0 +1,128 @@
+//! SARIF 2.1.0: one rule per policy, one result per violation, located at the `.pal`
+//! declaration at fault so code-scanning UIs show it inline.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use palisade_policy::{Evaluation, PolicyPack, Violation};
+
+fn level(severity: &str) -> &'static str {
+    match severity {
+        "critical" | "high" => "error",
+        "medium" => "warning",
+        _ => "note",
+    }
+}
+
+/// GitHub's `security-severity` scores for our severities.
+fn security_severity(severity: &str) -> &'static str {
+    match severity {
+        "critical" => "9.5",
+        "high" => "8.0",
+        "medium" => "5.5",
+        _ => "2.0",
+    }
+}
+
+fn result(v: &Violation, rule_index: usize, suppressed: bool) -> Value {
+    let mut result = json!({
+        "ruleId": v.policy,
+        "ruleIndex": rule_index,
+        "level": level(&v.severity),
+        "message": { "text": v.message },
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": { "uri": v.location.file },
+                "region": { "startLine": v.location.line, "startColumn": v.location.column }
+            },
+            "logicalLocations": [{ "fullyQualifiedName": v.resource, "kind": "resource" }]
+        }],
+        "partialFingerprints": {
+            "palisade/v1": format!("{}|{}|{}|{}", v.policy, v.principal, v.action, v.resource)
+        },
+        "properties": {
+            "principal": v.principal,
+            "action": v.action,
+            "resource": v.resource,
+            "lineage": v.path,
+            "reason": v.reason,
+        }
+    });
+    if suppressed {
+        if let Some(w) = &v.waiver {
+            result["suppressions"] = json!([{
+                "kind": "external",
+                "status": "accepted",
+                "justification": format!("waiver {:?} until {}: {}", w.name, w.expires, w.reason)
+            }]);
+        }
+    }
+    result
+}
+
+pub(crate) fn render(evaluation: &Evaluation, pack: &PolicyPack) -> String {
+    // Rules: every policy that produced a result, plus the synthetic `no-permit`.
+    let mut rule_ids: BTreeMap<String, usize> = BTreeMap::new();
+    for v in evaluation.violations.iter().chain(&evaluation.waived) {
+        let next = rule_ids.len();
+        rule_ids.entry(v.policy.clone()).or_insert(next);
+    }
+    let mut rules: Vec<(usize, Value)> = rule_ids
+        .iter()
+        .map(|(id, &index)| {
+            let info = pack.policy(id);
+            let severity = info.map_or("high", |i| i.severity.as_str());
+            let mut rule = json!({
+                "id": id,
+                "name": id,
+                "shortDescription": { "text": info.and_then(|i| i.message.clone()).unwrap_or_else(|| id.clone()) },
+                "defaultConfiguration": { "level": level(severity) },
+                "properties": {
+                    "security-severity": security_severity(severity),
+                    "tags": info.and_then(|i| i.control.clone()).into_iter().chain(["supply-chain".to_owned()]).collect::<Vec<_>>(),
+                }
+            });
+            if let Some(help) = info.and_then(|i| i.help.clone()) {
+                rule["help"] = json!({ "text": help });
+            }
+            if id == "no-permit" {
+                rule["shortDescription"] = json!({ "text": "no policy permits this request (Cedar denies by default)" });
+            }
+            (index, rule)
+        })
+        .collect();
+    rules.sort_by_key(|(i, _)| *i);
+    let results: Vec<Value> = evaluation
+        .violations
+        .iter()
+        .map(|v| result(v, rule_ids[&v.policy], false))
+        .chain(
+            evaluation
+                .waived
+                .iter()
+                .map(|v| result(v, rule_ids[&v.policy], true)),
+        )
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "palisade",
+                "informationUri": "https://example.invalid/palisade",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules.into_iter().map(|(_, r)| r).collect::<Vec<_>>(),
+            }},
+            "invocations": [{
+                "executionSuccessful": true,
+                "endTimeUtc": crate::timestamp(evaluation),
+                "properties": { "decision": evaluation.decision, "policy_digest": evaluation.policy_digest }
+            }],
+            "results": results,
+        }]
+    });
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}
