@@ -258,3 +258,6 @@ pub mod bench_support {
         Ok(*h.finalize().as_bytes())
     }
 }
+
+#[cfg(test)]
+mod tests;
