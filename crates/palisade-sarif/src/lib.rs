@@ -16,6 +16,11 @@
 //! assert_eq!(report.findings[0].message, "boom");
 //! ```
 
+// Errors carry the file's text and a span for miette; they are returned once per file, so a
+// large `Err` costs nothing that matters and keeps `Result<Report, SarifError>` unboxed.
+#![allow(clippy::result_large_err)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
 mod error;
 mod model;
 mod raw;

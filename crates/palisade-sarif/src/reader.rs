@@ -98,7 +98,7 @@ pub fn parse(bytes: &[u8], source_name: &str) -> Result<Report, SarifError> {
 
     let header: Header<'_> =
         serde_json::from_str(text).map_err(|e| ctx.json_error(&e, text, bom))?;
-    check_version(&header, &ctx)?;
+    check_header(&header, &ctx)?;
     let Some(runs) = header.runs else {
         return Err(ctx.not_sarif("no \"runs\" property".into(), None));
     };
@@ -164,13 +164,17 @@ impl<'de: 'a, 'a> Deserialize<'de> for Header<'a> {
     }
 }
 
-/// Accepts `"version": "2.1.0"` only, naming what was found otherwise.
-fn check_version(header: &Header<'_>, ctx: &Ctx<'_>) -> Result<(), SarifError> {
-    let Some(version) = header.version else {
-        let mut reason = String::from("no \"version\" property");
-        if header.runs.is_none() {
-            reason = String::from("no \"version\" and no \"runs\" property");
-        }
+/// Accepts a log with `runs` and `"version": "2.1.0"` only, naming what was found otherwise.
+/// A missing `runs` is reported first: it says "this is some other JSON" most clearly.
+fn check_header(header: &Header<'_>, ctx: &Ctx<'_>) -> Result<(), SarifError> {
+    let missing = match (header.runs.is_some(), header.version.is_some()) {
+        (false, false) => Some("no \"runs\" and no \"version\" property"),
+        (false, true) => Some("no \"runs\" property"),
+        (true, false) => Some("no \"version\" property"),
+        (true, true) => None,
+    };
+    if let Some(missing) = missing {
+        let mut reason = missing.to_owned();
         if !header.other_keys.is_empty() {
             let keys: Vec<String> = header
                 .other_keys
@@ -180,6 +184,9 @@ fn check_version(header: &Header<'_>, ctx: &Ctx<'_>) -> Result<(), SarifError> {
             reason.push_str(&format!(" (top-level keys: {})", keys.join(", ")));
         }
         return Err(ctx.not_sarif(reason, None));
+    }
+    let Some(version) = header.version else {
+        return Ok(());
     };
     let raw = version.get();
     if raw == "\"2.1.0\"" {
