@@ -297,10 +297,14 @@ fn chain_to_roots(
     for (i, der) in intermediates.iter().enumerate() {
         let cert = Certificate::from_der(der)
             .map_err(|e| format!("chain certificate {} does not decode: {e}", i + 1))?;
-        if !roots.contains(&cert) {
+        // A self-signed certificate can only be trusted as one of the caller's roots, never
+        // as an intermediate the bundle brought along.
+        let self_signed = cert.tbs_certificate.subject == cert.tbs_certificate.issuer;
+        if !roots.contains(&cert) && !self_signed {
             pool.push(cert);
         }
     }
+    let mut used = vec![false; pool.len()];
     let mut current = leaf.clone();
     for _ in 0..MAX_CHAIN_DEPTH {
         if roots.contains(&current) {
@@ -315,11 +319,13 @@ fn chain_to_roots(
                 return check_validity(root, &format!("the root {}", describe(root)), now);
             }
         }
+        // Each intermediate is used once at most, so a cycle in the chain cannot loop.
         let next = pool
             .iter()
-            .filter(|c| c.tbs_certificate.subject == *issuer_name)
-            .find(|c| verify_issued_by(&current, c).is_ok());
-        let Some(next) = next else {
+            .enumerate()
+            .filter(|(i, c)| !used[*i] && c.tbs_certificate.subject == *issuer_name)
+            .find(|(_, c)| verify_issued_by(&current, c).is_ok());
+        let Some((index, next)) = next else {
             return Err(format!(
                 "{} (issued by `{issuer_name}`) was not signed by any of the authority's roots ({}) or by a certificate in the bundle's chain",
                 describe(&current),
@@ -333,6 +339,7 @@ fn chain_to_roots(
                 describe(next)
             ));
         }
+        used[index] = true;
         current = next.clone();
     }
     Err(format!(
