@@ -188,6 +188,7 @@ pub(crate) fn named_source(file: &str, text: &str) -> NamedSource<String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

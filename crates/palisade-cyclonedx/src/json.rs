@@ -20,6 +20,12 @@ use crate::{BomError, Limits};
 
 /// Parses a CycloneDX JSON document (already known to start with `{` or `[`).
 pub(crate) fn parse(text: &str, file: &str, limits: &Limits) -> Result<Bom, BomError> {
+    if text.trim_start().starts_with('[') {
+        return Err(BomError::NotCycloneDx {
+            file: file.to_owned(),
+            reason: "the top level is a JSON array, not an object".to_owned(),
+        });
+    }
     let spec_version = header(text, file)?;
     let raw = typed_pass(text, file, limits)?;
     Ok(convert(raw, spec_version))

@@ -1,6 +1,8 @@
 //! The reader on real producer output (tests/fixtures/cyclonedx) and on the hand-made samples
 //! in tests/fixtures/cyclonedx-extra shaped like cdxgen, syft, a 1.4 producer and an XML ML-BOM.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
 use std::path::PathBuf;
 
 use palisade_cyclonedx::*;

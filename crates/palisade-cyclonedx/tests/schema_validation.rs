@@ -3,6 +3,8 @@
 //! (bom-1.7 also references `cryptography-defs.schema.json`, which the repository does not keep,
 //! and the `jsonschema` crate resolves references eagerly: so 1.7 is not checked here.)
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
 use serde_json::Value;
 
 fn load_json(rel: &str) -> Value {
@@ -28,7 +30,10 @@ fn errors(instance: &Value, version: &str) -> Vec<String> {
         .with_registry(&registry)
         .build(&schema)
         .unwrap();
-    validator.iter_errors(instance).map(|e| format!("{}: {e}", e.instance_path())).collect()
+    validator
+        .iter_errors(instance)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
 }
 
 #[test]
@@ -52,7 +57,11 @@ fn hand_written_samples_are_schema_valid() {
         // The given fixtures too, as a check of the check.
         ("cyclonedx/mlbom-1.6.json", "1.6"),
     ] {
-        assert_eq!(errors(&load_json(file), version), Vec::<String>::new(), "{file}");
+        assert_eq!(
+            errors(&load_json(file), version),
+            Vec::<String>::new(),
+            "{file}"
+        );
     }
 }
 

@@ -1,5 +1,7 @@
 //! The generator's output reads back exactly, and 50,000 components parse fast.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
 use palisade_cyclonedx::{Limits, Severity, parse, synthetic_json};
 
 #[test]
@@ -12,9 +14,19 @@ fn synthetic_round_trip() {
     assert_eq!(bom.dependencies[1].depends_on.len(), 3);
     assert_eq!(bom.dependencies[100].depends_on.len(), 0);
     assert_eq!(bom.vulnerabilities.len(), 20);
-    assert_eq!(bom.vulnerabilities.iter().filter(|v| v.is_suppressed()).count(), 5);
+    assert_eq!(
+        bom.vulnerabilities
+            .iter()
+            .filter(|v| v.is_suppressed())
+            .count(),
+        5
+    );
     assert_eq!(bom.vulnerabilities[0].severity(), Severity::Critical);
-    assert!(bom.components.iter().all(|c| c.hashes.len() == 1 && c.licenses.len() == 1 && c.purl.is_some()));
+    assert!(
+        bom.components
+            .iter()
+            .all(|c| c.hashes.len() == 1 && c.licenses.len() == 1 && c.purl.is_some())
+    );
     assert_eq!(synthetic_json(100, 3, 20), text, "deterministic");
 }
 
@@ -31,6 +43,10 @@ fn parse_50k_components_timing() {
         assert_eq!(bom.components.len(), 50_000);
         best = best.min(elapsed);
     }
-    println!("50,000 components, {} MB of JSON: best of 5 parses {:.1} ms", text.len() / 1_000_000, best * 1000.0);
+    println!(
+        "50,000 components, {} MB of JSON: best of 5 parses {:.1} ms",
+        text.len() / 1_000_000,
+        best * 1000.0
+    );
     assert!(best < 0.5, "took {best} s");
 }
