@@ -32,7 +32,12 @@ impl JsonSyntaxError {
             file: file.to_string(),
             line: place.line,
             column: place.column,
-            reason: err.to_string(),
+            // serde_json appends " at line L column C"; the place is already in the message.
+            reason: {
+                let full = err.to_string();
+                let suffix = format!(" at line {} column {}", err.line(), err.column());
+                full.strip_suffix(&suffix).unwrap_or(&full).to_string()
+            },
             src: miette::NamedSource::new(file, text.to_string()),
             span: miette::SourceSpan::from((place.offset, 0)),
         })
