@@ -472,7 +472,14 @@ fn expected_phrase(positives: &[Rule], text: &str, at: usize) -> (String, Option
     }
     let phrase = join_or(&phrases);
     let found = text[at..].chars().next();
-    let help = if has(Rule::eq) && has_string {
+    let help = if positives == [Rule::lbrace] {
+        Some(
+            "a block is written `kind \"name\" { … }`; an attribute is written `name = value`"
+                .to_owned(),
+        )
+    } else if positives == [Rule::eq] {
+        Some("an attribute is written `name = value`".to_owned())
+    } else if has(Rule::eq) && has_string {
         Some(
             "an attribute is written `name = value`; a block is written `kind \"name\" { … }`"
                 .to_owned(),

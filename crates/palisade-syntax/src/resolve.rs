@@ -261,14 +261,12 @@ fn find_pipeline<'a, 'i>(items: &'a [Item<'i>], reporter: &mut Reporter) -> Opti
                 ),
             ),
             None => {
-                let text = reporter.text();
-                let end = text.len();
-                let label = if text.trim().is_empty() {
+                let label = if reporter.text().trim().is_empty() {
                     "the file is empty"
                 } else {
                     "the file holds only comments"
                 };
-                (span(end, end), label.to_owned())
+                (span(0, 0), label.to_owned())
             }
         };
         reporter.push(SyntaxError::MissingPipeline {
