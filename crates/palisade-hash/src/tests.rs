@@ -118,7 +118,11 @@ fn directory_matches_model_signing_on_tricky_names() {
 
     let text = fs::read_to_string(fixture("hash/tricky-order.blake3.json")).unwrap();
     let expected: serde_json::Value = serde_json::from_str(&text).unwrap();
-    for (f, r) in tree.files.iter().zip(expected["resources"].as_array().unwrap()) {
+    for (f, r) in tree
+        .files
+        .iter()
+        .zip(expected["resources"].as_array().unwrap())
+    {
         assert_eq!(f.path, r["name"].as_str().unwrap());
         assert_eq!(f.digests.blake3_hex(), r["digest"].as_str().unwrap());
     }
@@ -144,7 +148,10 @@ fn root_is_each_algorithm_over_the_raw_file_digests() {
         b3_input.extend_from_slice(blake3::hash(data).as_bytes());
     }
     assert_eq!(tree.root.sha256_hex(), sha256_hex(&sha_input));
-    assert_eq!(tree.root.blake3_hex(), blake3::hash(&b3_input).to_hex().as_str());
+    assert_eq!(
+        tree.root.blake3_hex(),
+        blake3::hash(&b3_input).to_hex().as_str()
+    );
     assert_eq!(tree.root.size, 5);
 }
 
@@ -325,7 +332,13 @@ fn nesting_deeper_than_the_limit_is_an_error() {
     fs::create_dir_all(&deep).unwrap();
     let err = hash_path(dir.path(), &HashOptions::default()).unwrap_err();
     assert!(
-        matches!(err, HashError::TooDeep { limit: MAX_DEPTH, .. }),
+        matches!(
+            err,
+            HashError::TooDeep {
+                limit: MAX_DEPTH,
+                ..
+            }
+        ),
         "{err:?}"
     );
     // One level less is fine.
