@@ -556,7 +556,7 @@ fn one_pickle<R: BufRead>(
                 imports.insert(import);
                 m.push(Sym::Other, at)?;
             }
-            0x82 | 0x83 | 0x84 => {
+            0x82..=0x84 => {
                 // The extension registry maps a code to a global we cannot see: fail closed.
                 match op {
                     0x82 => drop(src.exact::<1>(name)?),

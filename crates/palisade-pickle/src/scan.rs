@@ -422,3 +422,45 @@ fn scan_zip<R: Read + Seek>(
         imports,
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capped_reader_fails_past_its_budget() {
+        let data = [7u8; 20];
+        let mut exact = Capped {
+            inner: &data[..10],
+            left: 10,
+            read: 0,
+        };
+        let mut out = Vec::new();
+        exact.read_to_end(&mut out).unwrap();
+        assert_eq!(out.len(), 10);
+
+        let mut over = Capped {
+            inner: &data[..],
+            left: 10,
+            read: 0,
+        };
+        let mut out = Vec::new();
+        let err = over.read_to_end(&mut out).unwrap_err();
+        assert_eq!(out.len(), 10);
+        assert_eq!(over.read, 10);
+        let walk_error = WalkError::Io {
+            offset: 10,
+            error: err,
+        };
+        assert!(is_cap_error(&walk_error));
+        // The walker surfaces it as an I/O error that the zip scan turns into ZipBomb.
+        let mut over = Capped {
+            inner:
+                &b"\x80\x04\x8e\x20\x00\x00\x00\x00\x00\x00\x00aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."[..],
+            left: 16,
+            read: 0,
+        };
+        let failed = opcodes::walk(BufReader::new(&mut over), &Limits::default()).unwrap_err();
+        assert!(is_cap_error(&failed.error));
+    }
+}
