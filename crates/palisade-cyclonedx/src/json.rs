@@ -26,9 +26,25 @@ pub(crate) fn parse(text: &str, file: &str, limits: &Limits) -> Result<Bom, BomE
             reason: "the top level is a JSON array, not an object".to_owned(),
         });
     }
-    let spec_version = header(text, file)?;
-    let raw = typed_pass(text, file, limits)?;
-    Ok(convert(raw, spec_version))
+    // Happy path: one typed pass without path tracking (serde_path_to_error costs about a third
+    // of the parse time). Only when it fails do we parse again to build the best error: the
+    // header first (so "not CycloneDX" beats a type error), then with paths.
+    let fast = {
+        let _guard = BudgetGuard::install(limits);
+        serde_json::from_str::<RawBom>(text)
+    };
+    match fast {
+        Ok(raw) => {
+            let spec_version =
+                check_header(file, raw.bom_format.as_ref(), raw.spec_version.as_ref())?;
+            Ok(convert(raw, spec_version))
+        }
+        Err(_) => {
+            let spec_version = header(text, file)?;
+            let raw = typed_pass(text, file, limits)?;
+            Ok(convert(raw, spec_version))
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -44,7 +60,20 @@ fn header(text: &str, file: &str) -> Result<SpecVersion, BomError> {
         Ok(header) => header,
         Err(err) => return Err(json_error(err, String::new(), text, file)),
     };
-    match &header.bom_format {
+    check_header(
+        file,
+        header.bom_format.as_ref(),
+        header.spec_version.as_ref(),
+    )
+}
+
+/// `bomFormat` must be `"CycloneDX"` and `specVersion` one we support.
+fn check_header(
+    file: &str,
+    bom_format: Option<&Value>,
+    spec_version: Option<&Value>,
+) -> Result<SpecVersion, BomError> {
+    match bom_format {
         Some(Value::String(format)) if format == "CycloneDX" => {}
         Some(other) => {
             return Err(BomError::NotCycloneDx {
@@ -59,7 +88,7 @@ fn header(text: &str, file: &str) -> Result<SpecVersion, BomError> {
             });
         }
     }
-    match &header.spec_version {
+    match spec_version {
         Some(Value::String(version)) => {
             SpecVersion::from_version_str(version).ok_or_else(|| BomError::UnsupportedVersion {
                 file: file.to_owned(),
@@ -229,6 +258,10 @@ impl<'de> DeserializeSeed<'de> for OneComponent {
 
 #[derive(Deserialize)]
 struct RawBom {
+    #[serde(rename = "bomFormat")]
+    bom_format: Option<Value>,
+    #[serde(rename = "specVersion")]
+    spec_version: Option<Value>,
     #[serde(rename = "serialNumber")]
     serial_number: Option<String>,
     metadata: Option<RawMetadata>,
@@ -398,7 +431,10 @@ fn typed_pass(text: &str, file: &str, limits: &Limits) -> Result<RawBom, BomErro
     let _guard = BudgetGuard::install(limits);
     let mut deserializer = serde_json::Deserializer::from_str(text);
     match serde_path_to_error::deserialize::<_, RawBom>(&mut deserializer) {
-        Ok(raw) => Ok(raw),
+        Ok(raw) => match deserializer.end() {
+            Ok(()) => Ok(raw),
+            Err(err) => Err(json_error(err, String::new(), text, file)),
+        },
         Err(err) => {
             let pointer = pointer_of(err.path());
             let inner = err.into_inner();

@@ -522,3 +522,10 @@ fn rendered_diagnostics() {
     ));
     insta::assert_snapshot!("truncated_xml", render(&e));
 }
+
+#[test]
+fn trailing_garbage_after_json() {
+    let e = err(&format!("{HEAD}\"components\":[]}}\n}}"));
+    let BomError::Syntax { line, reason, .. } = &e else { panic!("{e:?}") };
+    assert_eq!((*line, reason.as_str()), (2, "trailing characters"));
+}
