@@ -1,10 +1,16 @@
 """Sign an in-toto Statement v1 with a SLSA provenance v1 predicate, as a Sigstore bundle v0.3.
 
     python make_provenance.py --key PRIV.pem --pub PUB.pem --subject NAME=FILE [...]
+        [--subject-digest NAME=sha256:HEX ...]
         --builder-id URI --build-type URI --repository URL --workflow PATH
         --commit SHA --run-id N --started RFC3339 --finished RFC3339 -o OUT
+    python make_provenance.py --key PRIV.pem --pub PUB.pem --subject-digest NAME=sha256:HEX
+        --sign-only -o OUT
 
-The statement's subjects carry the real sha256 of each FILE. The envelope is DSSE
+The statement's subjects carry the real sha256 of each FILE (or the given digest, for a remote
+artifact such as an image). With --sign-only the predicate is cosign's image-signature
+predicate (`https://sigstore.dev/cosign/sign/v1`, empty), as `cosign sign --new-bundle-format`
+writes it, instead of SLSA provenance. The envelope is DSSE
 (application/vnd.in-toto+json) signed with securesystemslib's CryptoSigner, keyid "", and the
 bundle names the key by `publicKey.hint` = sha256 hex of the public key's PEM text, with no
 transparency-log entries (offline). The envelope is verified with `dsse.Envelope.verify`
@@ -25,15 +31,17 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--key", required=True)
     ap.add_argument("--pub", required=True)
-    ap.add_argument("--subject", action="append", required=True)
-    ap.add_argument("--builder-id", required=True)
-    ap.add_argument("--build-type", required=True)
-    ap.add_argument("--repository", required=True)
-    ap.add_argument("--workflow", required=True)
-    ap.add_argument("--commit", required=True)
-    ap.add_argument("--run-id", required=True)
-    ap.add_argument("--started", required=True)
-    ap.add_argument("--finished", required=True)
+    ap.add_argument("--subject", action="append", default=[])
+    ap.add_argument("--subject-digest", action="append", default=[])
+    ap.add_argument("--sign-only", action="store_true")
+    ap.add_argument("--builder-id")
+    ap.add_argument("--build-type")
+    ap.add_argument("--repository")
+    ap.add_argument("--workflow")
+    ap.add_argument("--commit")
+    ap.add_argument("--run-id")
+    ap.add_argument("--started")
+    ap.add_argument("--finished")
     ap.add_argument("-o", "--out", required=True)
     args = ap.parse_args()
 
@@ -42,6 +50,25 @@ def main() -> None:
         name, _, file = item.partition("=")
         digest = hashlib.sha256(Path(file).read_bytes()).hexdigest()
         subjects.append({"name": name, "digest": {"sha256": digest}})
+    for item in args.subject_digest:
+        name, _, digest = item.partition("=sha256:")
+        subjects.append({"name": name, "digest": {"sha256": digest}})
+    if not subjects:
+        ap.error("give at least one --subject or --subject-digest")
+
+    if args.sign_only:
+        statement = {
+            "_type": "https://in-toto.io/Statement/v1",
+            "subject": subjects,
+            "predicateType": "https://sigstore.dev/cosign/sign/v1",
+            "predicate": {},
+        }
+        write_bundle(statement, args)
+        return
+    missing = [o for o in ["builder_id", "build_type", "repository", "workflow", "commit",
+                           "run_id", "started", "finished"] if getattr(args, o) is None]
+    if missing:
+        ap.error(f"SLSA provenance needs --{', --'.join(m.replace('_', '-') for m in missing)}")
 
     statement = {
         "_type": "https://in-toto.io/Statement/v1",
@@ -77,6 +104,11 @@ def main() -> None:
             },
         },
     }
+    write_bundle(statement, args)
+
+
+def write_bundle(statement: dict, args: argparse.Namespace) -> None:
+    subjects = statement["subject"]
     payload = json.dumps(statement, indent=2).encode()
 
     pem = Path(args.pub).read_bytes()
