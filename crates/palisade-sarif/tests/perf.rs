@@ -26,3 +26,23 @@ fn hundred_thousand_results() {
         (text.len() >> 20) as f64 / secs
     );
 }
+
+#[test]
+#[ignore = "measurement"]
+fn baseline_serde_json_value() {
+    let result = r#"{"ruleId": "R1", "level": "warning", "message": {"text": "something found here"},
+      "locations": [{"physicalLocation": {"artifactLocation": {"uri": "src/a/b/c.py"},
+      "region": {"startLine": 12, "startColumn": 4}}}], "properties": {"tags": ["x", "y"]}}"#;
+    let results = vec![result; 100_000].join(",");
+    let text = format!(r#"{{"version": "2.1.0", "runs": [{{"results": [{results}]}}]}}"#);
+    let t = Instant::now();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    println!(
+        "serde_json::Value baseline: {:.3} s",
+        t.elapsed().as_secs_f64()
+    );
+    drop(v);
+    let t = Instant::now();
+    let _: serde::de::IgnoredAny = serde_json::from_str(&text).unwrap();
+    println!("IgnoredAny baseline: {:.3} s", t.elapsed().as_secs_f64());
+}
