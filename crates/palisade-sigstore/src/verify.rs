@@ -210,7 +210,7 @@ pub fn verify_bundle(
                 let result = match key {
                     PublicKey::P256(_) => key.verify_prehash(digest, signature),
                     other => Err(format!(
-                        "a {} key signs with another hash than SHA-256, so a SHA-256 digest cannot be checked against it",
+                        "a SHA-256 digest can only be checked against a P-256 key, not {}",
                         other.algorithm()
                     )),
                 };

@@ -671,3 +671,84 @@ fn statements_and_provenance_facts() {
         );
     }
 }
+
+#[test]
+fn palisade_output_is_pinned() {
+    // These bundles were checked by @sigstore/verify and securesystemslib (see the fixture
+    // README); deterministic ECDSA lets us pin our output to them byte for byte.
+    let statement = read("sigstore/vsa-statement.json");
+    let key =
+        SigningKey::from_pem(&text("model-signing/TEST-ONLY-ec-p256-priv.pem"), None).unwrap();
+    let json = sign_statement(&statement, &key, &text("model-signing/ec-p256-pub.pem")).to_json();
+    assert_eq!(
+        format!("{json}\n"),
+        text("sigstore/palisade-signed-p256.sigstore.json")
+    );
+    let cosign = SigningKey::from_pem(&text("sigstore/cosign-p256.key"), Some(PASSWORD)).unwrap();
+    let json = sign_statement(&statement, &cosign, &text("sigstore/cosign-p256.pub")).to_json();
+    assert_eq!(
+        format!("{json}\n"),
+        text("sigstore/palisade-signed-cosign.sigstore.json")
+    );
+}
+
+/// The byte range of the JSON string value that follows the first `key` at or after `from`.
+fn string_value_range(text: &[u8], key: &str, from: usize) -> std::ops::Range<usize> {
+    let needle = format!("\"{key}\":\"");
+    let start = from
+        + text[from..]
+            .windows(needle.len())
+            .position(|w| w == needle.as_bytes())
+            .unwrap()
+        + needle.len();
+    let end = start + text[start..].iter().position(|&b| b == b'"').unwrap();
+    start..end
+}
+
+#[test]
+fn mutated_bundles_never_panic() {
+    // A cheap stand-in for fuzzing: every single-byte change of a real bundle either fails to
+    // parse with an error, or parses and is checked without panicking; and no change to the
+    // leaf certificate, the payload or the signature still verifies.
+    let original = read("model-signing/cert-mode/cert.sig");
+    let signed = [
+        string_value_range(&original, "rawBytes", 0),
+        string_value_range(&original, "payload", 0),
+        string_value_range(&original, "sig", 0),
+    ];
+    let ca = authority("models-ca", "model-signing/cert-mode/ca.pem", None);
+    let key = trusted_key("publisher", "model-signing/ec-p256-pub.pem");
+    let mut parsed = 0;
+    for i in (0..original.len()).step_by(3) {
+        for replacement in [b'"', b'A', b'{', 0xff] {
+            let mut bytes = original.clone();
+            if bytes[i] == replacement {
+                continue;
+            }
+            bytes[i] = replacement;
+            let Ok(b) = bundle::parse(&bytes, "m.json") else {
+                continue;
+            };
+            parsed += 1;
+            let _ = b.to_json();
+            let ok = verify_bundle(
+                &b,
+                std::slice::from_ref(&key),
+                std::slice::from_ref(&ca),
+                None,
+                now(),
+            )
+            .is_verified();
+            // base64's last character may carry unused bits, so a change there can decode
+            // to the same bytes: the decoded content is what must not change.
+            let same = bundle::parse(&original, "o.json").unwrap() == b;
+            if signed.iter().any(|r| r.contains(&i)) && !same {
+                assert!(
+                    !ok,
+                    "a change at byte {i} to {replacement:#x} still verifies"
+                );
+            }
+        }
+    }
+    assert!(parsed > 100, "{parsed}");
+}
