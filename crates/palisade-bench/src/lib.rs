@@ -1,0 +1,241 @@
+//! Synthetic pipelines of any size, and the pieces of Palisade's benchmark (`benches/phases.rs`).
+//!
+//! [`pipeline_text`] writes a valid `.pal` file of a given [`Shape`] (datasets with `pii`
+//! labels, base models with `llm` labels, a lineage chain of the given depth, training and
+//! serving stages, public and internal releases, secrets, identities, a waiver);
+//! [`add_packages`] attaches synthetic SBOM packages to the built graph; [`add_evidence`] fills
+//! in signature, lock and provenance facts; [`extra_policies`] writes forbid policies so the
+//! pack reaches SPEC §8's 30 policies; [`plain`] sends the same requests straight to Cedar with
+//! the whole policy set, the baseline Palisade's scoped, parallel evaluation is measured against.
+//! Everything is deterministic.
+//!
+//! ```
+//! use palisade_bench::{Shape, synthetic_graph, pack_of};
+//!
+//! let (graph, attached) = synthetic_graph(&Shape::small(), 200, 2, 0.05).unwrap();
+//! assert_eq!(attached.packages.len(), 200);
+//! let pack = pack_of(30).unwrap();
+//! let verdict = palisade_policy::evaluate(&graph, &pack, 1_800_000_000).unwrap();
+//! assert_eq!(verdict.summary.requests, palisade_policy::requests(&graph).len());
+//! ```
+
+// Tests may panic on what they did not expect; library code may not.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+mod evidence;
+mod memory;
+mod packages;
+pub mod plain;
+mod policies;
+mod rng;
+mod shape;
+
+use std::path::Path;
+
+use miette::Diagnostic;
+use palisade_graph::{GraphError, PipelineGraph};
+use palisade_policy::{PolicyErrors, PolicyPack};
+use palisade_syntax::{Diagnostics, LoadOptions};
+
+pub use evidence::{EvidenceMix, add_evidence};
+pub use memory::peak_rss_kib;
+pub use packages::{Attached, add_packages};
+pub use policies::extra_policies;
+pub use rng::XorShift;
+pub use shape::{Shape, pipeline_text};
+
+/// The file name synthetic pipelines are parsed under.
+pub const FILE_NAME: &str = "synthetic.pal";
+
+/// Why a synthetic pipeline or pack could not be built (a generator out of step with the
+/// language or the schema).
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum BenchError {
+    /// The generated text did not parse.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Parse(#[from] Box<Diagnostics>),
+    /// The graph could not be built.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Graph(#[from] Box<GraphError>),
+    /// The generated policies did not load.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Policy(#[from] Box<PolicyErrors>),
+}
+
+/// Parses `text` as the synthetic pipeline file (paths resolve under the current folder; the
+/// files need not exist, the parser only checks they stay inside it).
+pub fn parse(text: &str) -> Result<palisade_syntax::Pipeline, BenchError> {
+    palisade_syntax::parse_str(text, FILE_NAME, Path::new("."), &LoadOptions::default())
+        .map_err(|e| BenchError::Parse(Box::new(e)))
+}
+
+/// The whole preparation, as `palisade evaluate` would do it before the policies: parse the
+/// shape's text, build the graph, attach `packages` packages and the synthetic evidence, and
+/// compute the upstream facts.
+pub fn synthetic_graph(
+    shape: &Shape,
+    packages: usize,
+    deps_per_package: usize,
+    vuln_ratio: f64,
+) -> Result<(PipelineGraph, Attached), BenchError> {
+    let pipeline = parse(&pipeline_text(shape))?;
+    let mut graph = PipelineGraph::build(pipeline).map_err(|e| BenchError::Graph(Box::new(e)))?;
+    let attached = add_packages(&mut graph, packages, deps_per_package, vuln_ratio);
+    add_evidence(&mut graph);
+    graph.compute_upstream();
+    Ok((graph, attached))
+}
+
+/// The baseline pack plus [`extra_policies`] up to `total` policies (just the baseline when it
+/// already has that many).
+pub fn pack_of(total: usize) -> Result<PolicyPack, BenchError> {
+    let baseline = palisade_policy::baseline();
+    let count = PolicyPack::load(baseline.clone())
+        .map_err(|e| BenchError::Policy(Box::new(e)))?
+        .info
+        .len();
+    let mut files = baseline;
+    files.extend(extra_policies(total.saturating_sub(count)));
+    PolicyPack::load(files).map_err(|e| BenchError::Policy(Box::new(e)))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use cedar_policy::Decision;
+    use palisade_policy::Action;
+    use palisade_syntax::Kind;
+
+    use super::*;
+
+    const AT: i64 = 1_800_000_000;
+
+    /// The generator's text parses and the graph builds, with exactly the shape's counts: a
+    /// language change that breaks the generator fails here, not in a benchmark run.
+    #[test]
+    fn small_shape_parses_and_builds() {
+        let shape = Shape::small();
+        let pipeline = parse(&pipeline_text(&shape)).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(pipeline.name.value, "synthetic");
+        assert_eq!(pipeline.artifacts.len(), shape.artifact_count());
+        assert_eq!(pipeline.stages.len(), shape.stage_count());
+        assert_eq!(pipeline.releases.len(), shape.images);
+        assert_eq!(pipeline.waivers.len(), 1);
+        let mut graph = PipelineGraph::build(pipeline).unwrap();
+        assert_eq!(graph.node_count(), shape.declared_nodes());
+        graph.compute_upstream();
+        // Taint flows down the chain: raw-0 is pii, so the deepest features and the model
+        // trained on them carry it.
+        let last = graph
+            .find(Kind::Dataset, &format!("feat-{}", shape.depth - 1))
+            .unwrap();
+        assert!(graph.upstream(last).unwrap().labels.contains("pii"));
+        let model = graph.find(Kind::Model, "model-0").unwrap();
+        let upstream = graph.upstream(model).unwrap();
+        assert!(upstream.labels.contains("pii"));
+        assert!(upstream.labels.contains("llm"));
+        // raw-0 → prep-0 → feat-0 → … → feat-2 → train-0: the only source dataset.
+        assert_eq!(upstream.datasets, BTreeSet::from(["raw-0".to_owned()]));
+    }
+
+    #[test]
+    fn big_shapes_parse_and_build() {
+        for shape in [Shape::artifacts_200(), Shape::chain(500)] {
+            let (graph, _) = synthetic_graph(&shape, 0, 0, 0.0).unwrap();
+            assert_eq!(graph.node_count(), shape.declared_nodes());
+        }
+    }
+
+    #[test]
+    fn thirty_policies_load() {
+        let pack = pack_of(30).unwrap();
+        assert_eq!(pack.info.len(), 30);
+        assert!(pack.policy("pii-public-release").is_some());
+        assert!(pack.policy("syn-package-0").is_some());
+    }
+
+    /// Palisade scopes each request to the policies that can apply to it; plain Cedar sees the
+    /// whole set. Every request must get the same decision, the same determining policies and
+    /// the same errors: scoping changes no decision.
+    #[test]
+    fn scoping_changes_no_decision() {
+        for (shape, packages) in [(Shape::small(), 400), (Shape::artifacts_200(), 1_500)] {
+            let (graph, _) = synthetic_graph(&shape, packages, 2, 0.2).unwrap();
+            let pack = pack_of(30).unwrap();
+            let verdict = palisade_policy::evaluate(&graph, &pack, AT).unwrap();
+            let plain = plain::decide_all(&graph, &pack.set, AT).unwrap();
+            assert_eq!(verdict.outcomes.len(), plain.len());
+            let mut denied = 0;
+            let mut actions = BTreeSet::new();
+            let mut forbids = BTreeSet::new();
+            for (outcome, plain) in verdict.outcomes.iter().zip(&plain) {
+                actions.insert(outcome.action);
+                let palisade_allows = outcome.decision == "allow";
+                assert_eq!(
+                    palisade_allows,
+                    plain.decision == Decision::Allow,
+                    "{} {} {}",
+                    outcome.principal,
+                    outcome.action.as_str(),
+                    outcome.resource
+                );
+                let reasons: BTreeSet<String> = outcome.policies.iter().cloned().collect();
+                assert_eq!(reasons, plain.reasons, "{}", outcome.resource);
+                assert!(plain.errors.is_empty(), "{:?}", plain.errors);
+                if !palisade_allows {
+                    denied += 1;
+                    forbids.extend(plain.reasons.iter().cloned());
+                }
+            }
+            // The mix is realistic enough to matter: every action occurs, and denials come
+            // from the baseline and from each synthetic category.
+            assert_eq!(
+                actions,
+                BTreeSet::from([
+                    Action::Read,
+                    Action::Write,
+                    Action::UseSecret,
+                    Action::Include,
+                    Action::Release
+                ])
+            );
+            assert!(denied > 0);
+            assert!(forbids.contains("pii-public-release"), "{forbids:?}");
+            assert!(forbids.contains("unsafe-model-format"), "{forbids:?}");
+            assert!(
+                forbids.iter().any(|f| f.starts_with("syn-package-")),
+                "{forbids:?}"
+            );
+            assert!(
+                forbids.iter().any(|f| f.starts_with("syn-release-")),
+                "{forbids:?}"
+            );
+            assert!(
+                forbids.iter().any(|f| f.starts_with("syn-stage-")),
+                "{forbids:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn waiver_covers_the_public_pii_model() {
+        let (graph, _) = synthetic_graph(&Shape::small(), 0, 0, 0.0).unwrap();
+        let verdict = palisade_policy::evaluate(&graph, &pack_of(0).unwrap(), AT).unwrap();
+        assert!(
+            verdict
+                .waived
+                .iter()
+                .any(|v| v.policy == "pii-public-release" && v.resource == "Model::\"model-0\"")
+        );
+        assert!(
+            !verdict
+                .warnings
+                .iter()
+                .any(|w| w.contains("covered nothing"))
+        );
+    }
+}

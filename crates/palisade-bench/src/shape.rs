@@ -1,0 +1,343 @@
+//! The shape of a synthetic pipeline and the `.pal` text that realises it.
+//!
+//! The pipeline looks like a real ML product's: raw datasets (some `pii`), a chain of
+//! preparation stages each writing a feature dataset (the lineage depth), training stages
+//! writing models from features, base models (some `llm`) and code, serving stages writing
+//! images with secrets and (mostly) guardrails, and releases shipping an image and a model,
+//! some public. A few stages run as no identity and a few models are pickles, so every
+//! baseline policy has something to deny.
+
+use std::fmt::Write as _;
+
+use crate::rng::XorShift;
+
+/// How big a synthetic pipeline is, and how it is labelled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shape {
+    /// Raw (source) datasets, `raw-<i>`.
+    pub datasets: usize,
+    /// Code artifacts, `app-<i>`.
+    pub code: usize,
+    /// Base models pulled by reference, `base-<i>`.
+    pub base_models: usize,
+    /// Lineage depth: preparation stages `prep-<k>` chained through datasets `feat-<k>`
+    /// (stage → dataset → stage …).
+    pub depth: usize,
+    /// Trained models, one training stage `train-<j>` each, `model-<j>`.
+    pub models: usize,
+    /// Served images, one serving stage `serve-<i>` and one release `rel-<i>` each.
+    pub images: usize,
+    /// Vault secrets, `db-<i>`, used by the serving stages.
+    pub secrets: usize,
+    /// CI identities, `ci-<i>`.
+    pub identities: usize,
+    /// Every `pii_every`-th raw dataset is labelled `pii` (0: none).
+    pub pii_every: usize,
+    /// Every `llm_every`-th base model is labelled `llm` (0: none).
+    pub llm_every: usize,
+    /// Every `unidentified_every`-th stage runs as no identity (0: all have one).
+    pub unidentified_every: usize,
+    /// Every `pickle_every`-th trained model is a pickle (0: none).
+    pub pickle_every: usize,
+    /// Seed of the deterministic generator (digests, label mixes).
+    pub seed: u64,
+}
+
+impl Default for Shape {
+    fn default() -> Self {
+        Self::small()
+    }
+}
+
+impl Shape {
+    /// A few of everything: about 30 declarations, enough to exercise every baseline policy.
+    pub fn small() -> Self {
+        Self {
+            datasets: 4,
+            code: 2,
+            base_models: 2,
+            depth: 3,
+            models: 3,
+            images: 3,
+            secrets: 2,
+            identities: 2,
+            pii_every: 2,
+            llm_every: 2,
+            unidentified_every: 4,
+            pickle_every: 3,
+            seed: 1,
+        }
+    }
+
+    /// 200 artifacts (the SPEC §8 target's shape): 30 raw datasets, 10 code, 5 base models,
+    /// a 60-deep feature chain, 45 trained models, 40 images and 10 secrets.
+    pub fn artifacts_200() -> Self {
+        Self {
+            datasets: 30,
+            code: 10,
+            base_models: 5,
+            depth: 60,
+            models: 45,
+            images: 40,
+            secrets: 10,
+            identities: 4,
+            pii_every: 3,
+            llm_every: 2,
+            unidentified_every: 7,
+            pickle_every: 9,
+            seed: 42,
+        }
+    }
+
+    /// A lineage chain `depth` stages deep (stage → dataset → stage …) feeding one model and
+    /// one released image, the case that blows up Cedar's transitive closure if lineage were
+    /// modelled with `in`.
+    pub fn chain(depth: usize) -> Self {
+        Self {
+            datasets: 1,
+            code: 1,
+            base_models: 0,
+            depth,
+            models: 1,
+            images: 1,
+            secrets: 1,
+            identities: 1,
+            pii_every: 1,
+            llm_every: 0,
+            unidentified_every: 5,
+            pickle_every: 0,
+            seed: 7,
+        }
+    }
+
+    /// Artifacts declared (code, datasets, models, images, secrets).
+    pub fn artifact_count(&self) -> usize {
+        self.datasets
+            + self.code
+            + self.base_models
+            + self.depth
+            + self.models
+            + self.images
+            + self.secrets
+    }
+
+    /// Stages declared.
+    pub fn stage_count(&self) -> usize {
+        self.depth + self.models + self.images
+    }
+
+    /// Every node the graph has before packages: artifacts, stages, releases, identities and
+    /// the one key.
+    pub fn declared_nodes(&self) -> usize {
+        self.artifact_count() + self.stage_count() + self.images + self.identities + 1
+    }
+}
+
+fn every(n: usize, i: usize) -> bool {
+    n != 0 && i.is_multiple_of(n)
+}
+
+/// The pipeline text of `shape`: a valid `.pal` file named `synthetic`, deterministic for a
+/// given shape.
+pub fn pipeline_text(shape: &Shape) -> String {
+    let mut rng = XorShift::new(shape.seed);
+    // About 230 bytes per declaration; reserving avoids repeated growth on deep chains.
+    let mut out = String::with_capacity(256 * (shape.declared_nodes() + 8));
+    out.push_str("// Generated by palisade-bench: a synthetic pipeline, not a real one.\n");
+    out.push_str("pipeline \"synthetic\" {\n");
+    out.push_str("  owner    = \"ml-platform@synthetic.example\"\n");
+    out.push_str("  policies = [\"@baseline\"]\n\n");
+    out.push_str("  key \"release\" { public_key = \"keys/release.pub\" }\n");
+    for i in 0..shape.identities {
+        let _ = writeln!(
+            out,
+            "  identity \"ci-{i}\" {{\n    issuer  = \"https://token.actions.githubusercontent.com\"\n    subject = \"repo:acme/synthetic:ref:refs/heads/main\"\n    builder = \"https://github.com/acme/builders/ci-{i}@v1\"\n  }}"
+        );
+    }
+    for i in 0..shape.code {
+        let _ = writeln!(
+            out,
+            "  code \"app-{i}\" {{\n    path    = \"src/app-{i}\"\n    bom     = \"sbom/app-{i}.cdx.json\"\n    sast    = [\"reports/app-{i}.bandit.sarif\"]\n    secrets = [\"reports/app-{i}.trivy.sarif\"]\n  }}"
+        );
+    }
+    for i in 0..shape.datasets {
+        let labels = if every(shape.pii_every, i) {
+            "[\"pii\", \"financial\"]"
+        } else {
+            "[\"financial\"]"
+        };
+        let _ = writeln!(
+            out,
+            "  dataset \"raw-{i}\" {{\n    path       = \"data/raw-{i}.parquet\"\n    labels     = {labels}\n    provenance = \"attestations/raw-{i}.intoto.json\"\n  }}"
+        );
+    }
+    for i in 0..shape.base_models {
+        let labels = if every(shape.llm_every, i) {
+            "[\"llm\"]"
+        } else {
+            "[]"
+        };
+        let digest = rng.hex64();
+        let _ = writeln!(
+            out,
+            "  model \"base-{i}\" {{\n    uri    = \"hf://acme/base-{i}\"\n    digest = \"sha256:{digest}\"\n    format = \"safetensors\"\n    labels = {labels}\n  }}"
+        );
+    }
+    for k in 0..shape.depth {
+        let _ = writeln!(
+            out,
+            "  dataset \"feat-{k}\" {{ path = \"data/features/feat-{k}.parquet\" }}"
+        );
+    }
+    for j in 0..shape.models {
+        let (format, extension) = if every(shape.pickle_every, j + 1) {
+            ("pytorch", "pt")
+        } else {
+            ("safetensors", "safetensors")
+        };
+        let _ = writeln!(
+            out,
+            "  model \"model-{j}\" {{\n    path      = \"models/model-{j}.{extension}\"\n    format    = \"{format}\"\n    bom       = \"sbom/model-{j}.mlbom.json\"\n    signature = \"models/model-{j}.sig\"\n    signed_by = key \"release\"\n  }}"
+        );
+    }
+    for i in 0..shape.images {
+        let digest = rng.hex64();
+        let _ = writeln!(
+            out,
+            "  image \"serve-{i}\" {{\n    ref = \"registry.synthetic.example/serve-{i}@sha256:{digest}\"\n    bom = \"sbom/serve-{i}.cdx.json\"\n  }}"
+        );
+    }
+    for i in 0..shape.secrets {
+        let _ = writeln!(
+            out,
+            "  secret \"db-{i}\" {{ vault = \"kv/data/synthetic/db-{i}\" }}"
+        );
+    }
+    out.push('\n');
+
+    // Stages are numbered across kinds so `unidentified_every` spreads over all of them.
+    let mut stage_number = 0usize;
+    let mut runs_as = |out: &mut String| {
+        stage_number += 1;
+        if shape.identities > 0 && !every(shape.unidentified_every, stage_number) {
+            let _ = writeln!(
+                out,
+                "    runs_as = identity \"ci-{}\"",
+                stage_number % shape.identities
+            );
+        }
+    };
+    for k in 0..shape.depth {
+        let _ = writeln!(out, "  stage \"prep-{k}\" {{");
+        runs_as(&mut out);
+        let mut inputs = Vec::new();
+        if k > 0 {
+            inputs.push(format!("dataset \"feat-{}\"", k - 1));
+        } else if shape.datasets > 0 {
+            inputs.push(raw_dataset(shape, 0));
+        }
+        if k > 0 && shape.datasets > 1 && k % 10 == 0 {
+            // Join a second raw source now and then, so lineage is a DAG, not only a line.
+            inputs.push(raw_dataset(shape, k / 10));
+        }
+        if shape.code > 0 {
+            inputs.push(format!("code \"app-{}\"", k % shape.code));
+        }
+        let _ = writeln!(
+            out,
+            "    inputs  = [{}]\n    outputs = [dataset \"feat-{k}\"]\n    environment = \"batch\"\n  }}",
+            inputs.join(", ")
+        );
+    }
+    for j in 0..shape.models {
+        let _ = writeln!(out, "  stage \"train-{j}\" {{");
+        runs_as(&mut out);
+        let mut inputs = Vec::new();
+        if shape.depth > 0 && j % 2 == 0 {
+            // Half the models train on the deepest features, so they carry the whole chain.
+            inputs.push(format!("dataset \"feat-{}\"", shape.depth - 1));
+        } else if let Some(raw) = (shape.datasets > 0).then(|| raw_dataset(shape, j)) {
+            inputs.push(raw);
+        }
+        if shape.base_models > 0 {
+            inputs.push(format!("model \"base-{}\"", j % shape.base_models));
+        }
+        if shape.code > 0 {
+            inputs.push(format!("code \"app-{}\"", j % shape.code));
+        }
+        let _ = writeln!(
+            out,
+            "    inputs  = [{}]\n    outputs = [model \"model-{j}\"]\n    environment = \"training\"\n  }}",
+            inputs.join(", ")
+        );
+    }
+    for i in 0..shape.images {
+        let _ = writeln!(out, "  stage \"serve-{i}\" {{");
+        runs_as(&mut out);
+        let mut inputs = Vec::new();
+        if shape.models > 0 {
+            inputs.push(format!("model \"model-{}\"", i % shape.models));
+        }
+        if shape.code > 0 {
+            inputs.push(format!("code \"app-{}\"", i % shape.code));
+        }
+        let _ = writeln!(out, "    inputs  = [{}]", inputs.join(", "));
+        let _ = writeln!(out, "    outputs = [image \"serve-{i}\"]");
+        if shape.secrets > 0 {
+            let _ = writeln!(out, "    secrets = [secret \"db-{}\"]", i % shape.secrets);
+        }
+        if i % 3 != 0 {
+            out.push_str("    guardrails = \"config/guardrails.yaml\"\n");
+        }
+        out.push_str("    environment = \"production\"\n  }\n");
+    }
+    for i in 0..shape.images {
+        let mut artifacts = vec![format!("image \"serve-{i}\"")];
+        if shape.models > 0 {
+            artifacts.push(format!("model \"model-{}\"", i % shape.models));
+        }
+        let environment = if i % 2 == 0 { "production" } else { "staging" };
+        let exposure = if i % 3 == 0 { "public" } else { "internal" };
+        let _ = writeln!(
+            out,
+            "  release \"rel-{i}\" {{\n    artifacts   = [{}]\n    environment = \"{environment}\"\n    exposure    = \"{exposure}\"\n  }}",
+            artifacts.join(", ")
+        );
+    }
+    if shape.images > 0 && shape.models > 0 {
+        out.push_str(
+            "\n  waiver \"pii-model-0\" {\n    policy  = \"pii-public-release\"\n    target  = model \"model-0\"\n    expires = 2099-12-31\n    reason  = \"synthetic: trained with differential privacy, label pending (SYN-1)\"\n  }\n",
+        );
+    }
+    out.push_str("}\n");
+    out
+}
+
+fn raw_dataset(shape: &Shape, i: usize) -> String {
+    format!("dataset \"raw-{}\"", i % shape.datasets.max(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_add_up() {
+        let shape = Shape::artifacts_200();
+        assert_eq!(shape.artifact_count(), 200);
+        assert_eq!(shape.stage_count(), 145);
+        assert_eq!(shape.declared_nodes(), 200 + 145 + 40 + 4 + 1);
+    }
+
+    #[test]
+    fn text_is_deterministic() {
+        let a = pipeline_text(&Shape::small());
+        let b = pipeline_text(&Shape::small());
+        assert_eq!(a, b);
+        let other = Shape {
+            seed: 2,
+            ..Shape::small()
+        };
+        assert_ne!(a, pipeline_text(&other));
+    }
+}
