@@ -64,6 +64,17 @@ fn main() {
             .map(|_| ())
             .map_err(|e| e.to_string())
     });
+    for split in [true, false] {
+        time(
+            &format!("  alt: split each file over 2 threads = {split}"),
+            1024,
+            || {
+                bench_support::hash_path_split(&model, &opts, split)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            },
+        );
+    }
     let dir_b3 = time("palisade blake3 only (rayon over files)", 1024, || {
         model_files
             .par_iter()

@@ -53,8 +53,8 @@ pub(crate) fn open(path: &Path, in_directory: bool) -> Result<File, HashError> {
 
 /// Hashes the regular file at `path` (see [`open`] for `in_directory`).
 ///
-/// `split` runs sha256 and blake3 of each chunk on two threads: worth it when fewer large files
-/// than threads are being hashed; otherwise the threads are better used on other files.
+/// `split` runs sha256 and blake3 of each chunk on two threads (rayon work-stealing: if the other
+/// thread is busy, both run here); `false` runs them one after the other.
 pub(crate) fn hash_regular_file(
     path: &Path,
     in_directory: bool,

@@ -155,6 +155,15 @@ pub fn hash_path(path: &Path, opts: &HashOptions) -> Result<TreeDigests, HashErr
 /// Hashes several files or directories, all their files in parallel. The result is in the
 /// order of `paths`. On failure, the error of the first failing file (in that order) is returned.
 pub fn hash_paths(paths: &[PathBuf], opts: &HashOptions) -> Result<Vec<TreeDigests>, HashError> {
+    hash_paths_with(paths, opts, None)
+}
+
+/// [`hash_paths`], with the per-file split between two threads forced on or off (benchmark).
+fn hash_paths_with(
+    paths: &[PathBuf],
+    opts: &HashOptions,
+    force_split: Option<bool>,
+) -> Result<Vec<TreeDigests>, HashError> {
     let mut jobs = Vec::new();
     let mut kinds = Vec::with_capacity(paths.len());
     for (tree, path) in paths.iter().enumerate() {
@@ -162,9 +171,10 @@ pub fn hash_paths(paths: &[PathBuf], opts: &HashOptions) -> Result<Vec<TreeDiges
     }
     let progress = progress_bar(opts, jobs.iter().map(|j| j.size).sum());
 
+    // Measured on 2 cores: splitting each large file's chunks between two threads beats one
+    // thread per file, even with more large files than threads (work-stealing keeps both busy).
+    let split = force_split.unwrap_or(true);
     // Biggest files first, so that one huge file does not start last and run alone.
-    let large = jobs.iter().filter(|j| j.size > digest::SMALL_FILE).count();
-    let split = large < rayon::current_num_threads();
     let mut schedule: Vec<usize> = (0..jobs.len()).collect();
     schedule.sort_by_key(|&i| std::cmp::Reverse(jobs[i].size));
     let mut hashed: Vec<(usize, Result<Digests, HashError>)> = schedule
@@ -243,7 +253,19 @@ fn progress_bar(opts: &HashOptions, total: u64) -> Option<ProgressBar> {
 pub mod bench_support {
     use std::path::Path;
 
-    use crate::{Digests, HashError};
+    use crate::{Digests, HashError, HashOptions, TreeDigests};
+
+    /// `hash_path` with sha256 and blake3 of each chunk run on two threads (`split`) or one.
+    pub fn hash_path_split(
+        path: &Path,
+        opts: &HashOptions,
+        split: bool,
+    ) -> Result<TreeDigests, HashError> {
+        let mut trees = crate::hash_paths_with(&[path.to_path_buf()], opts, Some(split))?;
+        trees.pop().ok_or_else(|| HashError::NotFound {
+            path: path.to_path_buf(),
+        })
+    }
 
     /// The alternative strategy: blake3 memory-mapped on all cores, sha256 streamed alongside.
     pub fn hash_file_mmap_and_stream(path: &Path) -> Result<Digests, HashError> {
