@@ -13,6 +13,8 @@
 set -euo pipefail
 # One BLAS thread: a multi-threaded sum may round differently from run to run.
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+# No __pycache__ in src/: it would change the hashed code directory (palisade.lock).
+export PYTHONDONTWRITEBYTECODE=1
 cd "$(dirname "$0")"
 ROOT=../..                       # the repository (for the CycloneDX schemas and trivy fixture)
 SCHEMAS=$ROOT/tests/fixtures/cyclonedx/schema
@@ -71,5 +73,7 @@ python3 ../tools/verify_bundle.py attestations/transactions.intoto.json keys/rel
 if "$PALISADE" lock --help >/dev/null 2>&1; then
   "$PALISADE" lock pipeline.pal
 else
+  # The committed palisade.lock was written with palisade-hash's Lockfile (the code `lock`
+  # will use), keys "<kind> <name>", for every artifact with a local `path`.
   echo "note: $PALISADE has no 'lock' command yet; palisade.lock not refreshed" >&2
 fi
