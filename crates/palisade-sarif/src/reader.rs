@@ -111,11 +111,18 @@ pub fn parse(bytes: &[u8], source_name: &str) -> Result<Report, SarifError> {
         ));
     }
 
+    // Path tracking costs time on every value; pay it only to explain a failure.
     raw::reset_result_budget();
     let mut de = serde_json::Deserializer::from_str(runs_text);
-    let runs: Bounded<RawRun, MAX_RUNS> = serde_path_to_error::deserialize(&mut de)
-        .map_err(|e| ctx.value_error(&e, runs_text, runs_offset))?;
-    Ok(build_report(runs.0))
+    if let Ok(runs) = Bounded::<RawRun, MAX_RUNS>::deserialize(&mut de) {
+        return Ok(build_report(runs.0));
+    }
+    raw::reset_result_budget();
+    let mut de = serde_json::Deserializer::from_str(runs_text);
+    match serde_path_to_error::deserialize::<_, Bounded<RawRun, MAX_RUNS>>(&mut de) {
+        Ok(runs) => Ok(build_report(runs.0)),
+        Err(e) => Err(ctx.value_error(&e, runs_text, runs_offset)),
+    }
 }
 
 /// The top level of a log: `version` and `runs` kept as raw text, plus a few other key names
