@@ -161,7 +161,7 @@ fn attribute<'i>(pair: Pair<'i, Rule>, reporter: &mut Reporter) -> Attribute<'i>
     for inner in pair.into_inner() {
         match inner.as_rule() {
             Rule::ident => name = word(&inner),
-            Rule::eq => {}
+            Rule::eq | Rule::line_comment | Rule::block_comment => {}
             _ => value = Some(self::value(inner, reporter)),
         }
     }
@@ -223,7 +223,11 @@ fn value<'i>(pair: Pair<'i, Rule>, reporter: &mut Reporter) -> Value<'i> {
             let mut items = Vec::new();
             for inner in pair.into_inner() {
                 match inner.as_rule() {
-                    Rule::lbracket | Rule::rbracket | Rule::comma => {}
+                    Rule::lbracket
+                    | Rule::rbracket
+                    | Rule::comma
+                    | Rule::line_comment
+                    | Rule::block_comment => {}
                     _ => {
                         if items.len() == MAX_LIST_ITEMS {
                             reporter.push(SyntaxError::LimitExceeded {
@@ -421,9 +425,10 @@ fn expected_phrase(positives: &[Rule], text: &str, at: usize) -> (String, Option
         Rule::reference,
     ];
     let mut phrases: Vec<&str> = Vec::new();
-    let is_value = value_rules.iter().filter(|r| has(**r)).count() >= 3;
-    // `string` is compound-atomic, so pest may report its opening `quote` instead.
-    let has_string = has(Rule::string) || has(Rule::quote);
+    // Where a value may start, pest tries a string and a boolean (dates and numbers only after
+    // a digit, references as an identifier).
+    let is_value = has(Rule::string) && value_rules[1..].iter().any(|r| has(*r));
+    let has_string = has(Rule::string);
     // "`=`" reads best first: a missing `=` is the commonest slip.
     let mut ordered = positives.to_vec();
     ordered.sort_by_key(|rule| *rule != Rule::eq);
@@ -435,12 +440,12 @@ fn expected_phrase(positives: &[Rule], text: &str, at: usize) -> (String, Option
                 "a value"
             }
             Rule::list | Rule::inner_list if is_value => "a value",
-            // The insides of a value's alternatives (a reference's kind, a string's quote).
-            Rule::ident | Rule::quote | Rule::string_inner if is_value => "a value",
+            // The insides of a value's alternatives (a reference's kind).
+            Rule::ident | Rule::string_inner if is_value => "a value",
             Rule::list | Rule::inner_list => "a list",
-            Rule::string | Rule::quote if has(Rule::eq) => "a quoted name (for a block)",
+            Rule::string if has(Rule::eq) => "a quoted name (for a block)",
             Rule::eq if has_string => "`=` (for an attribute)",
-            Rule::string | Rule::quote => "a quoted string",
+            Rule::string => "a quoted string",
             Rule::string_inner => "`\"`",
             Rule::date => "a date",
             Rule::integer => "a number",

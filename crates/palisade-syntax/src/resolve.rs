@@ -308,7 +308,7 @@ struct Resolver<'r> {
     base: PathBuf,
     allow_outside: bool,
     /// Every declaration, by kind and name, with the span of its name.
-    declared: HashMap<(Kind, String), SourceSpan>,
+    declared: HashMap<Kind, HashMap<String, SourceSpan>>,
     /// Declared names per kind, in source order (for suggestions).
     names_by_kind: HashMap<Kind, Vec<String>>,
 }
@@ -465,19 +465,19 @@ impl Resolver<'_> {
 
     fn declare(&mut self, kind: Kind, block: &Block<'_>) {
         self.check_name(&block.name);
-        let key = (kind, block.name.value.clone());
-        if let Some(first) = self.declared.get(&key) {
+        let names = self.declared.entry(kind).or_default();
+        if let Some(&first) = names.get(&block.name.value) {
             self.reporter.push(SyntaxError::DuplicateName {
-                location: self.location(block.name.span),
+                location: self.reporter.location(block.name.span),
                 kind: kind.keyword().to_owned(),
                 name: block.name.value.clone(),
                 src: self.reporter.src(),
-                first: *first,
+                first,
                 second: block.name.span,
             });
             return;
         }
-        self.declared.insert(key, block.name.span);
+        names.insert(block.name.value.clone(), block.name.span);
         self.names_by_kind
             .entry(kind)
             .or_default()
@@ -816,7 +816,7 @@ impl Resolver<'_> {
             return None;
         }
         let name = &raw.name.value;
-        if !self.declared.contains_key(&(kind, name.clone())) {
+        if !self.is_declared(kind, name) {
             let help = self.undeclared_help(kind, name, slot);
             let reference = Reference {
                 kind,
@@ -840,9 +840,14 @@ impl Resolver<'_> {
         ))
     }
 
+    fn is_declared(&self, kind: Kind, name: &str) -> bool {
+        self.declared
+            .get(&kind)
+            .is_some_and(|names| names.contains_key(name))
+    }
+
     fn undeclared_help(&self, kind: Kind, name: &str, slot: Slot) -> Option<String> {
-        let declared_as =
-            |other: Kind| other != kind && self.declared.contains_key(&(other, name.to_owned()));
+        let declared_as = |other: Kind| other != kind && self.is_declared(other, name);
         // The same name under another kind that fits here is the likeliest slip.
         if let Some(other) = slot.kinds.iter().copied().find(|&k| declared_as(k)) {
             return Some(format!(
