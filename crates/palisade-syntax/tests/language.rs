@@ -447,3 +447,63 @@ fn paths_resolve_against_the_file_folder() {
     assert_eq!(path.written, "./data/../d.csv");
     assert_eq!(path.resolved, base.join("d.csv"));
 }
+
+fn messages(text: &str) -> Vec<String> {
+    parse_str(text, "t.pal", Path::new("."), &LoadOptions::default())
+        .err()
+        .map(|d| d.errors().iter().map(ToString::to_string).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn meaning_errors_say_what_and_where() {
+    assert_eq!(
+        messages(
+            r#"pipeline "p" {
+  model "m" { path = "m" signed_by = kye "k" }
+  pipeline "q" {}
+  image "i" { ref = "r" uri = "u" }
+  stage "s" { inputs = [model "m"] runs_as = key "k" environment = 3 }
+  waiver "w" { policy = "x" expires = 2027-01-01 reason = "  " target = key "k" }
+  secret "db" { vault = "kv/x" labels = [["nested"]] }
+  release "r" { artifacts = [secret "db"] environment = "e" exposure = "public" }
+}"#
+        ),
+        [
+            "t.pal:3:3: a `pipeline` block cannot be nested in another",
+            "t.pal:2:38: unknown kind `kye`",
+            "t.pal:4:25: `ref` and `uri` cannot both be set",
+            "t.pal:5:46: `runs_as` takes an identity, not a key",
+            "t.pal:5:68: `environment` expects a string, found an integer",
+            "t.pal:6:73: `target` takes an artifact, stage or release, not a key",
+            "t.pal:6:59: `reason` expects a non-empty string, found an empty string",
+            "t.pal:7:41: `labels` expects a list of strings, found a list of lists",
+            "t.pal:8:30: `artifacts` takes a code, dataset, model or image, not a secret",
+        ]
+    );
+}
+
+#[test]
+fn every_attribute_type_mismatch_names_both_types() {
+    let found = messages(
+        r#"pipeline "p" {
+  owner = ["a"]
+  policies = "@baseline"
+  dataset "d" { path = 2027-01-01 labels = "pii" sast = [dataset "d"] signed_by = "k" }
+  stage "s" { outputs = [dataset "d", "x"] secrets = [] guardrails = true }
+}"#,
+    );
+    assert_eq!(
+        found,
+        [
+            "t.pal:2:11: `owner` expects a string, found a list of strings",
+            "t.pal:3:14: `policies` expects a list of strings, found a string",
+            "t.pal:4:24: `path` expects a path (a string), found a date",
+            "t.pal:4:83: `signed_by` expects a reference or a list of references, found a string",
+            "t.pal:4:44: `labels` expects a list of strings, found a string",
+            "t.pal:4:57: `sast` expects a list of paths, found a list of references",
+            "t.pal:5:25: `outputs` expects a list of references, found a list of mixed values",
+            "t.pal:5:70: `guardrails` expects a path (a string), found a boolean",
+        ]
+    );
+}
