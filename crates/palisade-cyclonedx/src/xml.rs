@@ -345,7 +345,7 @@ impl<'a> Parser<'a, '_> {
         if !empty {
             while let Some(child) = self.next_child()? {
                 match (child.ours, child.name.as_str()) {
-                    (true, "metadata") => {
+                    (true, "metadata") if !child.empty => {
                         while let Some(meta) = self.next_child()? {
                             if meta.ours && meta.name == "component" {
                                 // Its sub-components go to a separate list, appended after the

@@ -526,6 +526,19 @@ fn rendered_diagnostics() {
 #[test]
 fn trailing_garbage_after_json() {
     let e = err(&format!("{HEAD}\"components\":[]}}\n}}"));
-    let BomError::Syntax { line, reason, .. } = &e else { panic!("{e:?}") };
+    let BomError::Syntax { line, reason, .. } = &e else {
+        panic!("{e:?}")
+    };
     assert_eq!((*line, reason.as_str()), (2, "trailing characters"));
+}
+
+#[test]
+fn empty_xml_elements_do_not_swallow_their_siblings() {
+    let text = format!(
+        "{XML_HEAD}<metadata/><components><component type=\"library\"><name>a</name><licenses/><hashes/></component></components><dependencies/><vulnerabilities/></bom>"
+    );
+    let bom = parse(text.as_bytes(), "empty.xml", &Limits::default()).unwrap();
+    assert_eq!(bom.components.len(), 1);
+    assert_eq!(bom.components[0].name, "a");
+    assert!(bom.metadata_component.is_none());
 }
