@@ -16,6 +16,10 @@ use crate::report::{Reporter, span};
 pub(crate) const MAX_STRING_BYTES: usize = 64 * 1024;
 /// The most elements one list may hold.
 pub(crate) const MAX_LIST_ITEMS: usize = 100_000;
+/// The most tokens a file may hold. pest keeps two queue entries per token, so a file of
+/// nothing but one-character tokens would cost ~80 bytes of memory per input byte; this bounds
+/// it (a realistic 10,000-declaration pipeline holds about 200,000 tokens).
+pub(crate) const MAX_TOKENS: usize = 2_000_000;
 
 #[derive(Parser)]
 #[grammar = "../../grammar/pipeline.pest"]
@@ -102,6 +106,17 @@ fn pest_span(pair: &Pair<'_, Rule>) -> SourceSpan {
 /// is the only error; decoding errors inside values (bad escapes, oversized strings) are all
 /// collected and parsing goes on.
 pub(crate) fn parse<'i>(text: &'i str, reporter: &mut Reporter) -> Option<Vec<Item<'i>>> {
+    if let Some(at) = beyond_token_limit(text, MAX_TOKENS) {
+        let sp = span(at, at + 1);
+        reporter.push(SyntaxError::LimitExceeded {
+            location: reporter.location(sp),
+            what: "tokens".to_owned(),
+            limit: MAX_TOKENS,
+            src: reporter.src(),
+            span: sp,
+        });
+        return None;
+    }
     let pairs = match PipelineParser::parse(Rule::file, text) {
         Ok(pairs) => pairs,
         Err(error) => {
@@ -566,6 +581,54 @@ fn find_unclosed(text: &str, limit: usize) -> Option<Unclosed> {
     None
 }
 
+/// Counts tokens roughly the way the grammar splits them (words and numbers, strings,
+/// punctuation; comments and whitespace skipped) and returns where the count passes `limit`.
+fn beyond_token_limit(text: &str, limit: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut count = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let start = i;
+        match b {
+            b' ' | b'\t' | b'\r' | b'\n' => {
+                i += 1;
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i = memchr_from(bytes, i, b'\n').unwrap_or(bytes.len());
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = text[i + 2..]
+                    .find("*/")
+                    .map_or(bytes.len(), |end| i + 2 + end + 2);
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && !matches!(bytes[i], b'"' | b'\n') {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' => {
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'_' | b'-'))
+                {
+                    i += 1;
+                }
+            }
+            _ => i += 1,
+        }
+        count += 1;
+        if count > limit {
+            return Some(start);
+        }
+    }
+    None
+}
+
 fn memchr_from(bytes: &[u8], from: usize, needle: u8) -> Option<usize> {
     bytes[from..]
         .iter()
@@ -724,6 +787,20 @@ mod tests {
         assert_eq!(
             errors("pipeline \"p\" { /* no end\n }"),
             ["t.pal:1:16: unterminated comment"]
+        );
+    }
+
+    #[test]
+    fn token_count_is_bounded() {
+        let text = "a = [\"x\\\"y\", 12, 2027-01-01] /* c */ // d\n{ }";
+        // a = [ "…" , 12 , 2027-01-01 ] { }
+        assert_eq!(beyond_token_limit(text, 11), None);
+        assert_eq!(beyond_token_limit(text, 10), Some(text.len() - 1));
+        assert_eq!(beyond_token_limit(text, 0), Some(0));
+        let many = format!("pipeline \"p\" {{ a = [{}] }}", "1,".repeat(MAX_TOKENS));
+        assert_eq!(
+            errors(&many),
+            ["t.pal:1:2000015: too many tokens (the limit is 2000000)"]
         );
     }
 

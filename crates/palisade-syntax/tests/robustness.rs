@@ -229,3 +229,18 @@ fn ten_thousand_declarations_parse_quickly() {
         assert!(measured < 100.0, "{measured} ms");
     }
 }
+
+/// Peak memory on the worst input the limits allow (just under 2,000,000 one-character
+/// tokens): run alone under `/usr/bin/time -v`.
+#[test]
+#[ignore = "memory: run alone under /usr/bin/time -v"]
+fn most_tokens_allowed() {
+    let text = format!(
+        "pipeline \"p\" {{ dataset \"d\" {{ labels = [{}] }} }}",
+        "1,".repeat(999_990)
+    );
+    let start = Instant::now();
+    let errors = parse(&text).unwrap_err();
+    println!("{} bytes: {:?}, {:?}", text.len(), start.elapsed(), errors);
+    assert_eq!(errors.len(), 2);
+}
