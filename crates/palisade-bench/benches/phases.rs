@@ -1,1 +1,308 @@
-fn main() {}
+//! Phase benchmarks of Palisade on synthetic pipelines (SPEC §8).
+//!
+//! `cargo bench -p palisade-bench` runs four cases, each in its own child process so that its
+//! peak memory (`VmHWM`) is its own:
+//!
+//! - `1k`, `10k`, `50k`: the 200-artifact pipeline with 800, 9,600 and 50,000 packages, 30
+//!   policies (the baseline pack plus synthetic forbids);
+//! - `chain10k`: a 10,000-deep lineage chain (stage → dataset → stage …), no packages.
+//!
+//! Each phase is repeated and the median (and minimum) reported: parse, graph build, packages
+//! and evidence attached, upstream facts, Cedar entities, Palisade's evaluation (rayon, and on
+//! one thread), and the baseline: the same requests sent to `Authorizer::is_authorized` with
+//! the whole policy set on one thread. `PALISADE_BENCH_CASES=50k,chain10k` runs a subset.
+
+use std::collections::BTreeMap;
+use std::error::Error;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use palisade_bench::{
+    Shape, add_evidence, add_packages, pack_of, parse, peak_rss_kib, pipeline_text, plain,
+};
+use palisade_graph::PipelineGraph;
+
+const AT: i64 = 1_800_000_000;
+const CASE_VAR: &str = "PALISADE_BENCH_CASE";
+const ROW: &str = "@row\t";
+
+struct Case {
+    name: &'static str,
+    shape: Shape,
+    packages: usize,
+    repeats: usize,
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            name: "1k",
+            shape: Shape::artifacts_200(),
+            packages: 800,
+            repeats: 15,
+        },
+        Case {
+            name: "10k",
+            shape: Shape::artifacts_200(),
+            packages: 9_600,
+            repeats: 7,
+        },
+        Case {
+            name: "50k",
+            shape: Shape::artifacts_200(),
+            packages: 50_000,
+            repeats: 5,
+        },
+        Case {
+            name: "chain10k",
+            shape: Shape::chain(10_000),
+            packages: 0,
+            repeats: 3,
+        },
+    ]
+}
+
+/// Rows of the table, in order: key, label.
+const PHASES: &[(&str, &str)] = &[
+    ("nodes", "graph nodes"),
+    ("requests", "requests"),
+    ("violations", "violations (palisade)"),
+    ("denied", "denied (plain Cedar)"),
+    ("agree", "same decisions"),
+    ("text_kib", "pipeline text (KiB)"),
+    ("parse", "parse (ms)"),
+    ("graph", "graph build (ms)"),
+    ("packages", "attach packages+evidence (ms)"),
+    ("upstream", "compute_upstream (ms)"),
+    ("entities", "entity build (ms)"),
+    ("evaluate", "palisade evaluate, rayon (ms)"),
+    ("evaluate_1t", "palisade evaluate, 1 thread (ms)"),
+    ("engine_1t", "  of which past entities, 1 thread (ms)"),
+    ("plain_requests", "plain: build requests (ms)"),
+    ("plain_authorize", "plain: is_authorized, 1 thread (ms)"),
+    ("plain_total", "plain: requests + authorize (ms)"),
+    ("ratio_1t", "palisade 1t / plain (engine overhead)"),
+    ("ratio_rayon", "palisade rayon / plain"),
+    ("end_to_end", "end to end: parse..evaluate (ms)"),
+    ("peak_e2e_mib", "peak RSS after one end to end (MiB)"),
+    ("peak_mib", "peak RSS, whole case (MiB)"),
+];
+
+fn main() -> Result<(), Box<dyn Error>> {
+    if let Ok(name) = std::env::var(CASE_VAR) {
+        let case = cases()
+            .into_iter()
+            .find(|c| c.name == name)
+            .ok_or_else(|| format!("unknown case {name:?}"))?;
+        return run_case(&case);
+    }
+    let wanted: Option<Vec<String>> = std::env::var("PALISADE_BENCH_CASES")
+        .ok()
+        .map(|v| v.split(',').map(|s| s.trim().to_owned()).collect());
+    let exe = std::env::current_exe()?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("palisade-bench: phase medians over repeats; {threads} CPUs (rayon uses all of them)");
+    let mut columns: Vec<&str> = Vec::new();
+    let mut table: BTreeMap<(String, String), String> = BTreeMap::new();
+    for case in cases() {
+        if wanted
+            .as_ref()
+            .is_some_and(|w| !w.iter().any(|n| n == case.name))
+        {
+            continue;
+        }
+        eprintln!("running {} ({} repeats)…", case.name, case.repeats);
+        let output = Command::new(&exe).env(CASE_VAR, case.name).output()?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        for line in stdout.lines() {
+            match line.strip_prefix(ROW) {
+                Some(row) => {
+                    let mut parts = row.splitn(2, '\t');
+                    if let (Some(key), Some(value)) = (parts.next(), parts.next()) {
+                        table.insert((case.name.to_owned(), key.to_owned()), value.to_owned());
+                    }
+                }
+                None => println!("{line}"),
+            }
+        }
+        if !output.status.success() {
+            eprint!("{}", String::from_utf8_lossy(&output.stderr));
+            return Err(format!("case {} failed: {}", case.name, output.status).into());
+        }
+        columns.push(case.name);
+    }
+    print!("\n| {:<40} |", "phase");
+    for column in &columns {
+        print!(" {column:>17} |");
+    }
+    print!("\n|{}|", "-".repeat(42));
+    for _ in &columns {
+        print!("{}|", "-".repeat(19));
+    }
+    println!();
+    for (key, label) in PHASES {
+        print!("| {label:<40} |");
+        for column in &columns {
+            let value = table
+                .get(&(column.to_string(), key.to_string()))
+                .map_or("", String::as_str);
+            print!(" {value:>17} |");
+        }
+        println!();
+    }
+    println!(
+        "\nms cells: median (min). Plain Cedar and \"1 thread\" run on one thread; \"rayon\" uses every CPU."
+    );
+    Ok(())
+}
+
+fn row(key: &str, value: impl std::fmt::Display) {
+    println!("{ROW}{key}\t{value}");
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Median and minimum of timings, as "median (min)".
+struct Timings(Vec<Duration>);
+
+impl Timings {
+    fn median(&self) -> Duration {
+        let mut sorted = self.0.clone();
+        sorted.sort();
+        sorted.get(sorted.len() / 2).copied().unwrap_or_default()
+    }
+
+    fn cell(&self) -> String {
+        let min = self.0.iter().min().copied().unwrap_or_default();
+        format!("{:.1} ({:.1})", ms(self.median()), ms(min))
+    }
+}
+
+fn time<T>(
+    timings: &mut BTreeMap<&'static str, Timings>,
+    key: &'static str,
+    f: impl FnOnce() -> T,
+) -> T {
+    let start = Instant::now();
+    let out = f();
+    timings
+        .entry(key)
+        .or_insert_with(|| Timings(Vec::new()))
+        .0
+        .push(start.elapsed());
+    out
+}
+
+fn run_case(case: &Case) -> Result<(), Box<dyn Error>> {
+    let text = pipeline_text(&case.shape);
+    let pack = pack_of(30)?;
+    let one_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+    row("text_kib", text.len() / 1024);
+
+    // One end-to-end run first, alone, for the peak memory of what `palisade evaluate` does.
+    let start = Instant::now();
+    let graph = prepare(case, &text)?;
+    let verdict = palisade_policy::evaluate(&graph, &pack, AT)?;
+    let first = start.elapsed();
+    let peak_e2e = peak_rss_kib();
+    drop(verdict);
+    drop(graph);
+
+    let mut timings: BTreeMap<&'static str, Timings> = BTreeMap::new();
+    let mut facts = None;
+    for _ in 0..case.repeats {
+        let start = Instant::now();
+        let pipeline = time(&mut timings, "parse", || parse(&text))?;
+        let mut graph = time(&mut timings, "graph", || PipelineGraph::build(pipeline))?;
+        time(&mut timings, "packages", || {
+            add_packages(&mut graph, case.packages, 2, 0.02);
+            add_evidence(&mut graph);
+        });
+        time(&mut timings, "upstream", || graph.compute_upstream());
+        let verdict = time(&mut timings, "evaluate", || {
+            palisade_policy::evaluate(&graph, &pack, AT)
+        })?;
+        timings
+            .entry("end_to_end")
+            .or_insert_with(|| Timings(Vec::new()))
+            .0
+            .push(start.elapsed());
+        let verdict_1t = time(&mut timings, "evaluate_1t", || {
+            one_thread.install(|| palisade_policy::evaluate(&graph, &pack, AT))
+        })?;
+        let map = time(&mut timings, "entities", || {
+            palisade_policy::entities::build(&graph)
+        })?;
+        let specs = palisade_policy::requests(&graph);
+        let plain_start = Instant::now();
+        let requests = time(&mut timings, "plain_requests", || {
+            plain::requests(&graph, &specs, &map.uids, AT)
+        })?;
+        let decisions = time(&mut timings, "plain_authorize", || {
+            plain::authorize(&requests, &pack.set, &map.entities)
+        });
+        timings
+            .entry("plain_total")
+            .or_insert_with(|| Timings(Vec::new()))
+            .0
+            .push(plain_start.elapsed());
+        if facts.is_none() {
+            let agree = verdict.outcomes.len() == decisions.len()
+                && verdict.outcomes.iter().zip(&decisions).all(|(o, d)| {
+                    (o.decision == "allow") == (d.decision == cedar_policy::Decision::Allow)
+                });
+            let denied = decisions
+                .iter()
+                .filter(|d| d.decision == cedar_policy::Decision::Deny)
+                .count();
+            facts = Some((
+                graph.node_count(),
+                specs.len(),
+                verdict.violations.len(),
+                denied,
+                agree && verdict_1t.summary == verdict.summary,
+            ));
+        }
+    }
+    if let Some((nodes, requests, violations, denied, agree)) = facts {
+        row("nodes", nodes);
+        row("requests", requests);
+        row("violations", violations);
+        row("denied", denied);
+        row("agree", if agree { "yes" } else { "NO" });
+    }
+    for (key, t) in &timings {
+        row(key, t.cell());
+    }
+    let median = |key: &str| timings.get(key).map_or(Duration::ZERO, Timings::median);
+    let engine_1t = median("evaluate_1t").saturating_sub(median("entities"));
+    row("engine_1t", format!("{:.1}", ms(engine_1t)));
+    let plain_total = ms(median("plain_total")).max(1e-9);
+    row("ratio_1t", format!("{:.2}x", ms(engine_1t) / plain_total));
+    let engine_rayon = median("evaluate").saturating_sub(median("entities"));
+    row(
+        "ratio_rayon",
+        format!("{:.2}x", ms(engine_rayon) / plain_total),
+    );
+    row(
+        "peak_e2e_mib",
+        peak_e2e.map_or("?".to_owned(), |k| format!("{:.0}", k as f64 / 1024.0)),
+    );
+    row(
+        "peak_mib",
+        peak_rss_kib().map_or("?".to_owned(), |k| format!("{:.0}", k as f64 / 1024.0)),
+    );
+    eprintln!("  {}: first end to end {:.1} ms", case.name, ms(first));
+    Ok(())
+}
+
+fn prepare(case: &Case, text: &str) -> Result<PipelineGraph, Box<dyn Error>> {
+    let pipeline = parse(text)?;
+    let mut graph = PipelineGraph::build(pipeline)?;
+    add_packages(&mut graph, case.packages, 2, 0.02);
+    add_evidence(&mut graph);
+    graph.compute_upstream();
+    Ok(graph)
+}
