@@ -1,6 +1,8 @@
 //! End-to-end tests: run the `palisade` binary as a user would, on the cases under
 //! `tests/e2e/cases/`, the baseline's test cases and the examples, and pin its output with insta.
 
+mod signing;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -45,16 +47,45 @@ fn evaluate_human_report_explains_each_denial() {
 
 #[test]
 fn evaluate_json_report_has_the_spec_shape() {
-    let run = palisade(&cases(), &["evaluate", "spec-example.pal", "--at", AT, "--format", "json"]);
+    let run = palisade(
+        &cases(),
+        &[
+            "evaluate",
+            "spec-example.pal",
+            "--at",
+            AT,
+            "--format",
+            "json",
+        ],
+    );
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("valid JSON");
-    for key in ["schema", "pipeline", "decision", "evaluated_at", "policy_digest", "summary", "violations", "waived", "warnings"] {
+    for key in [
+        "schema",
+        "pipeline",
+        "decision",
+        "evaluated_at",
+        "policy_digest",
+        "summary",
+        "violations",
+        "waived",
+        "warnings",
+    ] {
         assert!(report.get(key).is_some(), "missing {key}");
     }
     assert_eq!(report["schema"], "palisade.report/v1");
     assert_eq!(report["decision"], "deny");
     let first = &report["violations"][0];
-    for key in ["policy", "severity", "message", "principal", "action", "resource", "path", "location"] {
+    for key in [
+        "policy",
+        "severity",
+        "message",
+        "principal",
+        "action",
+        "resource",
+        "path",
+        "location",
+    ] {
         assert!(first.get(key).is_some(), "violation lacks {key}");
     }
     // The pii taint is explained by the lineage path from the dataset to the release.
@@ -66,7 +97,12 @@ fn evaluate_json_report_has_the_spec_shape() {
         .expect("pii reaches the public model");
     assert_eq!(
         pii["path"],
-        serde_json::json!(["Dataset::\"transactions\"", "Stage::\"train\"", "Model::\"fraud-xgb\"", "Release::\"production\""])
+        serde_json::json!([
+            "Dataset::\"transactions\"",
+            "Stage::\"train\"",
+            "Model::\"fraud-xgb\"",
+            "Release::\"production\""
+        ])
     );
     assert_eq!(pii["location"]["line"], 18);
     insta::assert_snapshot!(run.stdout);
@@ -74,24 +110,60 @@ fn evaluate_json_report_has_the_spec_shape() {
 
 #[test]
 fn evaluate_sarif_points_at_the_pal_declaration() {
-    let run = palisade(&cases(), &["evaluate", "spec-example.pal", "--at", AT, "--format", "sarif"]);
+    let run = palisade(
+        &cases(),
+        &[
+            "evaluate",
+            "spec-example.pal",
+            "--at",
+            AT,
+            "--format",
+            "sarif",
+        ],
+    );
     assert_eq!(run.code, 1, "{}", run.stderr);
     let sarif: serde_json::Value = serde_json::from_str(&run.stdout).expect("valid JSON");
     assert_eq!(sarif["version"], "2.1.0");
     let results = sarif["runs"][0]["results"].as_array().unwrap();
-    assert!(results.iter().all(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "spec-example.pal"));
+    assert!(results.iter().all(
+        |r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "spec-example.pal"
+    ));
     // The waived result is carried as a suppression, not dropped.
-    assert!(results.iter().any(|r| r["suppressions"][0]["status"] == "accepted"));
+    assert!(
+        results
+            .iter()
+            .any(|r| r["suppressions"][0]["status"] == "accepted")
+    );
     insta::assert_snapshot!(run.stdout);
 }
 
 #[test]
 fn evaluate_junit_and_markdown() {
-    let junit = palisade(&cases(), &["evaluate", "spec-example.pal", "--at", AT, "--format", "junit"]);
+    let junit = palisade(
+        &cases(),
+        &[
+            "evaluate",
+            "spec-example.pal",
+            "--at",
+            AT,
+            "--format",
+            "junit",
+        ],
+    );
     assert_eq!(junit.code, 1);
     assert!(junit.stdout.contains("<failure type=\"critical\""));
     insta::assert_snapshot!("junit", junit.stdout);
-    let markdown = palisade(&cases(), &["evaluate", "spec-example.pal", "--at", AT, "--format", "markdown"]);
+    let markdown = palisade(
+        &cases(),
+        &[
+            "evaluate",
+            "spec-example.pal",
+            "--at",
+            AT,
+            "--format",
+            "markdown",
+        ],
+    );
     assert_eq!(markdown.code, 1);
     insta::assert_snapshot!("markdown", markdown.stdout);
 }
@@ -100,7 +172,19 @@ fn evaluate_junit_and_markdown() {
 fn evaluate_writes_the_report_to_a_file() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report.json");
-    let run = palisade(&cases(), &["evaluate", "spec-example.pal", "--at", AT, "--format", "json", "-o", out.to_str().unwrap()]);
+    let run = palisade(
+        &cases(),
+        &[
+            "evaluate",
+            "spec-example.pal",
+            "--at",
+            AT,
+            "--format",
+            "json",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
     assert_eq!(run.code, 1);
     assert!(run.stdout.is_empty());
     let text = std::fs::read_to_string(out).unwrap();
@@ -110,16 +194,46 @@ fn evaluate_writes_the_report_to_a_file() {
 #[test]
 fn waiver_expires_after_its_day() {
     // Before expiry the image's team-rule denial is waived; after it, it is a violation.
-    let before = palisade(&cases(), &["evaluate", "spec-example.pal", "--at", "2027-01-31T23:00:00Z", "--format", "json"]);
-    let after = palisade(&cases(), &["evaluate", "spec-example.pal", "--at", "2027-02-01T00:00:01Z", "--format", "json"]);
+    let before = palisade(
+        &cases(),
+        &[
+            "evaluate",
+            "spec-example.pal",
+            "--at",
+            "2027-01-31T23:00:00Z",
+            "--format",
+            "json",
+        ],
+    );
+    let after = palisade(
+        &cases(),
+        &[
+            "evaluate",
+            "spec-example.pal",
+            "--at",
+            "2027-02-01T00:00:01Z",
+            "--format",
+            "json",
+        ],
+    );
     let before: serde_json::Value = serde_json::from_str(&before.stdout).unwrap();
     let after: serde_json::Value = serde_json::from_str(&after.stdout).unwrap();
     let has = |report: &serde_json::Value, list: &str| {
-        report[list].as_array().unwrap().iter().any(|v| v["policy"] == "no-critical-vulnerabilities")
+        report[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["policy"] == "no-critical-vulnerabilities")
     };
     assert!(has(&before, "waived") && !has(&before, "violations"));
     assert!(has(&after, "violations") && !has(&after, "waived"));
-    assert!(after["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("expired on 2027-01-31")));
+    assert!(
+        after["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("expired on 2027-01-31"))
+    );
 }
 
 #[test]
@@ -140,7 +254,11 @@ fn stage_cycle_is_exit_2_naming_every_node() {
 fn waiver_naming_an_unknown_policy_is_exit_2_with_suggestion() {
     let run = palisade(&cases(), &["check", "unknown-waiver-policy.pal"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("did you mean \"pii-public-release\"?"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("did you mean \"pii-public-release\"?"),
+        "{}",
+        run.stderr
+    );
     insta::assert_snapshot!(run.stderr);
 }
 
@@ -148,13 +266,20 @@ fn waiver_naming_an_unknown_policy_is_exit_2_with_suggestion() {
 fn misspelt_policy_attribute_fails_strict_validation_with_file_and_line() {
     let run = palisade(&cases().join("bad-policy"), &["evaluate", "--at", AT]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("policies/typo.cedar:4:"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("policies/typo.cedar:4:"),
+        "{}",
+        run.stderr
+    );
     insta::assert_snapshot!(run.stderr);
 }
 
 #[test]
 fn policy_evaluation_error_fails_closed() {
-    let run = palisade(&cases().join("erroring-policy"), &["evaluate", "--at", AT, "--format", "json"]);
+    let run = palisade(
+        &cases().join("erroring-policy"),
+        &["evaluate", "--at", AT, "--format", "json"],
+    );
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(report["decision"], "deny");
@@ -168,12 +293,19 @@ fn missing_pipeline_is_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let run = palisade(dir.path(), &["evaluate"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("pipeline.pal not found"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("pipeline.pal not found"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn bad_at_is_exit_2() {
-    let run = palisade(&cases(), &["evaluate", "spec-example.pal", "--at", "yesterday"]);
+    let run = palisade(
+        &cases(),
+        &["evaluate", "spec-example.pal", "--at", "yesterday"],
+    );
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("RFC 3339"), "{}", run.stderr);
 }
@@ -187,14 +319,20 @@ fn usage_error_is_exit_2() {
 #[test]
 fn policies_flag_replaces_the_list() {
     // Only the baseline: the team rule (and so the waiver's policy) is gone → exit 2.
-    let run = palisade(&cases(), &["check", "spec-example.pal", "--policies", "@baseline"]);
+    let run = palisade(
+        &cases(),
+        &["check", "spec-example.pal", "--policies", "@baseline"],
+    );
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("no-critical-vulnerabilities"));
 }
 
 #[test]
 fn allowed_pipeline_exits_0() {
-    let run = palisade(&root().join("policies/baseline/tests"), &["evaluate", "allow-clean.pal", "--at", AT]);
+    let run = palisade(
+        &root().join("policies/baseline/tests"),
+        &["evaluate", "allow-clean.pal", "--at", AT],
+    );
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("ALLOW"));
 }
@@ -216,7 +354,12 @@ fn policy_test_runner_reports_a_wrong_expectation() {
     .unwrap();
     let run = palisade(dir.path(), &["test", "."]);
     assert_eq!(run.code, 1);
-    assert!(run.stdout.contains("unexpected deny pii-read-requires-identity Dataset::\"d\""), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("unexpected deny pii-read-requires-identity Dataset::\"d\""),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -232,20 +375,46 @@ fn graph_renders_dot_mermaid_and_json() {
     let dot = palisade(&cases(), &["graph", "spec-example.pal"]);
     assert_eq!(dot.code, 0, "{}", dot.stderr);
     insta::assert_snapshot!("graph_dot", dot.stdout);
-    let mermaid = palisade(&cases(), &["graph", "spec-example.pal", "--format", "mermaid"]);
+    let mermaid = palisade(
+        &cases(),
+        &["graph", "spec-example.pal", "--format", "mermaid"],
+    );
     assert!(mermaid.stdout.starts_with("flowchart LR"));
     let json = palisade(&cases(), &["graph", "spec-example.pal", "--format", "json"]);
     let graph: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(graph["schema"], "palisade.graph/v1");
-    assert!(graph["edges"].as_array().unwrap().iter().any(|e| e["kind"] == "released_by"));
+    assert!(
+        graph["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "released_by")
+    );
 }
 
 #[test]
 fn explain_shows_lineage_and_decisions() {
-    let run = palisade(&cases(), &["explain", "spec-example.pal", "model", "fraud-xgb", "--at", AT]);
+    let run = palisade(
+        &cases(),
+        &[
+            "explain",
+            "spec-example.pal",
+            "model",
+            "fraud-xgb",
+            "--at",
+            AT,
+        ],
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     insta::assert_snapshot!(run.stdout);
-    let typo = palisade(&cases(), &["explain", "spec-example.pal", "model", "fraud-xbg"]);
+    let typo = palisade(
+        &cases(),
+        &["explain", "spec-example.pal", "model", "fraud-xbg"],
+    );
     assert_eq!(typo.code, 2);
-    assert!(typo.stderr.contains("did you mean \"fraud-xgb\"?"), "{}", typo.stderr);
+    assert!(
+        typo.stderr.contains("did you mean \"fraud-xgb\"?"),
+        "{}",
+        typo.stderr
+    );
 }

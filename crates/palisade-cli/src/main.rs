@@ -1,8 +1,10 @@
 //! `palisade`: the command line. Parses flags and wires the crates together
 //! (syntax → graph → evidence → policy → report); the logic lives in the libraries.
 
+mod evidence_cmd;
 mod explain;
 mod gate;
+mod sign;
 mod testcases;
 
 use std::io::Write as _;
@@ -120,6 +122,16 @@ enum Command {
         #[arg(long = "policies", value_name = "DIR")]
         policies: Vec<String>,
     },
+    /// Write or refresh palisade.lock: blake3 and sha256 of every local path.
+    Lock(evidence_cmd::LockArgs),
+    /// Print blake3 and sha256 of files, or model-signing style digests of directories.
+    Hash(evidence_cmd::HashArgs),
+    /// Generate a P-256 signing key pair (PEM).
+    Keygen(sign::KeygenArgs),
+    /// Evaluate, then sign the verdict as a SLSA verification summary (Sigstore bundle v0.3).
+    Attest(sign::AttestArgs),
+    /// Verify a Sigstore bundle, a DSSE envelope or an OpenSSF model-signing bundle.
+    Verify(sign::VerifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -276,5 +288,10 @@ fn run(cli: Cli) -> miette::Result<u8> {
             let dir = dir.unwrap_or_else(|| PathBuf::from("."));
             testcases::run(&dir, &policies)
         }
+        Command::Lock(args) => evidence_cmd::lock(args),
+        Command::Hash(args) => evidence_cmd::hash(args),
+        Command::Keygen(args) => sign::keygen(args),
+        Command::Attest(args) => sign::attest(args),
+        Command::Verify(args) => sign::verify(args),
     }
 }
