@@ -136,6 +136,18 @@ pub fn build(graph: &PipelineGraph) -> Result<EntityMap, String> {
                         ),
                         ("exposure".to_owned(), string(&facts.exposure)),
                         ("input_labels".to_owned(), set(&facts.input_labels)),
+                        (
+                            "output_kinds".to_owned(),
+                            RestrictedExpression::new_set(
+                                stage
+                                    .outputs
+                                    .iter()
+                                    .map(|o| o.value.kind.to_string())
+                                    .collect::<std::collections::BTreeSet<_>>()
+                                    .into_iter()
+                                    .map(RestrictedExpression::new_string),
+                            ),
+                        ),
                     ]),
                     parents,
                 )

@@ -209,6 +209,11 @@ pub const STAGE_ATTRS: &[Attr] = &[
         "Set<String>",
         "upstream labels over everything it reads",
     ),
+    attr(
+        "output_kinds",
+        "Set<String>",
+        "kinds of what it writes (code, dataset, model, image): a stage writing a model trains, one writing an image serves",
+    ),
 ];
 
 /// Attributes of `Release`.
