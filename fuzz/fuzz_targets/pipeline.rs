@@ -1,5 +1,5 @@
-//! Fuzzes the whole front end: parse, resolve and render every diagnostic.
-//! Run with `cargo +nightly fuzz run parse` from `crates/palisade-syntax/`.
+//! Fuzzes the pipeline front end: parse, resolve and render every diagnostic.
+//! Run with `cargo +nightly fuzz run pipeline` from `fuzz/`.
 #![no_main]
 
 use std::path::Path;
@@ -15,8 +15,9 @@ fuzz_target!(|data: &[u8]| {
     let base = Path::new("/nonexistent/palisade-fuzz");
     if let Err(diagnostics) = parse_str(text, "fuzz.pal", base, &LoadOptions::default()) {
         assert!(!diagnostics.is_empty());
+        palisade_fuzz::render(&diagnostics);
         for error in diagnostics.errors() {
-            let _ = error.to_string();
+            palisade_fuzz::render(error);
         }
     }
 });
