@@ -568,6 +568,29 @@ fn context(
             "pipeline".to_owned(),
             RestrictedExpression::new_string(pipeline.to_owned()),
         ),
+        (
+            "vulnerability_threshold".to_owned(),
+            RestrictedExpression::new_string(
+                graph
+                    .pipeline
+                    .vulnerability_threshold
+                    .as_ref()
+                    .map_or_else(|| "critical".to_owned(), |t| t.value.clone()),
+            ),
+        ),
+        (
+            "denied_licenses".to_owned(),
+            RestrictedExpression::new_set(match &graph.pipeline.denied_licenses {
+                Some(list) => list
+                    .iter()
+                    .map(|l| RestrictedExpression::new_string(l.value.clone()))
+                    .collect::<Vec<_>>(),
+                None => crate::schema::DEFAULT_DENIED_LICENSES
+                    .iter()
+                    .map(|l| RestrictedExpression::new_string((*l).to_owned()))
+                    .collect(),
+            }),
+        ),
     ])
     .map_err(|e| e.to_string())
 }

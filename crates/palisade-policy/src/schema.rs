@@ -286,6 +286,41 @@ pub const CONTEXT_ATTRS: &[Attr] = &[
         "evaluation time, seconds since the Unix epoch (--at)",
     ),
     attr("pipeline", "String", "the pipeline's name"),
+    attr(
+        "vulnerability_threshold",
+        "String",
+        "the pipeline's `vulnerability_threshold`: lowest severity the SCA rule denies (critical unless set)",
+    ),
+    attr(
+        "denied_licenses",
+        "Set<String>",
+        "the pipeline's `denied_licenses`, else palisade's default list (strong copyleft, non-commercial, source-available)",
+    ),
+];
+
+/// Licenses denied when the pipeline sets no `denied_licenses`: network copyleft, source-available
+/// and non-commercial licenses (the last matter for model weights and datasets).
+pub const DEFAULT_DENIED_LICENSES: &[&str] = &[
+    "AGPL-1.0",
+    "AGPL-1.0-only",
+    "AGPL-1.0-or-later",
+    "AGPL-3.0",
+    "AGPL-3.0-only",
+    "AGPL-3.0-or-later",
+    "SSPL-1.0",
+    "BUSL-1.1",
+    "Elastic-2.0",
+    "Commons-Clause",
+    "CC-BY-NC-1.0",
+    "CC-BY-NC-2.0",
+    "CC-BY-NC-2.5",
+    "CC-BY-NC-3.0",
+    "CC-BY-NC-4.0",
+    "CC-BY-NC-SA-2.0",
+    "CC-BY-NC-SA-3.0",
+    "CC-BY-NC-SA-4.0",
+    "CC-BY-NC-ND-3.0",
+    "CC-BY-NC-ND-4.0",
 ];
 
 /// The actions: name, principal types, resource types, when a request is made.

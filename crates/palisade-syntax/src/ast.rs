@@ -252,6 +252,12 @@ pub struct Pipeline {
     pub owner: Option<Spanned<String>>,
     /// `policies = [...]`, as written; `None` when absent (the built-in pack applies).
     pub policies: Option<Vec<Spanned<PolicySource>>>,
+    /// `vulnerability_threshold = "high"`: the lowest vulnerability severity the baseline SCA
+    /// rule denies (`critical`, `high`, `medium` or `low`); `None` means `critical`.
+    pub vulnerability_threshold: Option<Spanned<String>>,
+    /// `denied_licenses = [...]`: licenses the baseline rule denies in released packages;
+    /// `None` means the built-in list.
+    pub denied_licenses: Option<Vec<Spanned<String>>>,
     /// `key` blocks, in source order.
     pub keys: Vec<Key>,
     /// `identity` blocks, in source order.

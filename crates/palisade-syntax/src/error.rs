@@ -431,6 +431,25 @@ pub enum SyntaxError {
         span: SourceSpan,
     },
 
+    /// A vulnerability threshold other than critical/high/medium/low.
+    #[error("{location}: invalid vulnerability_threshold {found:?}")]
+    #[diagnostic(code(palisade::syntax::invalid_threshold))]
+    InvalidThreshold {
+        /// `file:line:column`.
+        location: String,
+        /// The value as written.
+        found: String,
+        /// The file's text.
+        #[source_code]
+        src: Source,
+        /// The value.
+        #[label("expected \"critical\", \"high\", \"medium\" or \"low\"")]
+        span: SourceSpan,
+        /// "did you mean".
+        #[help]
+        help: Option<String>,
+    },
+
     /// An exposure other than public/internal/private.
     #[error("{location}: invalid exposure {found:?}")]
     #[diagnostic(code(palisade::syntax::invalid_exposure))]

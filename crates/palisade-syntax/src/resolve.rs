@@ -20,7 +20,13 @@ use crate::report::{Reporter, span};
 use crate::suggest::suggest;
 use crate::{LoadOptions, MAX_DECLARATIONS};
 
-const PIPELINE_ATTRIBUTES: &[&str] = &["owner", "policies", "description"];
+const PIPELINE_ATTRIBUTES: &[&str] = &[
+    "owner",
+    "policies",
+    "description",
+    "vulnerability_threshold",
+    "denied_licenses",
+];
 const ARTIFACT_ATTRIBUTES: &[&str] = &[
     "path",
     "ref",
@@ -364,6 +370,10 @@ impl Resolver<'_> {
         let attributes = self.attributes("the pipeline", PIPELINE_ATTRIBUTES, None, attributes);
         let owner = attributes.get("owner").and_then(|a| self.string(a));
         let policies = attributes.get("policies").map(|a| self.policies(a));
+        let vulnerability_threshold = attributes
+            .get("vulnerability_threshold")
+            .and_then(|a| self.threshold(a));
+        let denied_licenses = attributes.get("denied_licenses").map(|a| self.strings(a));
 
         let mut pipeline = Pipeline {
             source: SourceFile {
@@ -375,6 +385,8 @@ impl Resolver<'_> {
             span: block.span,
             owner,
             policies,
+            vulnerability_threshold,
+            denied_licenses,
             keys: Vec::new(),
             identities: Vec::new(),
             artifacts: Vec::new(),
@@ -1107,6 +1119,23 @@ impl Resolver<'_> {
             }
         };
         Some(Spanned::new(exposure, written.span))
+    }
+
+    fn threshold(&mut self, attribute: &Attribute<'_>) -> Option<Spanned<String>> {
+        const SEVERITIES: [&str; 4] = ["critical", "high", "medium", "low"];
+        let written = self.string(attribute)?;
+        if SEVERITIES.contains(&written.value.as_str()) {
+            return Some(written);
+        }
+        let help = suggest(&written.value, SEVERITIES).map(|s| format!("did you mean \"{s}\"?"));
+        self.reporter.push(SyntaxError::InvalidThreshold {
+            location: self.location(written.span),
+            found: written.value.clone(),
+            src: self.reporter.src(),
+            span: written.span,
+            help,
+        });
+        None
     }
 
     fn waiver(

@@ -322,3 +322,18 @@ fn several_errors_at_once() {
     );
     insta::assert_snapshot!(render(&d));
 }
+
+#[test]
+fn invalid_vulnerability_threshold_suggests_a_severity() {
+    let d = errors_in(
+        "pipeline \"p\" {\n  vulnerability_threshold = \"hihg\"\n  denied_licenses = [\"AGPL-3.0-only\", 3]\n}\n",
+    );
+    assert_eq!(
+        codes(&d),
+        [
+            "palisade::syntax::invalid_threshold",
+            "palisade::syntax::wrong_type",
+        ]
+    );
+    insta::assert_snapshot!(render(&d));
+}

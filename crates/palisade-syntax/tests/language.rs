@@ -507,3 +507,26 @@ fn every_attribute_type_mismatch_names_both_types() {
         ]
     );
 }
+
+#[test]
+fn pipeline_settings_for_the_baseline_rules() {
+    let pipeline = parse(
+        r#"pipeline "p" { vulnerability_threshold = "high" denied_licenses = ["GPL-3.0-only", "SSPL-1.0"] }"#,
+    );
+    assert_eq!(
+        pipeline.vulnerability_threshold.map(|t| t.value).as_deref(),
+        Some("high")
+    );
+    let licenses: Vec<String> = pipeline
+        .denied_licenses
+        .unwrap_or_default()
+        .into_iter()
+        .map(|l| l.value)
+        .collect();
+    assert_eq!(licenses, ["GPL-3.0-only", "SSPL-1.0"]);
+    assert!(
+        parse(r#"pipeline "p" {}"#)
+            .vulnerability_threshold
+            .is_none()
+    );
+}
