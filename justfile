@@ -1,0 +1,45 @@
+# Developer shortcuts. Every recipe is a plain command you can also type yourself:
+# nothing in the README depends on `just` being installed.
+
+# List the recipes.
+default:
+    @just --list
+
+# The whole test suite (the README's test command).
+test:
+    cargo test --workspace
+
+# Formatting check and clippy with warnings as errors, as CI runs them.
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Format the code.
+fmt:
+    cargo fmt --all
+
+# Benchmarks (SPEC §8): evaluation phases on synthetic pipelines, then hashing against b3sum.
+bench:
+    cargo bench -p palisade-bench --bench phases
+    cargo bench -p palisade-hash --bench hash
+
+# Bundles palisade signs, verified by independent tools (@sigstore/verify, securesystemslib).
+interop:
+    bash tests/interop/run.sh
+
+# The README's main command: evaluate the bundled fraud-detection example. It exits 1 (DENY);
+# the leading `-` keeps just from calling that a failure.
+example:
+    -cargo run -q -p palisade-cli -- evaluate examples/fraud-detection/pipeline.pal
+
+# Regenerate palisade's own SBOM (sbom/palisade.cdx.json) from cargo metadata and Cargo.lock.
+sbom:
+    python3 sbom/generate.py
+
+# Fail if sbom/palisade.cdx.json no longer matches Cargo.lock.
+sbom-check:
+    python3 sbom/generate.py --check
+
+# Everything CI runs.
+ci:
+    bash .ci/run
