@@ -9,6 +9,10 @@ default:
 test:
     cargo test --workspace
 
+# The documented policy cookbook's test case.
+cookbook:
+    cargo run -q -p palisade-cli -- test docs/cookbook
+
 # Formatting check and clippy with warnings as errors, as CI runs them.
 lint:
     cargo fmt --all -- --check
