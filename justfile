@@ -31,8 +31,7 @@ bench:
 interop:
     bash tests/interop/run.sh
 
-# The README's main command: evaluate the bundled fraud-detection example. It exits 1 (DENY);
-# the leading `-` keeps just from calling that a failure.
+# The README's main command on the bundled example (it exits 1, DENY; the `-` accepts that).
 example:
     -cargo run -q -p palisade-cli -- evaluate examples/fraud-detection/pipeline.pal
 
