@@ -19,6 +19,12 @@ baseline_files!(
     "leakage.cedar",
     "guardrails.cedar",
     "unsafe-models.cedar",
+    "sast.cedar",
+    "secrets.cedar",
+    "sca.cedar",
+    "integrity.cedar",
+    "model-docs.cedar",
+    "signatures.cedar",
 );
 
 /// The baseline pack as policy files named `@baseline/<file>`.
