@@ -1,0 +1,585 @@
+//! `palisade verify`: check any bundle palisade reads — our verdicts, other Sigstore bundles
+//! (DSSE or message signature) and OpenSSF model signatures — against trusted keys or
+//! certificate authorities, and optionally re-hash the artifacts they are about.
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use base64::Engine as _;
+use palisade_sigstore::bundle::{self, Bundle, Content, VerificationMaterial};
+use palisade_sigstore::intoto::{self, Statement};
+use palisade_sigstore::keys::{PublicKey, pem_hint};
+use palisade_sigstore::model_signing::{self, FileCheck};
+use palisade_sigstore::verify::{
+    IdentityMatcher, Outcome, TrustedAuthority, TrustedKey, verify_bundle,
+};
+
+use crate::error::VerifyError;
+use crate::vsa::{DECISION_EXTENSION, VSA_PREDICATE_TYPE};
+
+/// Largest key or certificate file read.
+pub const MAX_TRUST_FILE_BYTES: u64 = 1 << 20;
+
+/// Reads a bounded file; `what` names it in errors.
+fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let meta = file.metadata().map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".to_string());
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("larger than the {limit}-byte limit"));
+    }
+    Ok(bytes)
+}
+
+/// A trusted public key read from a PEM file, named by the file; its hint is the sha256 of
+/// the file's exact text (what Sigstore's `publicKey.hint` holds by convention).
+pub fn trusted_key_file(path: &Path) -> Result<TrustedKey, VerifyError> {
+    let name = path.display().to_string();
+    let bytes = read_bounded(path, MAX_TRUST_FILE_BYTES).map_err(|reason| VerifyError::Trust {
+        file: name.clone(),
+        reason: format!("cannot read the public key: {reason}"),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| VerifyError::Trust {
+        file: name.clone(),
+        reason: "the public key is not UTF-8 PEM text".to_string(),
+    })?;
+    let key = PublicKey::from_named_pem(&text, &name)?;
+    Ok(TrustedKey {
+        name,
+        key,
+        hint: pem_hint(&text),
+    })
+}
+
+/// DER certificates of every `CERTIFICATE` block of a PEM text.
+pub fn certificates_from_pem(text: &str, file: &str) -> Result<Vec<Vec<u8>>, VerifyError> {
+    let err = |reason: String| VerifyError::Trust {
+        file: file.to_string(),
+        reason,
+    };
+    let mut out = Vec::new();
+    let mut body: Option<(usize, String)> = None;
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line == "-----BEGIN CERTIFICATE-----" {
+            body = Some((i + 1, String::new()));
+        } else if line == "-----END CERTIFICATE-----" {
+            let Some((start, b64)) = body.take() else {
+                return Err(err(format!(
+                    "line {}: END CERTIFICATE without BEGIN",
+                    i + 1
+                )));
+            };
+            let der = base64::engine::general_purpose::STANDARD
+                .decode(b64.as_bytes())
+                .map_err(|e| {
+                    err(format!(
+                        "the certificate starting on line {start} is not base64: {e}"
+                    ))
+                })?;
+            out.push(der);
+        } else if let Some((_, b64)) = body.as_mut() {
+            b64.push_str(line);
+        }
+    }
+    if body.is_some() {
+        return Err(err("a CERTIFICATE block is not closed".to_string()));
+    }
+    if out.is_empty() {
+        return Err(err("no `CERTIFICATE` PEM block".to_string()));
+    }
+    Ok(out)
+}
+
+/// A trusted certificate authority read from a PEM file of root certificates, named by the
+/// file, optionally only for one identity (subjectAltName) and OIDC issuer.
+pub fn trusted_ca_file(
+    path: &Path,
+    identity: Option<&str>,
+    issuer: Option<&str>,
+) -> Result<TrustedAuthority, VerifyError> {
+    let name = path.display().to_string();
+    let bytes = read_bounded(path, MAX_TRUST_FILE_BYTES).map_err(|reason| VerifyError::Trust {
+        file: name.clone(),
+        reason: format!("cannot read the CA certificates: {reason}"),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| VerifyError::Trust {
+        file: name.clone(),
+        reason: "the CA file is not UTF-8 PEM text".to_string(),
+    })?;
+    let roots = certificates_from_pem(&text, &name)?;
+    let identity = match (identity, issuer) {
+        (Some(subject), issuer) => Some(IdentityMatcher {
+            subject: subject.to_string(),
+            issuer: issuer.map(str::to_string),
+        }),
+        (None, Some(_)) => {
+            return Err(VerifyError::Trust {
+                file: name,
+                reason: "--issuer needs --identity (the identity the issuer vouches for)"
+                    .to_string(),
+            });
+        }
+        (None, None) => None,
+    };
+    Ok(TrustedAuthority {
+        name,
+        roots,
+        identity,
+    })
+}
+
+/// What to verify.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The bundle file.
+    pub bundle: PathBuf,
+    /// Trusted keys.
+    pub keys: Vec<TrustedKey>,
+    /// Trusted certificate authorities.
+    pub authorities: Vec<TrustedAuthority>,
+    /// Files or folders to re-hash and match against what was signed.
+    pub artifacts: Vec<PathBuf>,
+    /// The time certificates must be valid at.
+    pub now: SystemTime,
+    /// Fail unless the bundle is a verification summary whose result is `PASSED`.
+    pub require_passed: bool,
+}
+
+/// An `--artifact` and how it compared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArtifactCheck {
+    /// The path given.
+    pub path: PathBuf,
+    /// Its sha256 hex (model-signing style for a folder).
+    pub sha256: String,
+    /// The subject it matched, if any.
+    pub matched: Option<String>,
+}
+
+/// What a bundle is, what verified, and what did not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// The bundle file.
+    pub bundle: String,
+    /// What the bundle carries (`DSSE envelope (…)`, `message signature`).
+    pub content: String,
+    /// What identifies the signer in the bundle (a key hint, a certificate).
+    pub material: String,
+    /// The signature check.
+    pub signature: Outcome,
+    /// For a certificate: the identity that had to match (`None`: any identity of the CA).
+    pub required_identity: Option<String>,
+    /// The in-toto predicate type, when the payload is a statement.
+    pub statement_type: Option<String>,
+    /// Subjects: name and digest (`alg:hex`, comma-separated when several).
+    pub subjects: Vec<(String, String)>,
+    /// For a verification summary: `verificationResult` and the details worth printing.
+    pub verdict: Option<Verdict>,
+    /// For a model signature checked against its files.
+    pub model_files: Option<FileCheck>,
+    /// `--artifact` comparisons.
+    pub artifacts: Vec<ArtifactCheck>,
+    /// Why verification failed after the signature was good (a digest, a file, the verdict).
+    pub failures: Vec<String>,
+    /// What was not checked, and how to check it.
+    pub notes: Vec<String>,
+}
+
+/// A verification summary's verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// `PASSED` or `FAILED` (as written).
+    pub result: String,
+    /// `verifier.id`.
+    pub verifier: String,
+    /// `timeVerified`.
+    pub time: String,
+    /// `policy.digest.sha256`.
+    pub policy_sha256: String,
+    /// The pipeline's name (palisade's extension), if present.
+    pub pipeline: Option<String>,
+}
+
+impl Report {
+    /// True when the signature verified and every requested check passed.
+    pub fn verified(&self) -> bool {
+        self.signature.is_verified() && self.failures.is_empty()
+    }
+
+    /// The report as text for a terminal, one fact a line, ending in `verified` or
+    /// `NOT VERIFIED: …`.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let mut line = |s: String| {
+            out.push_str(&s);
+            out.push('\n');
+        };
+        line(format!("bundle:    {}", self.bundle));
+        line(format!("content:   {}", self.content));
+        line(format!("material:  {}", self.material));
+        match &self.signature {
+            Outcome::Verified { signer, .. } => {
+                let identity = match &self.required_identity {
+                    Some(id) => format!(" for identity {id}"),
+                    None => String::new(),
+                };
+                line(format!("signature: verified by {signer}{identity}"));
+            }
+            Outcome::Invalid { reason } => line(format!("signature: INVALID: {reason}")),
+        }
+        if let Some(t) = &self.statement_type {
+            line(format!("statement: {t}"));
+        }
+        for (name, digest) in &self.subjects {
+            line(format!("subject:   {name} {digest}"));
+        }
+        if let Some(v) = &self.verdict {
+            let pipeline = v
+                .pipeline
+                .as_ref()
+                .map(|p| format!("pipeline {p:?}, "))
+                .unwrap_or_default();
+            line(format!(
+                "verdict:   {} ({pipeline}policy sha256:{}, verified {} by {})",
+                v.result, v.policy_sha256, v.time, v.verifier
+            ));
+        }
+        match &self.model_files {
+            Some(FileCheck::Match) => line("model:     every signed file matches".to_string()),
+            Some(FileCheck::Mismatch {
+                modified,
+                missing,
+                extra,
+            }) => line(format!(
+                "model:     MISMATCH: modified [{}], missing [{}], extra [{}]",
+                modified.join(", "),
+                missing.join(", "),
+                extra.join(", ")
+            )),
+            Some(FileCheck::Unsupported(why)) => line(format!("model:     NOT CHECKED: {why}")),
+            Some(FileCheck::Inconsistent(why)) => line(format!("model:     INCONSISTENT: {why}")),
+            None => {}
+        }
+        for a in &self.artifacts {
+            match &a.matched {
+                Some(subject) => line(format!(
+                    "artifact:  {} sha256:{} matches {subject}",
+                    a.path.display(),
+                    a.sha256
+                )),
+                None => line(format!(
+                    "artifact:  {} sha256:{} matches NO subject",
+                    a.path.display(),
+                    a.sha256
+                )),
+            }
+        }
+        for n in &self.notes {
+            line(format!("note:      {n}"));
+        }
+        if self.verified() {
+            line("verified".to_string());
+        } else {
+            let mut reasons: Vec<String> = Vec::new();
+            if let Outcome::Invalid { reason } = &self.signature {
+                reasons.push(format!("signature: {reason}"));
+            }
+            reasons.extend(self.failures.iter().cloned());
+            line(format!("NOT VERIFIED: {}", reasons.join("; ")));
+        }
+        out
+    }
+}
+
+fn read_bundle(path: &Path) -> Result<Bundle, VerifyError> {
+    let io = |reason: String| VerifyError::Io {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let bytes = read_bounded(path, bundle::MAX_BUNDLE_BYTES as u64).map_err(io)?;
+    Ok(bundle::parse(&bytes, &path.display().to_string())?)
+}
+
+fn describe_material(material: &VerificationMaterial) -> String {
+    match material {
+        VerificationMaterial::PublicKey { hint } if hint.is_empty() => {
+            "public key (no hint)".to_string()
+        }
+        VerificationMaterial::PublicKey { hint } => format!("public key, hint {hint}"),
+        VerificationMaterial::Certificate(_) => "certificate".to_string(),
+        VerificationMaterial::Chain(chain) => {
+            format!("certificate chain of {}", chain.len())
+        }
+    }
+}
+
+fn digest_text(digest: &std::collections::BTreeMap<String, String>) -> String {
+    digest
+        .iter()
+        .map(|(alg, hex)| format!("{alg}:{hex}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn verdict(statement: &Statement) -> Option<Verdict> {
+    if statement.predicate_type != VSA_PREDICATE_TYPE {
+        return None;
+    }
+    let p = &statement.predicate;
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
+    Some(Verdict {
+        result: text(&p["verificationResult"]),
+        verifier: text(&p["verifier"]["id"]),
+        time: text(&p["timeVerified"]),
+        policy_sha256: text(&p["policy"]["digest"]["sha256"]),
+        pipeline: p[DECISION_EXTENSION]["pipeline"]
+            .as_str()
+            .map(str::to_string),
+    })
+}
+
+fn is_model_signature(statement: &Statement) -> bool {
+    statement.predicate_type == model_signing::PREDICATE_V1
+        || statement.predicate_type == model_signing::PREDICATE_V0_2
+}
+
+/// Verifies a bundle. Unusable input (an unreadable or malformed bundle, an unreadable
+/// artifact, arguments that do not fit the bundle) is an error; everything else — a bad
+/// signature, a digest that matches no subject, changed model files — is in the [`Report`].
+///
+/// - DSSE with an in-toto statement: the signature, then each `--artifact` (sha256 of a file;
+///   model-signing style digest of a folder) must equal a subject's sha256.
+/// - OpenSSF model signature: with one `--artifact` (the model file or folder), the model is
+///   re-hashed exactly as `model_signing verify` does; without, only the signature is checked
+///   (and the report says so).
+/// - Message signature: with one `--artifact`, its sha256 must be the signed digest; without,
+///   the bundle's own `messageDigest` is checked against the signature.
+pub fn verify(request: &Request) -> Result<Report, VerifyError> {
+    let file = request.bundle.display().to_string();
+    let usage = |reason: &str| VerifyError::Usage {
+        file: file.clone(),
+        reason: reason.to_string(),
+    };
+    if request.keys.is_empty() && request.authorities.is_empty() {
+        return Err(usage(
+            "nothing to verify against: give --key PUB.pem or --ca CA.pem",
+        ));
+    }
+    let bundle = read_bundle(&request.bundle)?;
+    let mut report = Report {
+        bundle: file.clone(),
+        content: String::new(),
+        material: describe_material(&bundle.material),
+        signature: Outcome::Invalid {
+            reason: "not checked".to_string(),
+        },
+        required_identity: None,
+        statement_type: None,
+        subjects: Vec::new(),
+        verdict: None,
+        model_files: None,
+        artifacts: Vec::new(),
+        failures: Vec::new(),
+        notes: Vec::new(),
+    };
+    let certificate = !matches!(bundle.material, VerificationMaterial::PublicKey { .. });
+    if certificate {
+        let ids: Vec<String> = request
+            .authorities
+            .iter()
+            .filter_map(|a| a.identity.as_ref())
+            .map(|m| match &m.issuer {
+                Some(issuer) => format!("{} (issuer {issuer})", m.subject),
+                None => m.subject.clone(),
+            })
+            .collect();
+        if !ids.is_empty() {
+            report.required_identity = Some(ids.join(" or "));
+        } else {
+            report
+                .notes
+                .push("any identity certified by the CA was accepted (no --identity)".to_string());
+        }
+    }
+
+    match &bundle.content {
+        Content::MessageSignature { .. } => {
+            report.content = "message signature".to_string();
+            let digest = match request.artifacts.as_slice() {
+                [] => {
+                    report.notes.push(
+                        "no --artifact: checked the signature over the bundle's messageDigest only"
+                            .to_string(),
+                    );
+                    None
+                }
+                [one] => {
+                    let d = palisade_hash::hash_file(one)?;
+                    report.artifacts.push(ArtifactCheck {
+                        path: one.clone(),
+                        sha256: d.sha256_hex(),
+                        matched: None,
+                    });
+                    Some(d.sha256)
+                }
+                _ => {
+                    return Err(usage(
+                        "a message signature covers one artifact; give one --artifact",
+                    ));
+                }
+            };
+            report.signature = verify_bundle(
+                &bundle,
+                &request.keys,
+                &request.authorities,
+                digest.as_ref(),
+                request.now,
+            );
+            if report.signature.is_verified() {
+                for a in &mut report.artifacts {
+                    a.matched = Some("the signed message digest".to_string());
+                }
+            }
+            if request.require_passed {
+                report
+                    .failures
+                    .push("--require-passed: a message signature carries no verdict".to_string());
+            }
+            return Ok(report);
+        }
+        Content::Dsse(env) => {
+            report.content = format!("DSSE envelope ({})", env.payload_type);
+        }
+    }
+
+    let statement = match bundle.envelope() {
+        Some(env) if env.payload_type == palisade_sigstore::IN_TOTO_PAYLOAD_TYPE => {
+            intoto::parse_statement(&env.payload, &format!("{file}: DSSE payload")).ok()
+        }
+        _ => None,
+    };
+
+    if let Some(st) = statement.as_ref().filter(|st| is_model_signature(st)) {
+        report.statement_type = Some(st.predicate_type.clone());
+        report.content = format!("{} — OpenSSF model signature", report.content);
+        match request.artifacts.as_slice() {
+            [] => {
+                report.signature = verify_bundle(
+                    &bundle,
+                    &request.keys,
+                    &request.authorities,
+                    None,
+                    request.now,
+                );
+                report.notes.push(
+                    "no --artifact: the model's files were not re-hashed; only the signature over the statement was checked".to_string(),
+                );
+            }
+            [model] => {
+                let checked = model_signing::verify_model(
+                    &bundle,
+                    model,
+                    &request.keys,
+                    &request.authorities,
+                    request.now,
+                )?;
+                report.signature = checked.signature;
+                if checked.files != FileCheck::Match {
+                    report.failures.push(format!(
+                        "the model at {} is not the one that was signed",
+                        model.display()
+                    ));
+                }
+                report.model_files = Some(checked.files);
+            }
+            _ => {
+                return Err(usage(
+                    "a model signature covers one model (a file or a folder); give one --artifact",
+                ));
+            }
+        }
+        if report.signature.is_verified() {
+            report.subjects = st
+                .subjects
+                .iter()
+                .map(|s| (s.name.clone(), digest_text(&s.digest)))
+                .collect();
+        }
+        if request.require_passed {
+            report
+                .failures
+                .push("--require-passed: a model signature carries no verdict".to_string());
+        }
+        return Ok(report);
+    }
+
+    report.signature = verify_bundle(
+        &bundle,
+        &request.keys,
+        &request.authorities,
+        None,
+        request.now,
+    );
+    if !report.signature.is_verified() {
+        // Nothing the payload says is worth showing, or hashing artifacts for.
+        return Ok(report);
+    }
+    match &statement {
+        Some(st) => {
+            report.statement_type = Some(st.predicate_type.clone());
+            report.subjects = st
+                .subjects
+                .iter()
+                .map(|s| (s.name.clone(), digest_text(&s.digest)))
+                .collect();
+            report.verdict = verdict(st);
+            for path in &request.artifacts {
+                let tree = palisade_hash::hash_path(path, &palisade_hash::HashOptions::default())?;
+                let sha256 = tree.root.sha256_hex();
+                let matched = st
+                    .subjects
+                    .iter()
+                    .find(|s| s.digest.get("sha256") == Some(&sha256))
+                    .map(|s| s.name.clone());
+                if matched.is_none() {
+                    report.failures.push(format!(
+                        "{} (sha256:{sha256}) is not a subject of the statement",
+                        path.display()
+                    ));
+                }
+                report.artifacts.push(ArtifactCheck {
+                    path: path.clone(),
+                    sha256,
+                    matched,
+                });
+            }
+        }
+        None => {
+            if !request.artifacts.is_empty() {
+                report.failures.push(
+                    "the signed payload is not an in-toto statement, so --artifact cannot be matched to a subject".to_string(),
+                );
+            }
+        }
+    }
+    if request.require_passed {
+        match &report.verdict {
+            Some(v) if v.result == "PASSED" => {}
+            Some(v) => report
+                .failures
+                .push(format!("--require-passed: the verdict is {}", v.result)),
+            None => report.failures.push(
+                "--require-passed: the bundle is not a SLSA verification summary".to_string(),
+            ),
+        }
+    }
+    Ok(report)
+}
