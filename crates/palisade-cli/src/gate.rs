@@ -1,5 +1,6 @@
 //! Wiring for the commands that judge a pipeline: syntax → graph → evidence → policy.
 
+use std::io::IsTerminal as _;
 use std::path::Path;
 
 use miette::Report;
@@ -15,6 +16,8 @@ pub struct GateOptions {
     pub policies: Vec<String>,
     /// `--allow-outside`.
     pub allow_outside: bool,
+    /// `--lock` / `--no-lock`.
+    pub lock: palisade_evidence::LockMode,
 }
 
 /// A pipeline loaded and ready to judge: its graph with evidence, and its policies.
@@ -23,6 +26,8 @@ pub struct Gate {
     pub graph: PipelineGraph,
     /// The validated policies.
     pub pack: PolicyPack,
+    /// What evidence was read.
+    pub evidence: palisade_evidence::Summary,
 }
 
 impl Gate {
@@ -43,11 +48,24 @@ impl Gate {
         };
         let pipeline = palisade_syntax::load(path, &load_options).map_err(Report::new)?;
         let mut graph = PipelineGraph::build(pipeline).map_err(Report::new)?;
+        let evidence = palisade_evidence::attach(
+            &mut graph,
+            &palisade_evidence::Options {
+                lock: options.lock,
+                progress: std::io::stderr().is_terminal(),
+                now: std::time::SystemTime::now(),
+            },
+        )
+        .map_err(Report::new)?;
         graph.compute_upstream();
         let files = policy_files(&graph, options)?;
         let pack = PolicyPack::load(files).map_err(Report::new)?;
         palisade_policy::check_waivers(&graph.pipeline, &pack).map_err(Report::new)?;
-        Ok(Gate { graph, pack })
+        Ok(Gate {
+            graph,
+            pack,
+            evidence,
+        })
     }
 
     /// Evaluates at `at` (Unix seconds).

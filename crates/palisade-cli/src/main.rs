@@ -47,6 +47,12 @@ struct PipelineArgs {
     /// Let paths in the pipeline leave its folder (through `..` or symlinks).
     #[arg(long)]
     allow_outside: bool,
+    /// Require palisade.lock (default: use it when it exists).
+    #[arg(long, conflicts_with = "no_lock")]
+    lock: bool,
+    /// Ignore palisade.lock: every local artifact is `unpinned`.
+    #[arg(long)]
+    no_lock: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -162,6 +168,13 @@ fn options(args: &PipelineArgs) -> GateOptions {
     GateOptions {
         policies: args.policies.clone(),
         allow_outside: args.allow_outside,
+        lock: if args.lock {
+            palisade_evidence::LockMode::Require
+        } else if args.no_lock {
+            palisade_evidence::LockMode::Ignore
+        } else {
+            palisade_evidence::LockMode::Auto
+        },
     }
 }
 
@@ -194,6 +207,7 @@ fn run(cli: Cli) -> miette::Result<u8> {
     match cli.command {
         Command::Check { args } => {
             let gate = Gate::load(&pipeline_path(args.pipeline.clone()), &options(&args))?;
+            let evidence = &gate.evidence;
             println!(
                 "ok: pipeline {:?}: {} declarations, {} packages, {} policies ({})",
                 gate.graph.pipeline.name.value,
@@ -201,6 +215,16 @@ fn run(cli: Cli) -> miette::Result<u8> {
                 gate.graph.packages().count(),
                 gate.pack.info.len(),
                 gate.pack.digest
+            );
+            println!(
+                "    evidence: {} files read, {} local files hashed ({} bytes), lock: {}",
+                evidence.evidence_files,
+                evidence.files_hashed,
+                evidence.bytes_hashed,
+                evidence
+                    .lock_file
+                    .as_ref()
+                    .map_or_else(|| "none".to_owned(), |p| p.display().to_string())
             );
             for warning in &gate.pack.warnings {
                 eprintln!("warning: {warning}");
@@ -258,7 +282,7 @@ fn run(cli: Cli) -> miette::Result<u8> {
                 &pipeline,
                 &GateOptions {
                     policies,
-                    allow_outside: false,
+                    ..GateOptions::default()
                 },
             )?;
             let text = explain::explain(&gate, kind, name, at, json)?;

@@ -60,7 +60,7 @@ pub fn run(dir: &Path, policies: &[String]) -> miette::Result<u8> {
         };
         let options = GateOptions {
             policies: policies.to_vec(),
-            allow_outside: false,
+            ..GateOptions::default()
         };
         let problems = match Gate::load(case, &options).and_then(|gate| gate.evaluate(at)) {
             Ok(evaluation) => palisade_policy::testcase::compare(&expected, &evaluation),

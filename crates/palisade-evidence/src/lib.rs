@@ -1,1 +1,617 @@
-//! palisade-evidence (work in progress).
+//! Evidence: reads everything a pipeline points at and turns it into facts on its graph.
+//!
+//! | slot | reader | facts |
+//! | --- | --- | --- |
+//! | local `path` | `palisade-hash` (+ `palisade.lock`) | `integrity`, `sha256` |
+//! | model files | `palisade-pickle` (static opcode scan) | `unsafe_format`, `dangerous_imports` |
+//! | `bom` | `palisade-cyclonedx` | `Package` nodes and edges, `vulnerabilities` (after VEX), `licenses`, `model_card`, `metrics`, labels from `data` components |
+//! | `sast`, `dast`, `secrets`, `scans` | `palisade-sarif` | counts by severity, findings |
+//! | `signature` (+ `signed_by`) | `palisade-sigstore` | `signature`, `signers` |
+//! | `provenance` | `palisade-sigstore` (in-toto, SLSA) | `provenance`, `builder_id`, `build_type`, `builders` |
+//!
+//! Evidence that cannot be read is an error naming the pipeline declaration, the file, the
+//! place inside it and the reason ([`EvidenceErrors`], exit 2); evidence that reads but does not
+//! verify is a fact (`signature = "invalid"`) that policies deny on. Files are read in parallel,
+//! one artifact per task; all local paths are hashed together (with a progress bar on a terminal).
+//!
+//! ```no_run
+//! # fn main() -> miette::Result<()> {
+//! let pipeline = palisade_syntax::load("pipeline.pal".as_ref(), &Default::default())?;
+//! let mut graph = palisade_graph::PipelineGraph::build(pipeline)?;
+//! let summary = palisade_evidence::attach(&mut graph, &palisade_evidence::Options::default())?;
+//! println!("{} evidence files, {} bytes hashed", summary.evidence_files, summary.bytes_hashed);
+//! graph.compute_upstream();
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod bom;
+mod error;
+pub mod trust;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use miette::SourceSpan;
+use rayon::prelude::*;
+
+use palisade_graph::{
+    ArtifactFacts, Counts, EvidenceFile, FindingSummary, Integrity, MAX_FINDINGS, NodeIndex,
+    PipelineGraph, SignatureState,
+};
+use palisade_hash::lock::{self, Lockfile};
+use palisade_hash::{HashOptions, TreeDigests};
+use palisade_syntax::{Artifact, ArtifactKind, Kind, PathValue, Pipeline, Spanned};
+
+pub use error::{EvidenceError, EvidenceErrors};
+pub use trust::Trust;
+
+/// The lock file's name, beside the pipeline file.
+pub const LOCK_FILE: &str = "palisade.lock";
+
+/// Whether `evaluate` uses `palisade.lock`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LockMode {
+    /// Use it when it exists (`integrity` is `unpinned` for everything otherwise).
+    #[default]
+    Auto,
+    /// It must exist (`--lock`).
+    Require,
+    /// Do not read it (`--no-lock`): every local artifact is `unpinned`.
+    Ignore,
+}
+
+/// How evidence is gathered.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Lock file use.
+    pub lock: LockMode,
+    /// Show a progress bar while hashing (only drawn on a terminal).
+    pub progress: bool,
+    /// The time certificates are checked at.
+    pub now: SystemTime,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            lock: LockMode::Auto,
+            progress: false,
+            now: SystemTime::now(),
+        }
+    }
+}
+
+/// What was gathered, for the command line's summary line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// The lock file read, if any.
+    pub lock_file: Option<PathBuf>,
+    /// Local files hashed.
+    pub files_hashed: usize,
+    /// Bytes hashed.
+    pub bytes_hashed: u64,
+    /// Evidence files read (boms, reports, signatures, provenance).
+    pub evidence_files: usize,
+    /// Package nodes in the graph after reading the boms.
+    pub packages: usize,
+}
+
+/// The lock file of a pipeline.
+pub fn lock_path(pipeline: &Pipeline) -> PathBuf {
+    pipeline.source.base_dir.join(LOCK_FILE)
+}
+
+/// The lock key of an artifact: `"<kind> <name>"`.
+pub fn lock_key(artifact: &Artifact) -> String {
+    format!("{} {}", artifact.kind, artifact.name.value)
+}
+
+/// Hashes every local artifact path and builds the lock `palisade lock` writes.
+pub fn build_lock(pipeline: &Pipeline, progress: bool) -> Result<Lockfile, EvidenceErrors> {
+    let hashed = hash_local(pipeline, progress)?;
+    let mut lockfile = Lockfile::default();
+    for (index, tree) in hashed.trees {
+        let artifact = &pipeline.artifacts[index];
+        if let Some(path) = &artifact.path {
+            lockfile.artifacts.insert(
+                lock_key(artifact),
+                Lockfile::entry_from(&path.value.written, &tree),
+            );
+        }
+    }
+    Ok(lockfile)
+}
+
+/// Reads all evidence and sets the facts of every artifact (and adds the SBOMs' packages).
+/// Call before [`PipelineGraph::compute_upstream`].
+pub fn attach(graph: &mut PipelineGraph, options: &Options) -> Result<Summary, EvidenceErrors> {
+    let pipeline = &graph.pipeline;
+    let mut errors = Vec::new();
+
+    let (trust, trust_errors) = Trust::load(pipeline);
+    for e in trust_errors {
+        let (span, what) = match e.kind {
+            Kind::Key => {
+                let key = &pipeline.keys[e.index];
+                (
+                    key.public_key.span,
+                    format!("public_key {:?} of key {:?}", e.file, key.name.value),
+                )
+            }
+            _ => {
+                let identity = &pipeline.identities[e.index];
+                let span = identity.ca.as_ref().map_or(identity.span, |c| c.span);
+                (
+                    span,
+                    format!("ca {:?} of identity {:?}", e.file, identity.name.value),
+                )
+            }
+        };
+        errors.push(error_at(pipeline, span, what, e.cause));
+    }
+
+    let mut summary = Summary::default();
+    let lockfile = match read_lock(pipeline, options.lock) {
+        Ok(found) => {
+            summary.lock_file = found.as_ref().map(|_| lock_path(pipeline));
+            found
+        }
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+
+    let hashed = match hash_local(pipeline, options.progress) {
+        Ok(hashed) => hashed,
+        Err(e) => {
+            errors.extend(e.errors);
+            Hashed::default()
+        }
+    };
+    summary.files_hashed = hashed.trees.values().map(|t| t.files.len()).sum();
+    summary.bytes_hashed = hashed.trees.values().map(|t| t.root.size).sum();
+
+    let identities: Vec<(String, String)> = pipeline
+        .identities
+        .iter()
+        .filter_map(|i| {
+            i.builder
+                .as_ref()
+                .map(|b| (i.name.value.clone(), b.value.clone()))
+        })
+        .collect();
+    let context = Context {
+        pipeline,
+        trust: &trust,
+        identities: &identities,
+        lock: lockfile.as_ref(),
+        now: options.now,
+    };
+    let nodes: Vec<(NodeIndex, usize, ArtifactFacts)> = graph
+        .artifacts()
+        .map(|(index, node)| (index, node.decl, node.facts.clone()))
+        .collect();
+    let gathered: Vec<Gathered> = nodes
+        .into_par_iter()
+        .map(|(index, decl, facts)| context.gather(index, decl, facts, hashed.trees.get(&decl)))
+        .collect();
+
+    let mut boms = Vec::new();
+    for g in gathered {
+        errors.extend(g.errors);
+        summary.evidence_files += g.facts.evidence_files.len();
+        if let Some(artifact) = graph.artifact_mut(g.index) {
+            artifact.facts = g.facts;
+        }
+        if let Some(bom) = g.bom {
+            boms.push((g.index, bom));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(EvidenceErrors { errors });
+    }
+    for (owner, bom) in boms {
+        let nodes: Vec<NodeIndex> = bom
+            .packages
+            .into_iter()
+            .map(|package| graph.add_package(owner, package))
+            .collect();
+        for (dependent, dependency) in bom.dependencies {
+            graph.add_package_dependency(nodes[dependent], nodes[dependency]);
+        }
+    }
+    summary.packages = graph.packages().count();
+    Ok(summary)
+}
+
+/// Builds an error located at a span of the pipeline file.
+fn error_at(
+    pipeline: &Pipeline,
+    span: SourceSpan,
+    what: String,
+    cause: miette::Report,
+) -> EvidenceError {
+    let (line, column) = pipeline.source.line_col(span.offset());
+    let reason = cause.to_string();
+    let reason = reason.lines().next().unwrap_or_default().to_owned();
+    EvidenceError {
+        location: format!("{}:{line}:{column}", pipeline.source.name),
+        what,
+        reason,
+        src: pipeline.source.named_source(),
+        span,
+        cause: vec![cause],
+    }
+}
+
+// Built once, on the error path: its size does not matter.
+#[allow(clippy::result_large_err)]
+fn read_lock(pipeline: &Pipeline, mode: LockMode) -> Result<Option<Lockfile>, EvidenceError> {
+    let path = lock_path(pipeline);
+    match mode {
+        LockMode::Ignore => Ok(None),
+        LockMode::Auto if !path.exists() => Ok(None),
+        LockMode::Require if !path.exists() => Err(error_at(
+            pipeline,
+            pipeline.name.span,
+            format!("{LOCK_FILE} of pipeline {:?}", pipeline.name.value),
+            miette::miette!(
+                help = "run `palisade lock` to pin every local artifact, and commit the lock",
+                "{}: not found (--lock requires it)",
+                path.display()
+            ),
+        )),
+        _ => Lockfile::read(&path).map(Some).map_err(|e| {
+            error_at(
+                pipeline,
+                pipeline.name.span,
+                format!("{LOCK_FILE} of pipeline {:?}", pipeline.name.value),
+                miette::Report::new(e),
+            )
+        }),
+    }
+}
+
+/// The digests of every local artifact path, by index in `pipeline.artifacts`.
+#[derive(Default)]
+struct Hashed {
+    trees: BTreeMap<usize, TreeDigests>,
+}
+
+fn hash_local(pipeline: &Pipeline, progress: bool) -> Result<Hashed, EvidenceErrors> {
+    let local: Vec<(usize, &Spanned<PathValue>)> = pipeline
+        .artifacts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| a.path.as_ref().map(|p| (i, p)))
+        .collect();
+    let paths: Vec<PathBuf> = local
+        .iter()
+        .map(|(_, p)| p.value.resolved.clone())
+        .collect();
+    let options = HashOptions {
+        progress,
+        ..HashOptions::default()
+    };
+    match palisade_hash::hash_paths(&paths, &options) {
+        Ok(trees) => Ok(Hashed {
+            trees: local.iter().map(|(i, _)| *i).zip(trees).collect(),
+        }),
+        Err(_) => {
+            // Hash one by one to name every artifact that cannot be hashed.
+            let errors = local
+                .par_iter()
+                .filter_map(|(i, path)| {
+                    palisade_hash::hash_path(&path.value.resolved, &HashOptions::default())
+                        .err()
+                        .map(|e| {
+                            let artifact = &pipeline.artifacts[*i];
+                            error_at(
+                                pipeline,
+                                path.span,
+                                format!(
+                                    "path {:?} of {} {:?}",
+                                    path.value.written, artifact.kind, artifact.name.value
+                                ),
+                                miette::Report::new(e),
+                            )
+                        })
+                })
+                .collect();
+            Err(EvidenceErrors { errors })
+        }
+    }
+}
+
+struct Context<'a> {
+    pipeline: &'a Pipeline,
+    trust: &'a Trust,
+    identities: &'a [(String, String)],
+    lock: Option<&'a Lockfile>,
+    now: SystemTime,
+}
+
+struct Gathered {
+    index: NodeIndex,
+    facts: ArtifactFacts,
+    bom: Option<bom::BomFacts>,
+    errors: Vec<EvidenceError>,
+}
+
+impl Context<'_> {
+    fn gather(
+        &self,
+        index: NodeIndex,
+        decl: usize,
+        mut facts: ArtifactFacts,
+        tree: Option<&TreeDigests>,
+    ) -> Gathered {
+        let artifact = &self.pipeline.artifacts[decl];
+        let mut errors = Vec::new();
+        let mut fail = |span: SourceSpan, slot: &str, file: &str, cause: miette::Report| {
+            errors.push(error_at(
+                self.pipeline,
+                span,
+                format!(
+                    "{slot} {file:?} of {} {:?}",
+                    artifact.kind, artifact.name.value
+                ),
+                cause,
+            ));
+        };
+
+        if let Some(tree) = tree {
+            facts.sha256 = tree.root.sha256_hex();
+            match self.lock {
+                None => facts.integrity = Integrity::Unpinned,
+                Some(lockfile) => {
+                    let entry = lockfile.artifacts.get(&lock_key(artifact));
+                    let written = artifact.path.as_ref().map(|p| p.value.written.as_str());
+                    match (entry, written) {
+                        (Some(entry), Some(written)) if entry.path != written => {
+                            facts.integrity = Integrity::Mismatch;
+                            facts.integrity_changes = vec![format!(
+                                "the lock pins path {:?}, the pipeline says {written:?}",
+                                entry.path
+                            )];
+                        }
+                        _ => match lock::check(entry, tree) {
+                            lock::Integrity::Verified => facts.integrity = Integrity::Verified,
+                            lock::Integrity::Unpinned => facts.integrity = Integrity::Unpinned,
+                            lock::Integrity::Mismatch(changes) => {
+                                facts.integrity = Integrity::Mismatch;
+                                facts.integrity_changes = changes
+                                    .iter()
+                                    .map(|c| match c {
+                                        lock::Change::Modified(p) => format!("modified: {p}"),
+                                        lock::Change::Added(p) => format!("added: {p}"),
+                                        lock::Change::Removed(p) => format!("removed: {p}"),
+                                    })
+                                    .collect();
+                            }
+                        },
+                    }
+                }
+            }
+        }
+
+        if artifact.kind == ArtifactKind::Model
+            && let Some(path) = &artifact.path
+        {
+            match palisade_pickle::scan_path(&path.value.resolved) {
+                Ok(scan) => {
+                    if scan.pickle_based {
+                        facts.model.unsafe_format = true;
+                        if facts.model.format.is_empty() {
+                            facts.model.format = "pickle".to_owned();
+                        }
+                    }
+                    facts.model.imports.extend(scan.imports);
+                    facts.model.dangerous_imports.extend(scan.dangerous_imports);
+                }
+                Err(e) => fail(
+                    path.span,
+                    "model file",
+                    &path.value.written,
+                    miette::Report::new(e),
+                ),
+            }
+        }
+
+        let record = |facts: &mut ArtifactFacts, path: &PathValue| {
+            let sha256 = palisade_hash::hash_file(&path.resolved)
+                .map(|d| d.sha256_hex())
+                .unwrap_or_default();
+            facts.evidence_files.push(EvidenceFile {
+                path: path.written.clone(),
+                sha256,
+            });
+        };
+
+        let mut bom_facts = None;
+        if let Some(bom_path) = &artifact.bom {
+            match palisade_cyclonedx::read(&bom_path.value.resolved) {
+                Ok(bom) => {
+                    record(&mut facts, &bom_path.value);
+                    let reduced = bom::facts(&bom);
+                    facts.vulnerabilities.merge(&reduced.vulnerabilities);
+                    facts.licenses.extend(reduced.licenses.iter().cloned());
+                    facts.evidence_labels.extend(reduced.labels.iter().cloned());
+                    if artifact.kind == ArtifactKind::Model {
+                        facts.model.model_card |= reduced.model_card;
+                        facts.model.metrics.extend(reduced.metrics.iter().cloned());
+                    }
+                    bom_facts = Some(reduced);
+                }
+                Err(e) => fail(
+                    bom_path.span,
+                    "bom",
+                    &bom_path.value.written,
+                    miette::Report::new(e),
+                ),
+            }
+        }
+
+        let mut findings = Vec::new();
+        for (slot, files) in [
+            ("sast", &artifact.sast),
+            ("dast", &artifact.dast),
+            ("secrets", &artifact.secrets),
+            ("scans", &artifact.scans),
+        ] {
+            let mut counts = Counts::default();
+            for file in files {
+                match palisade_sarif::read(&file.value.resolved) {
+                    Ok(report) => {
+                        record(&mut facts, &file.value);
+                        let c = report.counts();
+                        counts.merge(&Counts {
+                            critical: c.critical,
+                            high: c.high,
+                            medium: c.medium,
+                            low: c.low,
+                            total: c.total,
+                        });
+                        findings.extend(report.findings.iter().filter_map(|f| {
+                            let severity = match f.severity {
+                                palisade_sarif::Severity::Critical => {
+                                    palisade_graph::Severity::Critical
+                                }
+                                palisade_sarif::Severity::High => palisade_graph::Severity::High,
+                                palisade_sarif::Severity::Medium => {
+                                    palisade_graph::Severity::Medium
+                                }
+                                palisade_sarif::Severity::Low => palisade_graph::Severity::Low,
+                                palisade_sarif::Severity::Info => return None,
+                            };
+                            Some(FindingSummary {
+                                slot: slot.to_owned(),
+                                tool: f.tool.clone(),
+                                rule: f.rule_id.clone().unwrap_or_default(),
+                                severity,
+                                message: f.message.clone(),
+                                location: f.location.as_ref().map_or_else(String::new, |l| match l
+                                    .start_line
+                                {
+                                    Some(line) => format!("{}:{line}", l.uri),
+                                    None => l.uri.clone(),
+                                }),
+                            })
+                        }));
+                    }
+                    Err(e) => fail(file.span, slot, &file.value.written, miette::Report::new(e)),
+                }
+            }
+            match slot {
+                "sast" => facts.sast = counts,
+                "dast" => facts.dast = counts,
+                "secrets" => facts.secrets = counts,
+                _ => facts.scans = counts,
+            }
+        }
+        findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| a.location.cmp(&b.location))
+        });
+        findings.truncate(MAX_FINDINGS);
+        facts.findings = findings;
+
+        if let Some(signature) = &artifact.signature {
+            let file = &signature.value.written;
+            match read_bundle(&signature.value) {
+                Ok(bundle) => {
+                    record(&mut facts, &signature.value);
+                    let signed_by: Vec<_> =
+                        artifact.signed_by.iter().map(|r| r.value.clone()).collect();
+                    let trust = self.trust.restricted_to(&signed_by);
+                    let check = match &artifact.path {
+                        Some(path)
+                            if artifact.kind == ArtifactKind::Model
+                                && trust::is_model_signature(&bundle, file) =>
+                        {
+                            trust::check_model_signature(
+                                &bundle,
+                                &trust::ModelOnDisk {
+                                    path: &path.value.resolved,
+                                },
+                                &trust,
+                                self.now,
+                            )
+                        }
+                        _ => Ok(trust::check_signature(
+                            &bundle,
+                            &facts.sha256,
+                            &trust,
+                            self.now,
+                            file,
+                        )),
+                    };
+                    match check {
+                        Ok(check) => {
+                            facts.signature = check.state;
+                            facts.signers = check.signers;
+                            facts.signature_reason = check.reason;
+                        }
+                        Err(cause) => fail(signature.span, "signature", file, cause),
+                    }
+                }
+                Err(cause) => fail(signature.span, "signature", file, cause),
+            }
+        } else {
+            facts.signature = SignatureState::Absent;
+        }
+
+        if let Some(provenance) = &artifact.provenance {
+            let file = &provenance.value.written;
+            match read_bundle(&provenance.value) {
+                Ok(bundle) => {
+                    record(&mut facts, &provenance.value);
+                    let (found, reason) = trust::check_provenance(
+                        &bundle,
+                        &facts.sha256,
+                        self.trust,
+                        self.identities,
+                        self.now,
+                        file,
+                    );
+                    facts.provenance = found;
+                    if !reason.is_empty() {
+                        facts.provenance_reason = reason;
+                    }
+                }
+                Err(cause) => fail(provenance.span, "provenance", file, cause),
+            }
+        }
+
+        Gathered {
+            index,
+            facts,
+            bom: bom_facts,
+            errors,
+        }
+    }
+}
+
+fn read_bundle(path: &PathValue) -> Result<palisade_sigstore::bundle::Bundle, miette::Report> {
+    let bytes = read_limited(
+        &path.resolved,
+        u64::try_from(palisade_sigstore::bundle::MAX_BUNDLE_BYTES).unwrap_or(u64::MAX),
+    )
+    .map_err(|e| miette::miette!("{}: {e}", path.written))?;
+    palisade_sigstore::bundle::parse(&bytes, &path.written).map_err(miette::Report::new)
+}
+
+fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if meta.len() > limit {
+        return Err(format!(
+            "{} bytes is more than the {limit}-byte limit",
+            meta.len()
+        ));
+    }
+    std::fs::read(path).map_err(|e| format!("cannot read: {e}"))
+}

@@ -218,11 +218,35 @@ pub struct ArtifactFacts {
     pub model: ModelFacts,
     /// Provenance facts.
     pub provenance: ProvenanceFacts,
+    /// Why the provenance is invalid, for reports (`""` otherwise).
+    pub provenance_reason: String,
     /// The sha256 of the artifact's content, hex (model-signing style for directories), or the
     /// pinned digest of a remote artifact; `""` if unknown.
     pub sha256: String,
     /// Evidence files read for this artifact, with their sha256 (for attestations).
     pub evidence_files: Vec<EvidenceFile>,
+    /// Scanner findings (SARIF), most severe first, at most [`MAX_FINDINGS`] kept for reports.
+    pub findings: Vec<FindingSummary>,
+}
+
+/// How many findings per artifact are kept for reports (the counts cover all of them).
+pub const MAX_FINDINGS: usize = 200;
+
+/// One scanner finding, for reports and `explain`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FindingSummary {
+    /// The evidence slot: `sast`, `dast`, `secrets` or `scans`.
+    pub slot: String,
+    /// The tool that reported it.
+    pub tool: String,
+    /// Its rule id, `""` if none.
+    pub rule: String,
+    /// Normalised severity.
+    pub severity: Severity,
+    /// The message.
+    pub message: String,
+    /// `uri:line` in the scanned code, `""` if none.
+    pub location: String,
 }
 
 /// An evidence file that was read, and its digest.

@@ -1,0 +1,421 @@
+//! Who the pipeline trusts (its `key`s and the `ca` of its `identity`s) and the verification of
+//! signatures and provenance against them. A signature that does not verify is a fact
+//! (`"invalid"`, with the reason); only a file that cannot be read at all is an error.
+
+use std::collections::BTreeSet;
+use std::time::SystemTime;
+
+use palisade_graph::{ProvenanceFacts, SignatureState};
+use palisade_sigstore::bundle::Bundle;
+use palisade_sigstore::intoto::{self, Statement};
+use palisade_sigstore::keys::{PublicKey, pem_hint};
+use palisade_sigstore::model_signing::{FileCheck, verify_model};
+use palisade_sigstore::verify::{
+    IdentityMatcher, Outcome, TrustedAuthority, TrustedKey, verify_bundle,
+};
+use palisade_syntax::{Kind, Pipeline, Reference};
+
+/// The in-toto payload type.
+const IN_TOTO: &str = "application/vnd.in-toto+json";
+/// The predicate type OpenSSF model signing writes.
+const MODEL_SIGNING_PREFIX: &str = "https://model_signing/";
+
+/// The keys and authorities a pipeline declares, by the names policies know them by.
+#[derive(Debug, Default, Clone)]
+pub struct Trust {
+    /// `key "<name>"` blocks.
+    pub keys: Vec<TrustedKey>,
+    /// `identity "<name>"` blocks with a `ca`.
+    pub authorities: Vec<TrustedAuthority>,
+}
+
+/// Why a key or CA file of the pipeline could not be used: (declaration index kind, reason).
+#[derive(Debug)]
+pub struct TrustError {
+    /// `Kind::Key` or `Kind::Identity`.
+    pub kind: Kind,
+    /// Index in `pipeline.keys` or `pipeline.identities`.
+    pub index: usize,
+    /// The file as written.
+    pub file: String,
+    /// The reader's diagnostic.
+    pub cause: miette::Report,
+}
+
+/// DER certificates from a PEM file holding one or more `CERTIFICATE` blocks.
+pub fn certificates_from_pem(text: &str, file: &str) -> Result<Vec<Vec<u8>>, String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let block = &rest[start..];
+        let Some(end_marker) = block.find("-----END ") else {
+            return Err(format!("{file}: a PEM block has no END line"));
+        };
+        let end = block[end_marker..]
+            .find("\n")
+            .map_or(block.len(), |n| end_marker + n + 1);
+        let (label, der) = pem_rfc7468::decode_vec(block[..end].trim().as_bytes())
+            .map_err(|e| format!("{file}: not a valid PEM block: {e}"))?;
+        if label != "CERTIFICATE" {
+            return Err(format!(
+                "{file}: a CA file holds CERTIFICATE blocks, found {label}"
+            ));
+        }
+        out.push(der);
+        rest = &block[end..];
+    }
+    if out.is_empty() {
+        return Err(format!("{file}: no PEM CERTIFICATE block"));
+    }
+    Ok(out)
+}
+
+impl Trust {
+    /// Loads every declared key and CA; the ones that cannot be read are returned as errors.
+    pub fn load(pipeline: &Pipeline) -> (Trust, Vec<TrustError>) {
+        let mut trust = Trust::default();
+        let mut errors = Vec::new();
+        for (index, key) in pipeline.keys.iter().enumerate() {
+            let file = key.public_key.value.written.clone();
+            let loaded = std::fs::read_to_string(&key.public_key.value.resolved)
+                .map_err(|e| miette::miette!("{file}: cannot read: {e}"))
+                .and_then(|text| {
+                    PublicKey::from_named_pem(&text, &file)
+                        .map(|k| (k, pem_hint(&text)))
+                        .map_err(miette::Report::new)
+                });
+            match loaded {
+                Ok((public, hint)) => trust.keys.push(TrustedKey {
+                    name: key.name.value.clone(),
+                    key: public,
+                    hint,
+                }),
+                Err(cause) => errors.push(TrustError {
+                    kind: Kind::Key,
+                    index,
+                    file,
+                    cause,
+                }),
+            }
+        }
+        for (index, identity) in pipeline.identities.iter().enumerate() {
+            let Some(ca) = &identity.ca else { continue };
+            let file = ca.value.written.clone();
+            let roots = std::fs::read_to_string(&ca.value.resolved)
+                .map_err(|e| format!("{file}: cannot read: {e}"))
+                .and_then(|text| certificates_from_pem(&text, &file));
+            match roots {
+                Ok(roots) => trust.authorities.push(TrustedAuthority {
+                    name: identity.name.value.clone(),
+                    roots,
+                    identity: identity.subject.as_ref().map(|subject| IdentityMatcher {
+                        subject: subject.value.clone(),
+                        issuer: identity.issuer.as_ref().map(|i| i.value.clone()),
+                    }),
+                }),
+                Err(reason) => errors.push(TrustError {
+                    kind: Kind::Identity,
+                    index,
+                    file,
+                    cause: miette::miette!("{reason}"),
+                }),
+            }
+        }
+        (trust, errors)
+    }
+
+    /// Only the keys and authorities named in `signed_by` (all of them when it is empty).
+    pub fn restricted_to(&self, signed_by: &[Reference]) -> Trust {
+        if signed_by.is_empty() {
+            return self.clone();
+        }
+        let wanted =
+            |kind: Kind, name: &str| signed_by.iter().any(|r| r.kind == kind && r.name == name);
+        Trust {
+            keys: self
+                .keys
+                .iter()
+                .filter(|k| wanted(Kind::Key, &k.name))
+                .cloned()
+                .collect(),
+            authorities: self
+                .authorities
+                .iter()
+                .filter(|a| wanted(Kind::Identity, &a.name))
+                .cloned()
+                .collect(),
+        }
+    }
+}
+
+/// The outcome of checking an artifact's signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureCheck {
+    /// verified / invalid.
+    pub state: SignatureState,
+    /// Who verified.
+    pub signers: BTreeSet<String>,
+    /// Why it is invalid (`""` when verified).
+    pub reason: String,
+}
+
+impl SignatureCheck {
+    fn invalid(reason: impl Into<String>) -> Self {
+        SignatureCheck {
+            state: SignatureState::Invalid,
+            signers: BTreeSet::new(),
+            reason: reason.into(),
+        }
+    }
+
+    fn verified(signer: String) -> Self {
+        SignatureCheck {
+            state: SignatureState::Verified,
+            signers: BTreeSet::from([signer]),
+            reason: String::new(),
+        }
+    }
+}
+
+/// The in-toto statement in a bundle's DSSE envelope, if it holds one (unverified).
+pub fn peek_statement(bundle: &Bundle, file: &str) -> Option<Statement> {
+    let envelope = bundle.envelope()?;
+    if envelope.payload_type != IN_TOTO {
+        return None;
+    }
+    intoto::parse_statement(&envelope.payload, file).ok()
+}
+
+/// Whether a statement names `sha256` (lowercase hex) among its subjects.
+fn names_subject(statement: &Statement, sha256: &str) -> bool {
+    statement.subjects.iter().any(|s| {
+        s.digest
+            .get("sha256")
+            .is_some_and(|d| d.eq_ignore_ascii_case(sha256))
+    })
+}
+
+/// What a model signature check needs about the model on disk.
+pub struct ModelOnDisk<'a> {
+    /// The model file or folder.
+    pub path: &'a std::path::Path,
+}
+
+/// Checks a model-signing bundle: the signature by a trusted key, and the model's files against
+/// the signed resource list. `Err` when the bundle is not a model signature we can read.
+pub fn check_model_signature(
+    bundle: &Bundle,
+    model: &ModelOnDisk<'_>,
+    trust: &Trust,
+    now: SystemTime,
+) -> Result<SignatureCheck, miette::Report> {
+    let verification = verify_model(bundle, model.path, &trust.keys, &trust.authorities, now)
+        .map_err(miette::Report::new)?;
+    let signer = match verification.signature {
+        Outcome::Verified { signer, .. } => signer,
+        Outcome::Invalid { reason } => return Ok(SignatureCheck::invalid(reason)),
+    };
+    Ok(match verification.files {
+        FileCheck::Match => SignatureCheck::verified(signer),
+        FileCheck::Mismatch {
+            modified,
+            missing,
+            extra,
+        } => {
+            let mut parts = Vec::new();
+            for (what, list) in [
+                ("modified", modified),
+                ("missing", missing),
+                ("not signed", extra),
+            ] {
+                if !list.is_empty() {
+                    parts.push(format!("{what}: {}", shorten(&list)));
+                }
+            }
+            SignatureCheck::invalid(format!(
+                "signed by {signer}, but the model's files differ from what was signed ({})",
+                parts.join("; ")
+            ))
+        }
+        FileCheck::Unsupported(reason) => {
+            SignatureCheck::invalid(format!("the model's files cannot be checked: {reason}"))
+        }
+        FileCheck::Inconsistent(reason) => SignatureCheck::invalid(reason),
+    })
+}
+
+fn shorten(list: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let mut text = list
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if list.len() > SHOWN {
+        text.push_str(&format!(" and {} more", list.len() - SHOWN));
+    }
+    text
+}
+
+/// Whether a bundle is an OpenSSF model signature.
+pub fn is_model_signature(bundle: &Bundle, file: &str) -> bool {
+    peek_statement(bundle, file).is_some_and(|s| s.predicate_type.starts_with(MODEL_SIGNING_PREFIX))
+}
+
+/// Checks a signature over an artifact whose sha256 is `sha256` (`""` when unknown): a message
+/// signature over those bytes, or a DSSE in-toto statement naming that digest as a subject.
+pub fn check_signature(
+    bundle: &Bundle,
+    sha256: &str,
+    trust: &Trust,
+    now: SystemTime,
+    file: &str,
+) -> SignatureCheck {
+    let digest: Option<[u8; 32]> = hex::decode(sha256)
+        .ok()
+        .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok());
+    if bundle.envelope().is_none() && digest.is_none() {
+        return SignatureCheck::invalid(
+            "a message signature signs one file's bytes, and this artifact has no single sha256 to compare",
+        );
+    }
+    match verify_bundle(
+        bundle,
+        &trust.keys,
+        &trust.authorities,
+        digest.as_ref(),
+        now,
+    ) {
+        Outcome::Invalid { reason } => SignatureCheck::invalid(reason),
+        Outcome::Verified {
+            signer,
+            payload,
+            payload_type,
+        } => match payload_type.as_deref() {
+            None => SignatureCheck::verified(signer),
+            Some(IN_TOTO) => match intoto::parse_statement(&payload, file) {
+                Err(e) => {
+                    SignatureCheck::invalid(format!("the signed statement is unreadable: {e}"))
+                }
+                Ok(_) if sha256.is_empty() => SignatureCheck::invalid(
+                    "the artifact has no known sha256 (no local file, no pinned digest), so the signed statement cannot be matched to it",
+                ),
+                Ok(statement) if names_subject(&statement, sha256) => {
+                    SignatureCheck::verified(signer)
+                }
+                Ok(_) => SignatureCheck::invalid(format!(
+                    "signed by {signer}, but the statement is about other artifacts (no subject has sha256:{sha256})"
+                )),
+            },
+            Some(other) => SignatureCheck::invalid(format!(
+                "signed by {signer}, but the DSSE payload is {other}, not an in-toto statement that names the artifact"
+            )),
+        },
+    }
+}
+
+/// Checks a provenance attestation for an artifact whose sha256 is `sha256`: signed by a trusted
+/// key or authority, an in-toto statement with the artifact among its subjects. Builder facts
+/// come only from a verified statement.
+pub fn check_provenance(
+    bundle: &Bundle,
+    sha256: &str,
+    trust: &Trust,
+    identities: &[(String, String)],
+    now: SystemTime,
+    file: &str,
+) -> (ProvenanceFacts, String) {
+    let invalid = |reason: String| {
+        (
+            ProvenanceFacts {
+                state: SignatureState::Invalid,
+                ..ProvenanceFacts::default()
+            },
+            reason,
+        )
+    };
+    let (signer, payload, payload_type) =
+        match verify_bundle(bundle, &trust.keys, &trust.authorities, None, now) {
+            Outcome::Invalid { reason } => return invalid(reason),
+            Outcome::Verified {
+                signer,
+                payload,
+                payload_type,
+            } => (signer, payload, payload_type),
+        };
+    if payload_type.as_deref() != Some(IN_TOTO) {
+        return invalid(format!(
+            "signed by {signer}, but it is not an in-toto statement (DSSE payload type {})",
+            payload_type
+                .as_deref()
+                .unwrap_or("none: a message signature")
+        ));
+    }
+    let statement = match intoto::parse_statement(&payload, file) {
+        Ok(statement) => statement,
+        Err(e) => return invalid(format!("the signed statement is unreadable: {e}")),
+    };
+    if sha256.is_empty() {
+        return invalid(
+            "the artifact has no known sha256 (no local file, no pinned digest), so provenance cannot be matched to it"
+                .to_owned(),
+        );
+    }
+    if !names_subject(&statement, sha256) {
+        return invalid(format!(
+            "signed by {signer}, but its subjects do not include the artifact (sha256:{sha256})"
+        ));
+    }
+    let facts = intoto::provenance_facts(&statement);
+    let builder_id = facts.builder_id.unwrap_or_default();
+    let builders = identities
+        .iter()
+        .filter(|(_, builder)| !builder_id.is_empty() && *builder == builder_id)
+        .map(|(name, _)| name.clone())
+        .collect();
+    (
+        ProvenanceFacts {
+            state: SignatureState::Verified,
+            builder_id,
+            build_type: facts.build_type.unwrap_or_default(),
+            predicate_type: facts.predicate_type,
+            builders,
+        },
+        String::new(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    #[test]
+    fn certificates_from_a_chain_file() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/sigstore/chain-root.pem"
+        ))
+        .unwrap();
+        let certs = certificates_from_pem(&format!("{text}\n{text}"), "ca.pem").unwrap();
+        assert_eq!(certs.len(), 2);
+        assert_eq!(certs[0], certs[1]);
+        assert!(
+            certificates_from_pem("nothing", "ca.pem")
+                .unwrap_err()
+                .contains("no PEM")
+        );
+        let key = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/sigstore/p384-pub.pem"
+        ))
+        .unwrap();
+        assert!(
+            certificates_from_pem(&key, "ca.pem")
+                .unwrap_err()
+                .contains("found PUBLIC KEY")
+        );
+    }
+}
