@@ -1,9 +1,9 @@
 //! Building the graph from a parsed pipeline.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use miette::LabeledSpan;
-use petgraph::algo::{tarjan_scc, toposort};
+use petgraph::algo::{kosaraju_scc, toposort};
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use palisade_syntax::{Kind, Pipeline, Reference, Spanned};
@@ -116,8 +116,11 @@ pub(crate) fn build(pipeline: Pipeline) -> Result<PipelineGraph, GraphError> {
             edges.push((resolve(artifact)?, at, EdgeKind::ReleasedBy));
         }
     }
+    // A set, not `find_edge`: that scans the source's edges, and one identity or code artifact
+    // feeding thousands of stages made the build quadratic.
+    let mut seen = HashSet::with_capacity(edges.len());
     for (from, to, kind) in edges {
-        if graph.find_edge(from, to).is_none() {
+        if seen.insert((from, to)) {
             graph.add_edge(from, to, kind);
         }
     }
@@ -127,45 +130,59 @@ pub(crate) fn build(pipeline: Pipeline) -> Result<PipelineGraph, GraphError> {
         graph,
         index,
         topo: Vec::new(),
+        included: HashSet::new(),
+        dependencies: HashSet::new(),
     };
-    check_cycles(&built)?;
-    built.topo = toposort(&built.graph, None).unwrap_or_default();
+    // Both searches are iterative: a recursive one (petgraph's `tarjan_scc`) overflowed the
+    // stack on a 10,000-deep chain.
+    match toposort(&built.graph, None) {
+        Ok(order) => built.topo = order,
+        Err(_) => check_cycles(&built)?,
+    }
     Ok(built)
 }
 
-/// Reports the first cycle found, naming every node on it in order.
+/// Reports a cycle, naming every node on it in order: of the strongly connected components
+/// with a cycle, the one holding the earliest-declared stage.
 fn check_cycles(graph: &PipelineGraph) -> Result<(), GraphError> {
-    for component in tarjan_scc(&graph.graph) {
-        let self_loop =
-            component.len() == 1 && graph.graph.find_edge(component[0], component[0]).is_some();
-        if component.len() < 2 && !self_loop {
-            continue;
-        }
-        // Walk inside the component from its earliest-declared stage until a node repeats.
-        let Some(&start) = component
+    let start_of = |component: &[NodeIndex]| {
+        component
             .iter()
-            .filter(|&&n| matches!(graph.graph[n], Node::Stage(..)))
-            .min_by_key(|&&n| graph.span(n).map(|s| s.offset()))
-            .or(component.first())
-        else {
-            continue;
-        };
+            .copied()
+            .filter(|&n| matches!(graph.graph[n], Node::Stage(..)))
+            .min_by_key(|&n| graph.span(n).map(|s| s.offset()))
+            .or(component.first().copied())
+    };
+    let cyclic = kosaraju_scc(&graph.graph).into_iter().filter(|component| {
+        component.len() > 1
+            || component
+                .first()
+                .is_some_and(|&n| graph.graph.find_edge(n, n).is_some())
+    });
+    // Walk inside the component from its earliest-declared stage until a node repeats.
+    if let Some((component, start)) = cyclic
+        .filter_map(|component| {
+            let start = start_of(&component)?;
+            Some((component, start))
+        })
+        .min_by_key(|(_, start)| graph.span(*start).map(|s| s.offset()))
+    {
+        let component: HashSet<NodeIndex> = component.into_iter().collect();
         let mut path = vec![start];
+        let mut position = HashMap::from([(start, 0)]);
         let mut current = start;
-        loop {
-            let Some(next) = graph
-                .graph
-                .neighbors(current)
-                .filter(|n| component.contains(n))
-                .min_by_key(|&n| graph.span(n).map(|s| s.offset()))
-            else {
-                break;
-            };
-            if let Some(pos) = path.iter().position(|&n| n == next) {
+        while let Some(next) = graph
+            .graph
+            .neighbors(current)
+            .filter(|n| component.contains(n))
+            .min_by_key(|&n| graph.span(n).map(|s| s.offset()))
+        {
+            if let Some(&pos) = position.get(&next) {
                 path.drain(..pos);
                 path.push(next);
                 break;
             }
+            position.insert(next, path.len());
             path.push(next);
             current = next;
         }
@@ -243,5 +260,126 @@ fn declared_model_facts(artifact: &palisade_syntax::Artifact) -> crate::ModelFac
             && (PICKLE_FORMATS.contains(&format.as_str()) || by_extension),
         format,
         ..crate::ModelFacts::default()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use std::fmt::Write as _;
+    use std::path::Path;
+
+    use palisade_syntax::Kind;
+
+    use crate::{EdgeKind, GraphError, PackageFacts, PipelineGraph};
+
+    fn build(text: &str) -> Result<PipelineGraph, GraphError> {
+        let pipeline =
+            palisade_syntax::parse_str(text, "p.pal", Path::new("."), &Default::default())
+                .unwrap_or_else(|e| panic!("{e:?}"));
+        PipelineGraph::build(pipeline)
+    }
+
+    fn cycle_of(text: &str) -> String {
+        match build(text) {
+            Err(GraphError::Cycle { cycle, .. }) => cycle,
+            other => panic!("expected a cycle, got {other:?}"),
+        }
+    }
+
+    /// A 10,000-deep chain ending in a cycle: reported, not a stack overflow (the recursive
+    /// search this replaced overflowed on the chain alone).
+    #[test]
+    fn cycle_after_a_deep_chain_is_reported() {
+        let mut text = String::from("pipeline \"p\" {\ndataset \"d0\" { path = \"d0.csv\" }\n");
+        let depth = 10_000;
+        for i in 1..=depth {
+            let _ = writeln!(
+                text,
+                "dataset \"d{i}\" {{ path = \"d{i}.csv\" }}\nstage \"s{i}\" {{ inputs = [dataset \"d{}\"] outputs = [dataset \"d{i}\"] }}",
+                i - 1
+            );
+        }
+        let mut acyclic = text.clone();
+        acyclic.push('}');
+        let graph = build(&acyclic).unwrap();
+        assert_eq!(graph.topological().len(), 2 * depth + 1);
+        let _ = writeln!(
+            text,
+            "dataset \"x\" {{ path = \"x.csv\" }}\nstage \"back\" {{ inputs = [dataset \"d{depth}\"] outputs = [dataset \"x\", dataset \"d{}\"] }}",
+            depth - 1
+        );
+        text.push('}');
+        assert_eq!(
+            cycle_of(&text),
+            format!(
+                "stage \"s{depth}\" → dataset \"d{depth}\" → stage \"back\" → dataset \"d{}\" → stage \"s{depth}\"",
+                depth - 1
+            )
+        );
+    }
+
+    /// Of two separate cycles, the one holding the earliest-declared stage is named.
+    #[test]
+    fn of_two_cycles_the_earliest_declared_is_named() {
+        let text = r#"pipeline "p" {
+  dataset "a" { path = "a.csv" }
+  dataset "b" { path = "b.csv" }
+  dataset "c" { path = "c.csv" }
+  dataset "d" { path = "d.csv" }
+  stage "late" { inputs = [dataset "c"] outputs = [dataset "d"] }
+  stage "first" { inputs = [dataset "a"] outputs = [dataset "b"] }
+  stage "second" { inputs = [dataset "b"] outputs = [dataset "a"] }
+  stage "later" { inputs = [dataset "d"] outputs = [dataset "c"] }
+}"#;
+        assert_eq!(
+            cycle_of(text),
+            "stage \"late\" → dataset \"d\" → stage \"later\" → dataset \"c\" → stage \"late\""
+        );
+    }
+
+    /// One identity for thousands of stages, a repeated input, and packages added twice:
+    /// every edge once.
+    #[test]
+    fn edges_are_deduplicated() {
+        let mut text = String::from(
+            "pipeline \"p\" {\nidentity \"ci\" { subject = \"x\" }\ncode \"app\" { path = \"src\" }\n",
+        );
+        for i in 0..3_000 {
+            let _ = writeln!(
+                text,
+                "dataset \"d{i}\" {{ path = \"d{i}.csv\" }}\nstage \"s{i}\" {{ runs_as = identity \"ci\" inputs = [code \"app\", code \"app\"] outputs = [dataset \"d{i}\"] }}"
+            );
+        }
+        text.push('}');
+        let mut graph = build(&text).unwrap();
+        let edges = |g: &PipelineGraph, kind: EdgeKind| {
+            g.graph().edge_weights().filter(|&&k| k == kind).count()
+        };
+        assert_eq!(edges(&graph, EdgeKind::RunsAs), 3_000);
+        assert_eq!(edges(&graph, EdgeKind::Input), 3_000);
+        let app = graph.find(Kind::Code, "app").unwrap();
+        let d0 = graph.find(Kind::Dataset, "d0").unwrap();
+        let package = |key: &str| PackageFacts {
+            key: key.to_owned(),
+            name: key.to_owned(),
+            ..PackageFacts::default()
+        };
+        let a = graph.add_package(app, package("pkg:a"));
+        let b = graph.add_package(app, package("pkg:b"));
+        assert_eq!(graph.add_package(app, package("pkg:a")), a);
+        assert_eq!(graph.add_package(d0, package("pkg:a")), a);
+        graph.add_package_dependency(a, b);
+        graph.add_package_dependency(a, b);
+        // Already an inclusion edge (b → app is not, a → app is): not a second edge.
+        graph.add_package_dependency(app, a);
+        assert_eq!(graph.artifact(app).unwrap().packages, vec![a, b]);
+        assert_eq!(graph.artifact(d0).unwrap().packages, vec![a]);
+        assert_eq!(edges(&graph, EdgeKind::DependsOn), 4);
+        // A stage is no owner.
+        let s0 = graph.find(Kind::Stage, "s0").unwrap();
+        graph.add_package(s0, package("pkg:c"));
+        assert_eq!(edges(&graph, EdgeKind::DependsOn), 4);
+        assert_eq!(graph.packages().count(), 3);
     }
 }

@@ -30,7 +30,7 @@ pub mod facts;
 mod lineage;
 pub mod render;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use petgraph::Direction;
 use petgraph::graph::DiGraph;
@@ -149,6 +149,10 @@ pub struct PipelineGraph {
     index: HashMap<NodeId, NodeIndex>,
     /// Declared nodes in topological order (upstream first).
     topo: Vec<NodeIndex>,
+    /// (package, artifact) pairs recorded by [`PipelineGraph::add_package`].
+    included: HashSet<(NodeIndex, NodeIndex)>,
+    /// (dependency, dependent) pairs recorded by [`PipelineGraph::add_package_dependency`].
+    dependencies: HashSet<(NodeIndex, NodeIndex)>,
 }
 
 impl PipelineGraph {
@@ -247,18 +251,21 @@ impl PipelineGraph {
                 index
             }
         };
-        if let Some(artifact) = self.artifact_mut(owner) {
-            if !artifact.packages.contains(&index) {
+        // A set, not `packages.contains`: an SBOM of n packages made that quadratic.
+        if matches!(self.graph[owner], Node::Artifact(_)) && self.included.insert((index, owner)) {
+            if let Some(artifact) = self.artifact_mut(owner) {
                 artifact.packages.push(index);
-                self.graph.add_edge(index, owner, EdgeKind::DependsOn);
             }
+            self.graph.add_edge(index, owner, EdgeKind::DependsOn);
         }
         index
     }
 
     /// Records that package `dependent` depends on package `dependency` (edge dependency → dependent).
     pub fn add_package_dependency(&mut self, dependent: NodeIndex, dependency: NodeIndex) {
-        if self.graph.find_edge(dependency, dependent).is_none() {
+        // Sets, not `find_edge`: that scans every dependent of a popular package.
+        let pair = (dependency, dependent);
+        if !self.included.contains(&pair) && self.dependencies.insert(pair) {
             self.graph
                 .add_edge(dependency, dependent, EdgeKind::DependsOn);
         }
