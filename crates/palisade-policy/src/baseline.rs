@@ -39,6 +39,7 @@ pub fn baseline() -> Vec<PolicyFile> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)] // tests fail loudly by design
 mod tests {
     use super::*;
 
@@ -66,5 +67,53 @@ mod tests {
         let pack = crate::PolicyPack::load(baseline()).unwrap_or_else(|e| panic!("{e:?}"));
         assert!(pack.policy("pii-public-release").is_some());
         assert!(pack.digest.starts_with("sha256:"));
+    }
+
+    /// The rule ids are a contract (waivers and reports name them): every one is present, in
+    /// its file, with its severity, a message, a help text and a control, and no other.
+    #[test]
+    fn baseline_rule_ids_are_stable() {
+        let pack = crate::PolicyPack::load(baseline()).unwrap_or_else(|e| panic!("{e:?}"));
+        let expected = [
+            ("baseline-permit", "permit.cedar", "low"),
+            ("pii-read-requires-identity", "access.cedar", "high"),
+            ("secret-use-requires-identity", "access.cedar", "high"),
+            ("secret-from-vault", "access.cedar", "critical"),
+            ("production-release-identified", "access.cedar", "high"),
+            ("pii-public-release", "leakage.cedar", "critical"),
+            ("llm-public-guardrails", "guardrails.cedar", "high"),
+            ("unsafe-model-format", "unsafe-models.cedar", "high"),
+            (
+                "dangerous-pickle-imports",
+                "unsafe-models.cedar",
+                "critical",
+            ),
+            ("no-high-sast-findings", "sast.cedar", "high"),
+            ("no-secret-findings", "secrets.cedar", "critical"),
+            ("no-critical-vulnerabilities", "sca.cedar", "critical"),
+            ("denied-license", "sca.cedar", "high"),
+            ("released-lineage-pinned", "integrity.cedar", "high"),
+            ("integrity-mismatch", "integrity.cedar", "critical"),
+            ("dataset-provenance", "integrity.cedar", "high"),
+            ("model-card-required", "model-docs.cedar", "medium"),
+            ("robustness-metric", "model-docs.cedar", "medium"),
+            ("released-signed", "signatures.cedar", "high"),
+            ("image-provenance-builder", "signatures.cedar", "high"),
+            ("invalid-signature", "signatures.cedar", "critical"),
+            ("invalid-provenance", "signatures.cedar", "critical"),
+        ];
+        let mut ids: Vec<&str> = expected.iter().map(|(id, _, _)| *id).collect();
+        ids.sort_unstable();
+        assert_eq!(pack.ids(), ids);
+        for (id, file, severity) in expected {
+            let info = pack.policy(id).unwrap_or_else(|| panic!("{id} missing"));
+            assert_eq!(info.file, format!("@baseline/{file}"), "{id}");
+            assert_eq!(info.severity, severity, "{id}");
+            assert!(info.message.is_some(), "{id} has no @message");
+            if id != "baseline-permit" {
+                assert!(info.help.is_some(), "{id} has no @help");
+                assert!(info.control.is_some(), "{id} has no @control");
+            }
+        }
     }
 }
