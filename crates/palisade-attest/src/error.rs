@@ -7,52 +7,64 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 use thiserror::Error;
 
 /// Why a verification summary could not be made. Each variant names the pipeline file and
-/// points at the artifact's declaration.
+/// points at the artifact's declaration (boxed: the details are large and rare).
 #[derive(Debug, Error, Diagnostic)]
 pub enum AttestError {
     /// A released artifact has no digest to put in the statement.
-    #[error("{file}: {kind} {name:?} is released but has no sha256 to attest: {reason}")]
-    #[diagnostic(code(palisade::attest::no_digest))]
-    NoDigest {
-        /// The pipeline file.
-        file: String,
-        /// The artifact's kind.
-        kind: String,
-        /// The artifact's name.
-        name: String,
-        /// Why there is no digest.
-        reason: String,
-        /// What to do about it.
-        #[help]
-        help: String,
-        /// The pipeline's text.
-        #[source_code]
-        src: NamedSource<Arc<String>>,
-        /// The declaration (or its `ref` / `digest` value).
-        #[label("{reason}")]
-        span: SourceSpan,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    NoDigest(Box<NoDigest>),
     /// A released artifact's content could not be hashed.
-    #[error("{file}: {kind} {name:?} is released but its content cannot be hashed")]
-    #[diagnostic(code(palisade::attest::hash))]
-    Hash {
-        /// The pipeline file.
-        file: String,
-        /// The artifact's kind.
-        kind: String,
-        /// The artifact's name.
-        name: String,
-        /// The hashing error (it names the path and the reason).
-        #[source]
-        #[diagnostic_source]
-        source: palisade_hash::HashError,
-        /// The pipeline's text.
-        #[source_code]
-        src: NamedSource<Arc<String>>,
-        /// The artifact's `path`.
-        #[label("hashed from here")]
-        span: SourceSpan,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Hash(Box<HashFailed>),
+}
+
+/// A released artifact has no digest to put in the statement.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{file}: {kind} {name:?} is released but has no sha256 to attest: {reason}")]
+#[diagnostic(code(palisade::attest::no_digest))]
+pub struct NoDigest {
+    /// The pipeline file.
+    pub file: String,
+    /// The artifact's kind.
+    pub kind: String,
+    /// The artifact's name.
+    pub name: String,
+    /// Why there is no digest.
+    pub reason: String,
+    /// What to do about it.
+    #[help]
+    pub help: String,
+    /// The pipeline's text.
+    #[source_code]
+    pub src: NamedSource<Arc<String>>,
+    /// The declaration (or its `ref` / `digest` value).
+    #[label("{reason}")]
+    pub span: SourceSpan,
+}
+
+/// A released artifact's content could not be hashed.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{file}: {kind} {name:?} is released but its content cannot be hashed")]
+#[diagnostic(code(palisade::attest::hash))]
+pub struct HashFailed {
+    /// The pipeline file.
+    pub file: String,
+    /// The artifact's kind.
+    pub kind: String,
+    /// The artifact's name.
+    pub name: String,
+    /// The hashing error (it names the path and the reason).
+    #[source]
+    #[diagnostic_source]
+    pub source: palisade_hash::HashError,
+    /// The pipeline's text.
+    #[source_code]
+    pub src: NamedSource<Arc<String>>,
+    /// The artifact's `path`.
+    #[label("hashed from here")]
+    pub span: SourceSpan,
 }
 
 /// Why `verify` could not check a bundle at all (unusable input, exit 2); a signature or a

@@ -41,7 +41,7 @@ mod summary;
 pub mod verify;
 mod vsa;
 
-pub use error::{AttestError, VerifyError};
+pub use error::{AttestError, HashFailed, NoDigest, VerifyError};
 pub use summary::{SummaryOptions, summarize};
 pub use vsa::{
     DECISION_EXTENSION, Decision, InputAttestation, LEVEL_FAILED, LEVEL_PASSED, STATEMENT_TYPE,

@@ -8,7 +8,7 @@ use palisade_graph::{Node, PipelineGraph};
 use palisade_policy::Evaluation;
 use palisade_syntax::{Artifact, ArtifactKind};
 
-use crate::error::AttestError;
+use crate::error::{AttestError, HashFailed, NoDigest};
 use crate::vsa::{Decision, InputAttestation, Subject, Summary};
 
 /// What the caller chooses about a summary; the rest comes from the graph and the evaluation.
@@ -129,14 +129,16 @@ fn subject_digest(
     known: &str,
 ) -> Result<String, AttestError> {
     let pipeline = &graph.pipeline;
-    let no_digest = |reason: String, help: &str, span| AttestError::NoDigest {
-        file: pipeline.source.name.clone(),
-        kind: artifact.kind.to_string(),
-        name: artifact.name.value.clone(),
-        reason,
-        help: help.to_string(),
-        src: pipeline.source.named_source(),
-        span,
+    let no_digest = |reason: String, help: &str, span| {
+        AttestError::NoDigest(Box::new(NoDigest {
+            file: pipeline.source.name.clone(),
+            kind: artifact.kind.to_string(),
+            name: artifact.name.value.clone(),
+            reason,
+            help: help.to_string(),
+            src: pipeline.source.named_source(),
+            span,
+        }))
     };
     if is_sha256_hex(known) {
         return Ok(known.to_ascii_lowercase());
@@ -151,13 +153,15 @@ fn subject_digest(
     if let Some(path) = &artifact.path {
         let tree =
             palisade_hash::hash_path(&path.value.resolved, &palisade_hash::HashOptions::default())
-                .map_err(|source| AttestError::Hash {
-                    file: pipeline.source.name.clone(),
-                    kind: artifact.kind.to_string(),
-                    name: artifact.name.value.clone(),
-                    source,
-                    src: pipeline.source.named_source(),
-                    span: path.span,
+                .map_err(|source| {
+                    AttestError::Hash(Box::new(HashFailed {
+                        file: pipeline.source.name.clone(),
+                        kind: artifact.kind.to_string(),
+                        name: artifact.name.value.clone(),
+                        source,
+                        src: pipeline.source.named_source(),
+                        span: path.span,
+                    }))
                 })?;
         return Ok(tree.root.sha256_hex());
     }
@@ -175,10 +179,10 @@ fn subject_digest(
         };
     }
     if let Some(remote) = &artifact.remote {
-        if let Some((_, hex)) = remote.value.rsplit_once("@sha256:") {
-            if is_sha256_hex(hex) {
-                return Ok(hex.to_ascii_lowercase());
-            }
+        if let Some((_, hex)) = remote.value.rsplit_once("@sha256:")
+            && is_sha256_hex(hex)
+        {
+            return Ok(hex.to_ascii_lowercase());
         }
         return Err(no_digest(
             format!("`{}` is not pinned by a sha256 digest", remote.value),
@@ -334,7 +338,7 @@ mod tests {
 }"#,
         );
         let e = summarize(&g, &evaluation(true), "", &SummaryOptions::default()).unwrap_err();
-        assert!(matches!(e, AttestError::NoDigest { .. }));
+        assert!(matches!(e, AttestError::NoDigest(_)));
         insta::assert_snapshot!(render(&e));
     }
 
@@ -379,13 +383,11 @@ mod tests {
 }"#,
         );
         let e = summarize(&g, &evaluation(true), "", &SummaryOptions::default()).unwrap_err();
-        let AttestError::Hash { source, .. } = &e else {
+        let AttestError::Hash(failed) = &e else {
             panic!("{e:?}")
         };
-        assert!(
-            source.to_string().ends_with("gone.bin: not found"),
-            "{source}"
-        );
+        let source = failed.source.to_string();
+        assert!(source.ends_with("gone.bin: not found"), "{source}");
         assert!(render(&e).contains("hashed from here"));
     }
 }

@@ -1,6 +1,18 @@
 //! `keygen`, `attest` and `verify`: signing keys, signed verdicts and verifying bundles.
+//! Wiring only: the statement and the checks live in `palisade-attest`.
 
-use std::path::PathBuf;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use palisade_sigstore::keys::{PublicKey, SigningKey};
+
+use crate::gate::{Gate, GateOptions};
+use crate::{ALLOWED, DENIED};
+
+/// The environment variable holding the password of a cosign-encrypted private key.
+const PASSWORD_VAR: &str = "PALISADE_KEY_PASSWORD";
+/// Key files are tiny; anything larger is not a key.
+const MAX_KEY_FILE: u64 = 1 << 20;
 
 /// `palisade keygen`.
 #[derive(clap::Args, Clone)]
@@ -8,6 +20,10 @@ pub struct KeygenArgs {
     /// Write PREFIX.key (private) and PREFIX.pub (public).
     #[arg(long = "out", value_name = "PREFIX", default_value = "palisade")]
     pub out: PathBuf,
+    /// Write the private key in cosign's encrypted format, with the password from
+    /// PALISADE_KEY_PASSWORD.
+    #[arg(long)]
+    pub cosign: bool,
 }
 
 /// `palisade attest`.
@@ -19,9 +35,25 @@ pub struct AttestArgs {
     /// The signing key (PEM, or cosign's encrypted format with PALISADE_KEY_PASSWORD).
     #[arg(long, value_name = "KEY.pem")]
     pub key: PathBuf,
+    /// The public key file verifiers will use: its text's sha256 becomes the bundle's
+    /// `publicKey.hint` (default: the key's public half as palisade writes it).
+    #[arg(long = "public-key", value_name = "PUB.pem")]
+    pub public_key: Option<PathBuf>,
     /// Write the bundle to FILE (default: standard output).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Judge at this time (RFC 3339); default: now.
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<String>,
+    /// Policy folders (or @baseline), replacing the pipeline's `policies` list. Repeatable.
+    #[arg(long = "policies", value_name = "DIR")]
+    pub policies: Vec<String>,
+    /// The VSA's `resourceUri` (default: the pipeline file's name), e.g. the repository URL.
+    #[arg(long = "resource-uri", value_name = "URI")]
+    pub resource_uri: Option<String>,
+    /// The VSA's `policy.uri` (default: `<pipeline file>#policies`).
+    #[arg(long = "policy-uri", value_name = "URI")]
+    pub policy_uri: Option<String>,
 }
 
 /// `palisade verify`.
@@ -30,19 +62,251 @@ pub struct VerifyArgs {
     /// The bundle to verify.
     #[arg(value_name = "BUNDLE")]
     pub bundle: PathBuf,
+    /// A trusted public key (PEM: P-256, P-384 or Ed25519). Repeatable.
+    #[arg(long, value_name = "PUB.pem")]
+    pub key: Vec<PathBuf>,
+    /// A trusted certificate authority (PEM roots), for certificate-carrying bundles. Repeatable.
+    #[arg(long, value_name = "CA.pem")]
+    pub ca: Vec<PathBuf>,
+    /// With --ca: the signer's certificate must carry this subjectAltName (email, URI or DNS).
+    #[arg(long, value_name = "SAN", requires = "ca")]
+    pub identity: Option<String>,
+    /// With --identity: the certificate's OIDC issuer extension must be this URL.
+    #[arg(long, value_name = "URL", requires = "identity")]
+    pub issuer: Option<String>,
+    /// A file or folder the bundle is about: re-hashed and matched against what was signed.
+    /// For a model signature, the model (file or folder). Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub artifact: Vec<PathBuf>,
+    /// Certificates must be valid at this time (RFC 3339); default: now.
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<String>,
+    /// Also fail unless the bundle is a verification summary whose result is PASSED.
+    #[arg(long)]
+    pub require_passed: bool,
+}
+
+fn read_key_file(path: &Path) -> miette::Result<String> {
+    use std::io::Read as _;
+    let err = |reason: String| {
+        miette::miette!(
+            code = "palisade::key::io",
+            "{}: cannot read the key: {reason}",
+            path.display()
+        )
+    };
+    let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_KEY_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| err(e.to_string()))?;
+    if bytes.len() as u64 > MAX_KEY_FILE {
+        return Err(err(format!("larger than {MAX_KEY_FILE} bytes")));
+    }
+    String::from_utf8(bytes).map_err(|_| err("not UTF-8 PEM text".to_string()))
+}
+
+/// Creates `path` only if it does not exist yet; `private` files get mode 0600.
+fn create_new(path: &Path, text: &str, private: bool) -> miette::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(if private { 0o600 } else { 0o644 });
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    let mut file = options.open(path).map_err(|e| {
+        miette::miette!(
+            code = "palisade::keygen::write",
+            "{}: cannot create: {e}",
+            path.display()
+        )
+    })?;
+    file.write_all(text.as_bytes()).map_err(|e| {
+        miette::miette!(
+            code = "palisade::keygen::write",
+            "{}: cannot write: {e}",
+            path.display()
+        )
+    })
+}
+
+fn with_suffix(prefix: &Path, suffix: &str) -> PathBuf {
+    let mut name = prefix.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
 }
 
 /// Runs `palisade keygen`.
-pub fn keygen(_args: KeygenArgs) -> miette::Result<u8> {
-    Err(miette::miette!("palisade keygen is not built yet"))
+pub fn keygen(args: KeygenArgs) -> miette::Result<u8> {
+    let private_path = with_suffix(&args.out, ".key");
+    let public_path = with_suffix(&args.out, ".pub");
+    for path in [&private_path, &public_path] {
+        if path.symlink_metadata().is_ok() {
+            return Err(miette::miette!(
+                code = "palisade::keygen::exists",
+                help = "choose another --out PREFIX, or move the old key away first",
+                "{} already exists; palisade keygen never overwrites a key",
+                path.display()
+            ));
+        }
+    }
+    let password = if args.cosign {
+        match std::env::var(PASSWORD_VAR) {
+            Ok(p) if !p.is_empty() => Some(p),
+            _ => {
+                return Err(miette::miette!(
+                    code = "palisade::keygen::password",
+                    help = "export PALISADE_KEY_PASSWORD=… (cosign's encrypted format needs a password)",
+                    "--cosign: {PASSWORD_VAR} is not set or empty"
+                ));
+            }
+        }
+    } else {
+        None
+    };
+    let key = SigningKey::generate_p256();
+    let private_pem = match &password {
+        Some(p) => key.to_cosign_pem(p.as_bytes()),
+        None => key.to_pkcs8_pem(),
+    };
+    let public_pem = key.public_key().to_pem();
+    create_new(&private_path, &private_pem, true)?;
+    create_new(&public_path, &public_pem, false)?;
+    println!(
+        "wrote {} (private, {}) and {} (public, hint {})",
+        private_path.display(),
+        if password.is_some() {
+            "cosign-encrypted"
+        } else {
+            "PKCS#8"
+        },
+        public_path.display(),
+        palisade_sigstore::keys::pem_hint(&public_pem)
+    );
+    Ok(ALLOWED)
+}
+
+/// Reads a private key, decrypting a cosign key with PALISADE_KEY_PASSWORD.
+fn signing_key(path: &Path) -> miette::Result<SigningKey> {
+    let text = read_key_file(path)?;
+    let password = std::env::var(PASSWORD_VAR).ok();
+    SigningKey::from_named_pem(
+        &text,
+        password.as_deref().map(str::as_bytes),
+        &path.display().to_string(),
+    )
+    .map_err(miette::Report::new)
 }
 
 /// Runs `palisade attest`.
-pub fn attest(_args: AttestArgs) -> miette::Result<u8> {
-    Err(miette::miette!("palisade attest is not built yet"))
+pub fn attest(args: AttestArgs) -> miette::Result<u8> {
+    let at = crate::at_time(args.at.as_deref())?;
+    // Read the key before the (possibly long) evaluation, so a wrong password fails fast.
+    let key = signing_key(&args.key)?;
+    let public_pem = match &args.public_key {
+        Some(path) => {
+            let text = read_key_file(path)?;
+            let given = PublicKey::from_named_pem(&text, &path.display().to_string())
+                .map_err(miette::Report::new)?;
+            if given != key.public_key() {
+                return Err(miette::miette!(
+                    code = "palisade::attest::key_pair",
+                    "{} is not the public half of {}",
+                    path.display(),
+                    args.key.display()
+                ));
+            }
+            text
+        }
+        None => key.public_key().to_pem(),
+    };
+    let pipeline = crate::pipeline_path(args.pipeline.clone());
+    let gate = Gate::load(
+        &pipeline,
+        &GateOptions {
+            policies: args.policies.clone(),
+            ..GateOptions::default()
+        },
+    )?;
+    let evaluation = gate.evaluate(at)?;
+    let summary = palisade_attest::summarize(
+        &gate.graph,
+        &evaluation,
+        &gate.pack.digest,
+        &palisade_attest::SummaryOptions {
+            resource_uri: args.resource_uri.clone(),
+            policy_uri: args.policy_uri.clone(),
+            verifier_version: env!("CARGO_PKG_VERSION").to_string(),
+        },
+    )
+    .map_err(miette::Report::new)?;
+    let mut bundle = palisade_attest::sign(&summary, &key, &public_pem);
+    bundle.push('\n');
+    crate::write_output(args.output.as_ref(), &bundle)?;
+    eprintln!(
+        "palisade: {} ({} violations); {} subject(s) attested as {}{}",
+        evaluation.decision,
+        evaluation.violations.len(),
+        summary.subjects.len(),
+        summary.verification_result(),
+        match &args.output {
+            Some(path) => format!(" in {}", path.display()),
+            None => String::new(),
+        }
+    );
+    Ok(if evaluation.allowed() {
+        ALLOWED
+    } else {
+        DENIED
+    })
 }
 
 /// Runs `palisade verify`.
-pub fn verify(_args: VerifyArgs) -> miette::Result<u8> {
-    Err(miette::miette!("palisade verify is not built yet"))
+pub fn verify(args: VerifyArgs) -> miette::Result<u8> {
+    if args.key.is_empty() && args.ca.is_empty() {
+        return Err(miette::miette!(
+            code = "palisade::usage",
+            help = "palisade verify BUNDLE --key PUB.pem, or --ca CA.pem [--identity SAN]",
+            "verify needs a trusted --key or --ca"
+        ));
+    }
+    let now = match &args.at {
+        Some(text) => {
+            let secs = crate::at_time(Some(text))?;
+            let secs = u64::try_from(secs).map_err(|_| {
+                miette::miette!(code = "palisade::usage", "--at: {text} is before 1970")
+            })?;
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)
+        }
+        None => std::time::SystemTime::now(),
+    };
+    let mut keys = Vec::new();
+    for path in &args.key {
+        keys.push(palisade_attest::verify::trusted_key_file(path).map_err(miette::Report::new)?);
+    }
+    let mut authorities = Vec::new();
+    for path in &args.ca {
+        authorities.push(
+            palisade_attest::verify::trusted_ca_file(
+                path,
+                args.identity.as_deref(),
+                args.issuer.as_deref(),
+            )
+            .map_err(miette::Report::new)?,
+        );
+    }
+    let report = palisade_attest::verify::verify(&palisade_attest::verify::Request {
+        bundle: args.bundle.clone(),
+        keys,
+        authorities,
+        artifacts: args.artifact.clone(),
+        now,
+        require_passed: args.require_passed,
+    })
+    .map_err(miette::Report::new)?;
+    crate::write_output(None, &report.render())?;
+    Ok(if report.verified() { ALLOWED } else { DENIED })
 }
