@@ -2,7 +2,8 @@
 
     python3 -m venv /tmp/h10-venv
     /tmp/h10-venv/bin/pip install 'bandit[sarif]==1.9.4' cyclonedx-bom==7.5.0 \
-        model-signing==1.1.1 pyopenssl==26.4.0 securesystemslib==1.6.0 cryptography==50.0.2
+        model-signing==1.1.1 pyopenssl==26.4.0 securesystemslib==1.6.0 cryptography==50.0.2 \
+        jsonschema==4.26.0 referencing==0.37.0
     PATH=/tmp/h10-venv/bin:$PATH python3 make.py        # also needs openssl and b3sum
 
 What comes from where:
@@ -242,7 +243,8 @@ def models() -> None:
     pk.mkdir(exist_ok=True)
     for f in ["evil_os_system.pkl", "evil_builtins_eval.pkl", "safe_dict.pkl"]:
         shutil.copy(FIX / "pickles" / f, pk / f)
-    shutil.copy(FIX / "pickles-extra" / "legacy_torch.pt", pk / "legacy_torch.pt")
+    for f in ["legacy_torch.pt", "torch_evil.pt", "objects_evil.npy"]:
+        shutil.copy(FIX / "pickles-extra" / f, pk / f)
 
 
 def sboms() -> None:
@@ -286,6 +288,13 @@ def sboms() -> None:
             c["licenses"] = [{"license": {"id": "AGPL-3.0-only", "acknowledgement": "declared"}}]
         if c["name"] == "requests":
             c["licenses"] = [{"license": {"id": "Apache-2.0", "acknowledgement": "declared"}}]
+    # PyMuPDF is dual-licensed, AGPL or Artifex's commercial license: an OR expression, which the
+    # licensee may satisfy with the allowed branch, so it is not denied.
+    agpl["components"].append({
+        "type": "library", "bom-ref": "pkg:pypi/pymupdf@1.24.10", "name": "pymupdf", "version": "1.24.10",
+        "purl": "pkg:pypi/pymupdf@1.24.10",
+        "licenses": [{"expression": "AGPL-3.0-only OR LicenseRef-Artifex-Commercial", "acknowledgement": "declared"}],
+    })
     (sbom / "agpl.cdx.json").write_text(json.dumps(agpl, indent=1) + "\n")
     (HERE / "purls.txt").write_text("".join(f"{c['name']} {c.get('purl', '')}\n" for c in base["components"]))
 
@@ -339,6 +348,9 @@ def main() -> None:
     images()
     models()
     sboms()
+    # every SBOM and ML-BOM written or copied here is valid against the official schema
+    run(sys.executable, str(ROOT / "examples" / "tools" / "validate_cdx.py"),
+        str(FIX / "cyclonedx" / "schema"), *sorted(str(p) for p in (HERE / "sbom").glob("*.json")))
     lock(originals)
 
 
