@@ -10,7 +10,8 @@
 //! Each phase is repeated and the median (and minimum) reported: parse, graph build, packages
 //! and evidence attached, upstream facts, Cedar entities, Palisade's evaluation (rayon, and on
 //! one thread), and the baseline: the same requests sent to `Authorizer::is_authorized` with
-//! the whole policy set on one thread. `PALISADE_BENCH_CASES=50k,chain10k` runs a subset.
+//! the whole policy set on one thread. `PALISADE_BENCH_CASES=50k,chain10k` runs a subset;
+//! `PALISADE_BENCH_REPEATS=1` overrides every case's repeat count (for profiling).
 
 use std::collections::BTreeMap;
 use std::error::Error;
@@ -90,10 +91,16 @@ const PHASES: &[(&str, &str)] = &[
 
 fn main() -> Result<(), Box<dyn Error>> {
     if let Ok(name) = std::env::var(CASE_VAR) {
-        let case = cases()
+        let mut case = cases()
             .into_iter()
             .find(|c| c.name == name)
             .ok_or_else(|| format!("unknown case {name:?}"))?;
+        if let Some(repeats) = std::env::var("PALISADE_BENCH_REPEATS")
+            .ok()
+            .and_then(|r| r.parse().ok())
+        {
+            case.repeats = repeats;
+        }
         return run_case(&case);
     }
     let wanted: Option<Vec<String>> = std::env::var("PALISADE_BENCH_CASES")

@@ -238,4 +238,124 @@ mod tests {
                 .any(|w| w.contains("covered nothing"))
         );
     }
+
+    /// The explaining path of every violation, computed as the evaluation did before it shared
+    /// one lineage pass per question: a breadth-first search per violation. Same paths.
+    fn searched_path(
+        graph: &PipelineGraph,
+        lineage: Option<&str>,
+        principal: palisade_graph::NodeIndex,
+        action: &str,
+        resource: palisade_graph::NodeIndex,
+    ) -> Vec<String> {
+        use palisade_graph::{Node, SignatureState};
+        let artifact_node = if matches!(graph.node(resource), Node::Artifact(_)) {
+            resource
+        } else {
+            principal
+        };
+        let found = lineage.and_then(|how| match how {
+            "unsigned" => graph.path_to_upstream(artifact_node, |a| {
+                a.kind != palisade_syntax::ArtifactKind::Secret
+                    && a.facts.signature != SignatureState::Verified
+            }),
+            "unpinned" => graph.path_to_upstream(artifact_node, |a| {
+                a.kind != palisade_syntax::ArtifactKind::Secret && !a.facts.integrity.is_pinned()
+            }),
+            "secrets" => graph.lineage_path(artifact_node, |g, n| {
+                g.artifact(n).is_some_and(|a| a.facts.secrets.total > 0)
+            }),
+            "sast" => graph.lineage_path(artifact_node, |g, n| {
+                g.artifact(n)
+                    .is_some_and(|a| a.facts.sast.critical + a.facts.sast.high > 0)
+            }),
+            "vulnerabilities" => graph.lineage_path(artifact_node, |g, n| {
+                g.artifact(n).is_some_and(|a| {
+                    a.facts.vulnerabilities.highest() >= palisade_graph::Severity::High
+                })
+            }),
+            label => label
+                .strip_prefix("label:")
+                .and_then(|l| graph.path_to_label(artifact_node, l)),
+        });
+        let mut path = found.unwrap_or_else(|| vec![artifact_node]);
+        match action {
+            "write" => path.insert(0, principal),
+            "include" => path.insert(0, resource),
+            _ => path.push(principal),
+        }
+        path.into_iter().map(|n| graph.uid_string(n)).collect()
+    }
+
+    /// `path` is `full`, or `full` with its middle replaced by one marker so that 50 lineage
+    /// nodes and the request's other side remain. True if elided.
+    fn check_path(path: &[String], full: &[String]) -> bool {
+        if path == full {
+            return false;
+        }
+        assert_eq!(path.len(), 52, "{path:?}");
+        let marker = path.iter().position(|p| p.starts_with('…')).unwrap();
+        assert_eq!(path[marker], format!("… {} more …", full.len() - 51));
+        assert_eq!(path[..marker], full[..marker]);
+        assert_eq!(path[marker + 1..], full[full.len() - (51 - marker)..]);
+        true
+    }
+
+    #[test]
+    fn violation_paths_are_the_searched_ones() {
+        for (shape, packages) in [
+            (Shape::small(), 300),
+            (Shape::artifacts_200(), 2_000),
+            (Shape::chain(30), 10),
+        ] {
+            let (graph, _) = synthetic_graph(&shape, packages, 2, 0.2).unwrap();
+            let pack = pack_of(30).unwrap();
+            let verdict = palisade_policy::evaluate(&graph, &pack, AT).unwrap();
+            let nodes: std::collections::HashMap<String, _> = graph
+                .graph()
+                .node_indices()
+                .map(|n| (graph.uid_string(n), n))
+                .collect();
+            let mut long = 0;
+            for v in verdict.violations.iter().chain(&verdict.waived) {
+                let lineage = pack.policy(&v.policy).and_then(|i| i.lineage.as_deref());
+                let expected = searched_path(
+                    &graph,
+                    lineage,
+                    nodes[&v.principal],
+                    &v.action,
+                    nodes[&v.resource],
+                );
+                check_path(&v.path, &expected);
+                long += usize::from(expected.len() > 3);
+            }
+            assert!(long > 0);
+        }
+    }
+
+    /// A 2,000-deep chain: paths past 50 nodes keep both ends and count what they leave out.
+    #[test]
+    fn long_violation_paths_are_elided_in_the_middle() {
+        let (graph, _) = synthetic_graph(&Shape::chain(2_000), 0, 0, 0.0).unwrap();
+        let pack = pack_of(30).unwrap();
+        let verdict = palisade_policy::evaluate(&graph, &pack, AT).unwrap();
+        let nodes: std::collections::HashMap<String, _> = graph
+            .graph()
+            .node_indices()
+            .map(|n| (graph.uid_string(n), n))
+            .collect();
+        let mut elided = 0;
+        for v in verdict.violations.iter().chain(&verdict.waived) {
+            let lineage = pack.policy(&v.policy).and_then(|i| i.lineage.as_deref());
+            let full = searched_path(
+                &graph,
+                lineage,
+                nodes[&v.principal],
+                &v.action,
+                nodes[&v.resource],
+            );
+            elided += usize::from(check_path(&v.path, &full));
+        }
+        assert!(elided > 100, "{elided}");
+    }
 }

@@ -4,11 +4,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use cedar_policy::{
-    Authorizer, Context, Decision, Entities, EntityUid, PolicySet, Request, RestrictedExpression,
-};
+use cedar_policy::{Authorizer, Context, Decision, Entities, EntityUid, PolicySet, Request};
 use miette::Diagnostic;
-use palisade_graph::{Node, NodeIndex, PipelineGraph};
+use palisade_graph::{NodeIndex, PipelineGraph};
 use palisade_policy::RequestSpec;
 use palisade_policy::entities::uid;
 
@@ -54,44 +52,9 @@ pub struct PlainDecision {
     pub errors: BTreeSet<String>,
 }
 
-/// The request context exactly as Palisade builds it: the release's environment and exposure
-/// for `release`, the stage's environment and downstream exposure for stage actions, the
-/// artifact's downstream exposure for `include`; the time and the pipeline's name.
+/// The request context exactly as Palisade builds it ([`palisade_policy::entities::context`]).
 pub fn context(graph: &PipelineGraph, spec: &RequestSpec, at: i64) -> Result<Context, String> {
-    let (environment, exposure) = match graph.node(spec.principal) {
-        Node::Release(i) => {
-            let release = &graph.pipeline.releases[*i];
-            (
-                release.environment.value.clone(),
-                release.exposure.value.as_str().to_owned(),
-            )
-        }
-        Node::Stage(i, facts) => (
-            graph.pipeline.stages[*i]
-                .environment
-                .as_ref()
-                .map_or_else(String::new, |e| e.value.clone()),
-            facts.exposure.clone(),
-        ),
-        Node::Artifact(artifact) => (String::new(), artifact.downstream.exposure.clone()),
-        _ => (String::new(), "none".to_owned()),
-    };
-    Context::from_pairs([
-        (
-            "environment".to_owned(),
-            RestrictedExpression::new_string(environment),
-        ),
-        (
-            "exposure".to_owned(),
-            RestrictedExpression::new_string(exposure),
-        ),
-        ("now".to_owned(), RestrictedExpression::new_long(at)),
-        (
-            "pipeline".to_owned(),
-            RestrictedExpression::new_string(graph.pipeline.name.value.clone()),
-        ),
-    ])
-    .map_err(|e| e.to_string())
+    palisade_policy::entities::context(graph, spec.principal, at)
 }
 
 /// The Cedar requests for `specs` (in order), one context per request.

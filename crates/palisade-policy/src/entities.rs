@@ -5,7 +5,10 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::str::FromStr;
 
-use cedar_policy::{Entities, Entity, EntityId, EntityTypeName, EntityUid, RestrictedExpression};
+use cedar_policy::{
+    Context, Entities, Entity, EntityId, EntityTypeName, EntityUid, RestrictedExpression,
+};
+use rayon::prelude::*;
 
 use palisade_graph::{ArtifactNode, Counts, Node, NodeIndex, PipelineGraph};
 use palisade_syntax::ArtifactKind;
@@ -88,119 +91,130 @@ pub fn build(graph: &PipelineGraph) -> Result<EntityMap, String> {
     );
     let in_pipeline = HashSet::from([pipeline_uid.clone()]);
 
-    for index in graph.graph().node_indices() {
-        let (ty, name) = graph.node_name(index);
-        let me = uid(ty, name);
-        uids.insert(index, me.clone());
-        let entity = match graph.node(index) {
-            Node::Key(_) => Entity::new(
-                me,
-                HashMap::from([("name".to_owned(), string(name))]),
-                in_pipeline.clone(),
-            ),
-            Node::Identity(i) => {
-                let identity = &pipeline.identities[*i];
-                let text = |v: &Option<palisade_syntax::Spanned<String>>| {
-                    string(v.as_ref().map_or("", |s| s.value.as_str()))
-                };
-                Entity::new(
-                    me,
-                    HashMap::from([
-                        ("name".to_owned(), string(name)),
-                        ("issuer".to_owned(), text(&identity.issuer)),
-                        ("subject".to_owned(), text(&identity.subject)),
-                        ("builder".to_owned(), text(&identity.builder)),
-                    ]),
+    // Entities are independent of each other: build them on every core (evaluating their
+    // attribute expressions is most of the cost), then index them in node order.
+    let nodes: Vec<NodeIndex> = graph.graph().node_indices().collect();
+    let built: Vec<(EntityUid, Entity)> = nodes
+        .par_iter()
+        .map(|&index| -> Result<(EntityUid, Entity), String> {
+            let (ty, name) = graph.node_name(index);
+            let me = uid(ty, name);
+            let entity = match graph.node(index) {
+                Node::Key(_) => Entity::new(
+                    me.clone(),
+                    HashMap::from([("name".to_owned(), string(name))]),
                     in_pipeline.clone(),
-                )
-            }
-            Node::Stage(i, facts) => {
-                let stage = &pipeline.stages[*i];
-                let runs_as = stage.runs_as.as_ref().map_or("", |r| r.value.name.as_str());
-                let mut parents = in_pipeline.clone();
-                if !runs_as.is_empty() {
-                    parents.insert(uid("Identity", runs_as));
+                ),
+                Node::Identity(i) => {
+                    let identity = &pipeline.identities[*i];
+                    let text = |v: &Option<palisade_syntax::Spanned<String>>| {
+                        string(v.as_ref().map_or("", |s| s.value.as_str()))
+                    };
+                    Entity::new(
+                        me.clone(),
+                        HashMap::from([
+                            ("name".to_owned(), string(name)),
+                            ("issuer".to_owned(), text(&identity.issuer)),
+                            ("subject".to_owned(), text(&identity.subject)),
+                            ("builder".to_owned(), text(&identity.builder)),
+                        ]),
+                        in_pipeline.clone(),
+                    )
                 }
-                Entity::new(
-                    me,
-                    HashMap::from([
-                        ("name".to_owned(), string(name)),
-                        (
-                            "environment".to_owned(),
-                            string(stage.environment.as_ref().map_or("", |e| e.value.as_str())),
-                        ),
-                        ("runs_as".to_owned(), string(runs_as)),
-                        (
-                            "guardrails".to_owned(),
-                            RestrictedExpression::new_bool(stage.guardrails.is_some()),
-                        ),
-                        ("exposure".to_owned(), string(&facts.exposure)),
-                        ("input_labels".to_owned(), set(&facts.input_labels)),
-                        (
-                            "output_kinds".to_owned(),
-                            RestrictedExpression::new_set(
-                                stage
-                                    .outputs
-                                    .iter()
-                                    .map(|o| o.value.kind.to_string())
-                                    .collect::<std::collections::BTreeSet<_>>()
-                                    .into_iter()
-                                    .map(RestrictedExpression::new_string),
+                Node::Stage(i, facts) => {
+                    let stage = &pipeline.stages[*i];
+                    let runs_as = stage.runs_as.as_ref().map_or("", |r| r.value.name.as_str());
+                    let mut parents = in_pipeline.clone();
+                    if !runs_as.is_empty() {
+                        parents.insert(uid("Identity", runs_as));
+                    }
+                    Entity::new(
+                        me.clone(),
+                        HashMap::from([
+                            ("name".to_owned(), string(name)),
+                            (
+                                "environment".to_owned(),
+                                string(stage.environment.as_ref().map_or("", |e| e.value.as_str())),
                             ),
-                        ),
-                    ]),
-                    parents,
-                )
-            }
-            Node::Release(i) => {
-                let release = &pipeline.releases[*i];
-                Entity::new(
-                    me,
+                            ("runs_as".to_owned(), string(runs_as)),
+                            (
+                                "guardrails".to_owned(),
+                                RestrictedExpression::new_bool(stage.guardrails.is_some()),
+                            ),
+                            ("exposure".to_owned(), string(&facts.exposure)),
+                            ("input_labels".to_owned(), set(&facts.input_labels)),
+                            (
+                                "output_kinds".to_owned(),
+                                RestrictedExpression::new_set(
+                                    stage
+                                        .outputs
+                                        .iter()
+                                        .map(|o| o.value.kind.to_string())
+                                        .collect::<std::collections::BTreeSet<_>>()
+                                        .into_iter()
+                                        .map(RestrictedExpression::new_string),
+                                ),
+                            ),
+                        ]),
+                        parents,
+                    )
+                }
+                Node::Release(i) => {
+                    let release = &pipeline.releases[*i];
+                    Entity::new(
+                        me.clone(),
+                        HashMap::from([
+                            ("name".to_owned(), string(name)),
+                            ("environment".to_owned(), string(&release.environment.value)),
+                            (
+                                "exposure".to_owned(),
+                                string(release.exposure.value.as_str()),
+                            ),
+                        ]),
+                        in_pipeline.clone(),
+                    )
+                }
+                Node::Artifact(artifact) => {
+                    let mut parents = in_pipeline.clone();
+                    for label in &artifact.upstream.labels {
+                        parents.insert(uid("Label", label));
+                    }
+                    Entity::new(me.clone(), artifact_attrs(graph, artifact), parents)
+                }
+                Node::Package(package) => Entity::new(
+                    me.clone(),
                     HashMap::from([
-                        ("name".to_owned(), string(name)),
-                        ("environment".to_owned(), string(&release.environment.value)),
+                        ("name".to_owned(), string(&package.name)),
+                        ("purl".to_owned(), string(&package.purl)),
+                        ("version".to_owned(), string(&package.version)),
+                        ("licenses".to_owned(), set(&package.licenses)),
                         (
-                            "exposure".to_owned(),
-                            string(release.exposure.value.as_str()),
+                            "vulnerability_ids".to_owned(),
+                            set(&package.vulnerability_ids),
                         ),
+                        (
+                            "vulnerabilities".to_owned(),
+                            counts(&package.vulnerabilities),
+                        ),
+                        (
+                            "max_severity".to_owned(),
+                            string(package.vulnerabilities.highest().as_str()),
+                        ),
+                        ("component_type".to_owned(), string(&package.component_type)),
                     ]),
                     in_pipeline.clone(),
-                )
+                ),
             }
-            Node::Artifact(artifact) => {
-                let mut parents = in_pipeline.clone();
-                for label in &artifact.upstream.labels {
-                    parents.insert(uid("Label", label));
-                    labels.insert(label.clone());
-                }
-                Entity::new(me, artifact_attrs(graph, artifact), parents)
-            }
-            Node::Package(package) => Entity::new(
-                me,
-                HashMap::from([
-                    ("name".to_owned(), string(&package.name)),
-                    ("purl".to_owned(), string(&package.purl)),
-                    ("version".to_owned(), string(&package.version)),
-                    ("licenses".to_owned(), set(&package.licenses)),
-                    (
-                        "vulnerability_ids".to_owned(),
-                        set(&package.vulnerability_ids),
-                    ),
-                    (
-                        "vulnerabilities".to_owned(),
-                        counts(&package.vulnerabilities),
-                    ),
-                    (
-                        "max_severity".to_owned(),
-                        string(package.vulnerabilities.highest().as_str()),
-                    ),
-                    ("component_type".to_owned(), string(&package.component_type)),
-                ]),
-                in_pipeline.clone(),
-            ),
-        }
-        .map_err(attrs_err)?;
+            .map_err(attrs_err)?;
+            Ok((me, entity))
+        })
+        .collect::<Result<_, _>>()?;
+    for (&index, (me, entity)) in nodes.iter().zip(built) {
+        uids.insert(index, me);
         entities.push(entity);
+    }
+    for artifact in graph.artifacts().map(|(_, a)| a) {
+        labels.extend(artifact.upstream.labels.iter().cloned());
     }
     for label in labels {
         entities.push(Entity::new_no_attrs(uid("Label", &label), HashSet::new()));
@@ -309,6 +323,74 @@ fn artifact_attrs(
         _ => {}
     }
     attrs
+}
+
+/// The `context` of every request whose principal is `principal`, at `at` (Unix seconds): the
+/// release's `environment` and `exposure` for a release, the stage's environment and downstream
+/// exposure for a stage, the artifact's downstream exposure for `include`; the time, the
+/// pipeline's name, its `vulnerability_threshold` and `denied_licenses`.
+///
+/// # Errors
+/// Only if Cedar refuses the record (a bug: its keys are distinct).
+pub fn context(graph: &PipelineGraph, principal: NodeIndex, at: i64) -> Result<Context, String> {
+    let pipeline = graph.pipeline.name.value.as_str();
+    let (environment, exposure) = match graph.node(principal) {
+        Node::Release(i) => {
+            let release = &graph.pipeline.releases[*i];
+            (
+                release.environment.value.clone(),
+                release.exposure.value.as_str().to_owned(),
+            )
+        }
+        Node::Stage(i, facts) => (
+            graph.pipeline.stages[*i]
+                .environment
+                .as_ref()
+                .map_or_else(String::new, |e| e.value.clone()),
+            facts.exposure.clone(),
+        ),
+        Node::Artifact(artifact) => (String::new(), artifact.downstream.exposure.clone()),
+        _ => (String::new(), "none".to_owned()),
+    };
+    Context::from_pairs([
+        (
+            "environment".to_owned(),
+            RestrictedExpression::new_string(environment),
+        ),
+        (
+            "exposure".to_owned(),
+            RestrictedExpression::new_string(exposure),
+        ),
+        ("now".to_owned(), RestrictedExpression::new_long(at)),
+        (
+            "pipeline".to_owned(),
+            RestrictedExpression::new_string(pipeline.to_owned()),
+        ),
+        (
+            "vulnerability_threshold".to_owned(),
+            RestrictedExpression::new_string(
+                graph
+                    .pipeline
+                    .vulnerability_threshold
+                    .as_ref()
+                    .map_or_else(|| "critical".to_owned(), |t| t.value.clone()),
+            ),
+        ),
+        (
+            "denied_licenses".to_owned(),
+            RestrictedExpression::new_set(match &graph.pipeline.denied_licenses {
+                Some(list) => list
+                    .iter()
+                    .map(|l| RestrictedExpression::new_string(l.value.clone()))
+                    .collect::<Vec<_>>(),
+                None => crate::schema::DEFAULT_DENIED_LICENSES
+                    .iter()
+                    .map(|l| RestrictedExpression::new_string((*l).to_owned()))
+                    .collect(),
+            }),
+        ),
+    ])
+    .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -5,14 +5,14 @@ use std::collections::{BTreeMap, HashMap};
 
 use cedar_policy::{
     ActionConstraint, Authorizer, Context, Decision, EntityUid, PolicySet, PrincipalConstraint,
-    Request, ResourceConstraint, RestrictedExpression,
+    Request, ResourceConstraint,
 };
 use palisade_graph::NodeIndex;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use palisade_graph::{EdgeKind, Node, PipelineGraph, SignatureState};
-use palisade_syntax::Waiver;
+use palisade_graph::{ArtifactNode, EdgeKind, NearestOrigins, Node, PipelineGraph, SignatureState};
+use palisade_syntax::{ArtifactKind, Waiver};
 
 use crate::entities::{self, uid};
 use crate::load::PolicyPack;
@@ -310,18 +310,13 @@ pub fn evaluate(graph: &PipelineGraph, pack: &PolicyPack, at: i64) -> Result<Eva
             .entry(key)
             .or_insert_with(|| scoped(pack, &uid("Action", spec.action.as_str()), key.1, key.2));
     }
-    let contexts: HashMap<(NodeIndex, Action), Context> = specs
-        .iter()
-        .map(|spec| {
-            (
-                (spec.principal, spec.action),
-                context(graph, spec, at, &pipeline_name),
-            )
-        })
-        .collect::<HashMap<_, _>>()
-        .into_iter()
-        .map(|(k, v)| v.map(|c| (k, c)))
-        .collect::<Result<_, _>>()?;
+    // The context depends on the principal only: build it once per principal, not per request.
+    let mut contexts: HashMap<NodeIndex, Context> = HashMap::new();
+    for spec in &specs {
+        if let std::collections::hash_map::Entry::Vacant(slot) = contexts.entry(spec.principal) {
+            slot.insert(entities::context(graph, spec.principal, at)?);
+        }
+    }
 
     let authorizer = Authorizer::new();
     let judged: Vec<Judged> = specs
@@ -334,7 +329,7 @@ pub fn evaluate(graph: &PipelineGraph, pack: &PolicyPack, at: i64) -> Result<Eva
             );
             let principal = map.uids[&spec.principal].clone();
             let resource = map.uids[&spec.resource].clone();
-            let context = contexts[&(spec.principal, spec.action)].clone();
+            let context = contexts[&spec.principal].clone();
             let request = Request::new(
                 principal,
                 uid("Action", spec.action.as_str()),
@@ -386,6 +381,7 @@ pub fn evaluate(graph: &PipelineGraph, pack: &PolicyPack, at: i64) -> Result<Eva
         warnings: pack.warnings.clone(),
         outcomes: Vec::with_capacity(specs.len()),
     };
+    let mut explainer = Explainer::new(graph, pack);
     let waivers = &graph.pipeline.waivers;
     let mut used_waivers = vec![false; waivers.len()];
     for (spec, judged) in specs.iter().zip(judged) {
@@ -402,7 +398,7 @@ pub fn evaluate(graph: &PipelineGraph, pack: &PolicyPack, at: i64) -> Result<Eva
             evaluation.summary.errors += 1;
             outcome.decision = "deny";
             for (policy, error) in &judged.errors {
-                let mut violation = violation(graph, pack, spec, policy, Reason::PolicyError);
+                let mut violation = explainer.violation(spec, policy, Reason::PolicyError);
                 violation.message = format!(
                     "policy {policy:?} failed to evaluate, so the request is denied (fail closed): {error}"
                 );
@@ -416,12 +412,12 @@ pub fn evaluate(graph: &PipelineGraph, pack: &PolicyPack, at: i64) -> Result<Eva
             outcome.decision = "deny";
             evaluation
                 .violations
-                .push(violation(graph, pack, spec, "no-permit", Reason::NoPermit));
+                .push(explainer.violation(spec, "no-permit", Reason::NoPermit));
         } else {
             let mut found = Vec::new();
             let mut all_waived = true;
             for policy in &judged.reasons {
-                let mut v = violation(graph, pack, spec, policy, Reason::Forbidden);
+                let mut v = explainer.violation(spec, policy, Reason::Forbidden);
                 match covering_waiver(waivers, policy, &principal, &resource, at) {
                     Some(i) => {
                         used_waivers[i] = true;
@@ -530,171 +526,193 @@ fn entity_type_of(kind: palisade_syntax::Kind) -> &'static str {
     }
 }
 
-fn context(
-    graph: &PipelineGraph,
-    spec: &RequestSpec,
-    at: i64,
-    pipeline: &str,
-) -> Result<Context, String> {
-    let (environment, exposure) = match graph.node(spec.principal) {
-        Node::Release(i) => {
-            let release = &graph.pipeline.releases[*i];
-            (
-                release.environment.value.clone(),
-                release.exposure.value.as_str().to_owned(),
-            )
-        }
-        Node::Stage(i, facts) => (
-            graph.pipeline.stages[*i]
-                .environment
-                .as_ref()
-                .map_or_else(String::new, |e| e.value.clone()),
-            facts.exposure.clone(),
-        ),
-        Node::Artifact(artifact) => (String::new(), artifact.downstream.exposure.clone()),
-        _ => (String::new(), "none".to_owned()),
-    };
-    Context::from_pairs([
-        (
-            "environment".to_owned(),
-            RestrictedExpression::new_string(environment),
-        ),
-        (
-            "exposure".to_owned(),
-            RestrictedExpression::new_string(exposure),
-        ),
-        ("now".to_owned(), RestrictedExpression::new_long(at)),
-        (
-            "pipeline".to_owned(),
-            RestrictedExpression::new_string(pipeline.to_owned()),
-        ),
-        (
-            "vulnerability_threshold".to_owned(),
-            RestrictedExpression::new_string(
-                graph
-                    .pipeline
-                    .vulnerability_threshold
-                    .as_ref()
-                    .map_or_else(|| "critical".to_owned(), |t| t.value.clone()),
-            ),
-        ),
-        (
-            "denied_licenses".to_owned(),
-            RestrictedExpression::new_set(match &graph.pipeline.denied_licenses {
-                Some(list) => list
-                    .iter()
-                    .map(|l| RestrictedExpression::new_string(l.value.clone()))
-                    .collect::<Vec<_>>(),
-                None => crate::schema::DEFAULT_DENIED_LICENSES
-                    .iter()
-                    .map(|l| RestrictedExpression::new_string((*l).to_owned()))
-                    .collect(),
-            }),
-        ),
-    ])
-    .map_err(|e| e.to_string())
-}
-
 /// A pal-style reference for messages: `model "fraud-xgb"`.
 fn mention(graph: &PipelineGraph, node: NodeIndex) -> String {
     let (ty, name) = graph.node_name(node);
     format!("{} {}", ty.to_lowercase(), palisade_graph::quote(name))
 }
 
-fn location(graph: &PipelineGraph, spec: &RequestSpec) -> Location {
-    let source = &graph.pipeline.source;
-    let span = graph
-        .span(spec.resource)
-        .filter(|_| !matches!(graph.node(spec.resource), Node::Package(_)))
-        .or_else(|| graph.span(spec.principal))
-        .unwrap_or(graph.pipeline.name.span);
-    let (line, column) = source.line_col(span.offset());
-    Location {
-        file: source.name.clone(),
-        line,
-        column,
-    }
+/// Lineage paths longer than this many nodes keep their first and last halves and name how
+/// many nodes are left out in one entry between them (see [`elided_marker`]). Without a cap a
+/// 10,000-deep chain with a violation every few stages listed tens of millions of nodes.
+pub const PATH_LIMIT: usize = 50;
+
+/// The entry standing for `count` nodes left out of the middle of a violation's `path`.
+pub fn elided_marker(count: usize) -> String {
+    format!("… {count} more …")
 }
 
-fn violation(
-    graph: &PipelineGraph,
-    pack: &PolicyPack,
-    spec: &RequestSpec,
-    policy: &str,
-    reason: Reason,
-) -> Violation {
-    let info = pack.policy(policy);
-    let principal = mention(graph, spec.principal);
-    let resource = mention(graph, spec.resource);
-    let template = match (reason, info.and_then(|i| i.message.clone())) {
-        (Reason::NoPermit, _) => "no policy permits {principal} to {action} {resource}".to_owned(),
-        (_, Some(message)) => message,
-        (_, None) => format!("{policy} forbids {{principal}} to {{action}} {{resource}}"),
-    };
-    let message = template
-        .replace("{principal}", &principal)
-        .replace("{resource}", &resource)
-        .replace("{action}", spec.action.as_str());
-    Violation {
-        policy: policy.to_owned(),
-        severity: info.map_or_else(|| "high".to_owned(), |i| i.severity.clone()),
-        message,
-        principal: graph.uid_string(spec.principal),
-        action: spec.action.as_str().to_owned(),
-        resource: graph.uid_string(spec.resource),
-        path: explain_path(graph, spec, info.and_then(|i| i.lineage.as_deref())),
-        location: location(graph, spec),
-        reason,
-        help: match reason {
-            Reason::NoPermit => Some("Cedar denies by default: add a permit policy for this action (the @baseline pack has broad permits)".to_owned()),
-            _ => info.and_then(|i| i.help.clone()),
-        },
-        control: info.and_then(|i| i.control.clone()),
-        policy_location: info.map(|i| Location { file: i.file.clone(), line: i.line, column: i.column }),
-        waiver: None,
-        error: None,
-    }
+/// Builds violations, sharing the work they have in common: one lineage pass per `@lineage`
+/// question (not one search per violation) and the file's line starts (not a scan per
+/// location).
+struct Explainer<'g> {
+    graph: &'g PipelineGraph,
+    pack: &'g PolicyPack,
+    /// Byte offset of each line's first character.
+    line_starts: Vec<usize>,
+    origins: HashMap<String, Option<NearestOrigins>>,
 }
 
-/// The lineage path explaining a violation, upstream first, as entity uids.
-fn explain_path(graph: &PipelineGraph, spec: &RequestSpec, lineage: Option<&str>) -> Vec<String> {
-    let artifact_node = if matches!(graph.node(spec.resource), Node::Artifact(_)) {
-        spec.resource
-    } else {
-        spec.principal
-    };
-    let found = lineage.and_then(|how| match how {
-        "unsigned" => graph.path_to_upstream(artifact_node, |a| {
-            a.kind != palisade_syntax::ArtifactKind::Secret
-                && a.facts.signature != SignatureState::Verified
-        }),
-        "unpinned" => graph.path_to_upstream(artifact_node, |a| {
-            a.kind != palisade_syntax::ArtifactKind::Secret && !a.facts.integrity.is_pinned()
-        }),
-        "secrets" => graph.lineage_path(artifact_node, |g, n| {
-            g.artifact(n).is_some_and(|a| a.facts.secrets.total > 0)
-        }),
-        "sast" => graph.lineage_path(artifact_node, |g, n| {
-            g.artifact(n)
-                .is_some_and(|a| a.facts.sast.critical + a.facts.sast.high > 0)
-        }),
-        "vulnerabilities" => graph.lineage_path(artifact_node, |g, n| {
-            g.artifact(n).is_some_and(|a| {
-                a.facts.vulnerabilities.highest() >= palisade_graph::Severity::High
+impl<'g> Explainer<'g> {
+    fn new(graph: &'g PipelineGraph, pack: &'g PolicyPack) -> Self {
+        let text = graph.pipeline.source.text.as_str();
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Self {
+            graph,
+            pack,
+            line_starts,
+            origins: HashMap::new(),
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset, as `SourceFile::line_col`.
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        let text = self.graph.pipeline.source.text.as_str();
+        let mut offset = offset.min(text.len());
+        while offset > 0 && !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        // The first start is 0, so at least one start is at or before the offset.
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let start = self
+            .line_starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(0);
+        let column = text.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
+        (line, column)
+    }
+
+    fn location(&self, spec: &RequestSpec) -> Location {
+        let graph = self.graph;
+        let span = graph
+            .span(spec.resource)
+            .filter(|_| !matches!(graph.node(spec.resource), Node::Package(_)))
+            .or_else(|| graph.span(spec.principal))
+            .unwrap_or(graph.pipeline.name.span);
+        let (line, column) = self.line_col(span.offset());
+        Location {
+            file: graph.pipeline.source.name.clone(),
+            line,
+            column,
+        }
+    }
+
+    fn violation(&mut self, spec: &RequestSpec, policy: &str, reason: Reason) -> Violation {
+        let graph = self.graph;
+        let info = self.pack.policy(policy);
+        let principal = mention(graph, spec.principal);
+        let resource = mention(graph, spec.resource);
+        let template = match (reason, info.and_then(|i| i.message.clone())) {
+            (Reason::NoPermit, _) => {
+                "no policy permits {principal} to {action} {resource}".to_owned()
+            }
+            (_, Some(message)) => message,
+            (_, None) => format!("{policy} forbids {{principal}} to {{action}} {{resource}}"),
+        };
+        let message = template
+            .replace("{principal}", &principal)
+            .replace("{resource}", &resource)
+            .replace("{action}", spec.action.as_str());
+        Violation {
+            policy: policy.to_owned(),
+            severity: info.map_or_else(|| "high".to_owned(), |i| i.severity.clone()),
+            message,
+            principal: graph.uid_string(spec.principal),
+            action: spec.action.as_str().to_owned(),
+            resource: graph.uid_string(spec.resource),
+            path: self.explain_path(spec, info.and_then(|i| i.lineage.as_deref())),
+            location: self.location(spec),
+            reason,
+            help: match reason {
+                Reason::NoPermit => Some("Cedar denies by default: add a permit policy for this action (the @baseline pack has broad permits)".to_owned()),
+                _ => info.and_then(|i| i.help.clone()),
+            },
+            control: info.and_then(|i| i.control.clone()),
+            policy_location: info.map(|i| Location { file: i.file.clone(), line: i.line, column: i.column }),
+            waiver: None,
+            error: None,
+        }
+    }
+
+    /// The nearest-origin paths for one `@lineage` value (computed on first use), and whether
+    /// the origin must be strictly upstream. `None` for a value that names no question.
+    fn origins(&mut self, lineage: &str) -> Option<(&NearestOrigins, bool)> {
+        let graph = self.graph;
+        let strict = matches!(lineage, "unsigned" | "unpinned");
+        let origins = self
+            .origins
+            .entry(lineage.to_owned())
+            .or_insert_with(|| {
+                let artifact_is = |test: &dyn Fn(&ArtifactNode) -> bool| {
+                    graph.nearest_origins(|g, n| g.artifact(n).is_some_and(test))
+                };
+                Some(match lineage {
+                    "unsigned" => artifact_is(&|a| {
+                        a.kind != ArtifactKind::Secret
+                            && a.facts.signature != SignatureState::Verified
+                    }),
+                    "unpinned" => artifact_is(&|a| {
+                        a.kind != ArtifactKind::Secret && !a.facts.integrity.is_pinned()
+                    }),
+                    "secrets" => artifact_is(&|a| a.facts.secrets.total > 0),
+                    "sast" => artifact_is(&|a| a.facts.sast.critical + a.facts.sast.high > 0),
+                    "vulnerabilities" => artifact_is(&|a| {
+                        a.facts.vulnerabilities.highest() >= palisade_graph::Severity::High
+                    }),
+                    other => {
+                        let label = other.strip_prefix("label:")?;
+                        artifact_is(&|a| {
+                            a.facts.evidence_labels.contains(label)
+                                || graph.pipeline.artifacts[a.decl]
+                                    .labels
+                                    .iter()
+                                    .any(|l| l.value == label)
+                        })
+                    }
+                })
             })
-        }),
-        label => label
-            .strip_prefix("label:")
-            .and_then(|l| graph.path_to_label(artifact_node, l)),
-    });
-    let mut path: Vec<NodeIndex> = found.unwrap_or_else(|| vec![artifact_node]);
-    // Close the path with the other side of the request, in data-flow order.
-    match spec.action {
-        Action::Release | Action::Read | Action::UseSecret => path.push(spec.principal),
-        Action::Write => path.insert(0, spec.principal),
-        Action::Include => path.insert(0, spec.resource),
+            .as_ref()?;
+        Some((origins, strict))
     }
-    path.into_iter().map(|n| graph.uid_string(n)).collect()
+
+    /// The lineage path explaining a violation, upstream first, as entity uids; the middle of
+    /// a path longer than [`PATH_LIMIT`] is one [`elided_marker`] entry.
+    fn explain_path(&mut self, spec: &RequestSpec, lineage: Option<&str>) -> Vec<String> {
+        let graph = self.graph;
+        let artifact_node = if matches!(graph.node(spec.resource), Node::Artifact(_)) {
+            spec.resource
+        } else {
+            spec.principal
+        };
+        let found = lineage
+            .and_then(|how| self.origins(how))
+            .and_then(|(origins, strict)| origins.path(graph, artifact_node, strict, PATH_LIMIT));
+        let mut path: Vec<String> = match found {
+            Some(found) => {
+                let mut path: Vec<String> = Vec::with_capacity(found.nodes.len() + 2);
+                for (i, &node) in found.nodes.iter().enumerate() {
+                    if found.elided > 0 && i == found.split {
+                        path.push(elided_marker(found.elided));
+                    }
+                    path.push(graph.uid_string(node));
+                }
+                path
+            }
+            None => vec![graph.uid_string(artifact_node)],
+        };
+        // Close the path with the other side of the request, in data-flow order.
+        match spec.action {
+            Action::Release | Action::Read | Action::UseSecret => {
+                path.push(graph.uid_string(spec.principal));
+            }
+            Action::Write => path.insert(0, graph.uid_string(spec.principal)),
+            Action::Include => path.insert(0, graph.uid_string(spec.resource)),
+        }
+        path
+    }
 }
 
 /// Per-policy decision counts, for reports.
