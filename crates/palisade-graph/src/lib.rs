@@ -40,6 +40,7 @@ use palisade_syntax::{ArtifactKind, Kind, Pipeline};
 
 pub use error::GraphError;
 pub use facts::*;
+pub use lineage::{LineagePath, NearestOrigins};
 pub use petgraph::graph::NodeIndex;
 
 /// The kind of an edge, named as in the SPEC.
