@@ -37,7 +37,9 @@ if [ -n "${PALISADE_BIN:-}" ]; then
   PAL=$PALISADE_BIN # a binary built elsewhere (e.g. by CI's own build step)
 else
   echo "building palisade (debug)"
-  (cd "$ROOT" && cargo build --quiet -p palisade-cli)
+  if ! (cd "$ROOT" && cargo build --quiet -p palisade-cli); then
+    echo "FAIL  build palisade (cargo build -p palisade-cli)"; exit 1
+  fi
   PAL="${CARGO_TARGET_DIR:-$ROOT/target}/debug/palisade"
 fi
 [ -x "$PAL" ] || { echo "FAIL build: $PAL not found"; exit 1; }
