@@ -39,6 +39,10 @@ example:
 sbom:
     python3 sbom/generate.py
 
+# Palisade judging its own dependencies (sbom/pipeline.pal over sbom/palisade.cdx.json).
+self-check:
+    cargo run -q -p palisade-cli -- evaluate sbom/pipeline.pal
+
 # Fail if sbom/palisade.cdx.json no longer matches Cargo.lock.
 sbom-check:
     python3 sbom/generate.py --check
