@@ -177,6 +177,9 @@ pub struct Report {
     pub signature: Outcome,
     /// For a certificate: the identity that had to match (`None`: any identity of the CA).
     pub required_identity: Option<String>,
+    /// For a verified certificate: the identities it names (subjectAltName emails, URIs and
+    /// DNS names) and its OIDC issuer extension, if any.
+    pub signer_identity: Option<String>,
     /// The in-toto predicate type, when the payload is a statement.
     pub statement_type: Option<String>,
     /// Subjects: name and digest (`alg:hex`, comma-separated when several).
@@ -232,6 +235,9 @@ impl Report {
                     None => String::new(),
                 };
                 line(format!("signature: verified by {signer}{identity}"));
+                if let Some(id) = &self.signer_identity {
+                    line(format!("signer:    {id}"));
+                }
             }
             Outcome::Invalid { reason } => line(format!("signature: INVALID: {reason}")),
         }
@@ -363,6 +369,65 @@ fn is_model_signature(statement: &Statement) -> bool {
 /// - Message signature: with one `--artifact`, its sha256 must be the signed digest; without,
 ///   the bundle's own `messageDigest` is checked against the signature.
 pub fn verify(request: &Request) -> Result<Report, VerifyError> {
+    let (bundle, mut report) = verify_inner(request)?;
+    if report.signature.is_verified() {
+        report.signer_identity = certificate_identity(&bundle.material);
+    }
+    Ok(report)
+}
+
+/// The identities a bundle's leaf certificate names, and its OIDC issuer (Fulcio's extension).
+fn certificate_identity(material: &VerificationMaterial) -> Option<String> {
+    use x509_cert::der::Decode as _;
+    use x509_cert::ext::pkix::SubjectAltName;
+    use x509_cert::ext::pkix::name::GeneralName;
+    let der = match material {
+        VerificationMaterial::Certificate(der) => der,
+        VerificationMaterial::Chain(chain) => chain.first()?,
+        VerificationMaterial::PublicKey { .. } => return None,
+    };
+    let cert = x509_cert::Certificate::from_der(der).ok()?;
+    let extensions = cert.tbs_certificate.extensions.unwrap_or_default();
+    let find = |oid: &str| {
+        extensions
+            .iter()
+            .find(|e| e.extn_id.to_string() == oid)
+            .map(|e| e.extn_value.as_bytes().to_vec())
+    };
+    let mut names: Vec<String> = find("2.5.29.17")
+        .and_then(|der| SubjectAltName::from_der(&der).ok())
+        .map(|san| {
+            san.0
+                .iter()
+                .filter_map(|name| match name {
+                    GeneralName::Rfc822Name(s) => Some(s.to_string()),
+                    GeneralName::UniformResourceIdentifier(s) => Some(s.to_string()),
+                    GeneralName::DnsName(s) => Some(s.to_string()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if names.is_empty() {
+        names.push(format!("subject {}", cert.tbs_certificate.subject));
+    }
+    let issuer = find("1.3.6.1.4.1.57264.1.8")
+        .and_then(|der| {
+            x509_cert::der::asn1::Utf8StringRef::from_der(&der)
+                .ok()
+                .map(|s| s.as_str().to_string())
+        })
+        .or_else(|| {
+            // The older Fulcio extension holds the raw string, not DER.
+            find("1.3.6.1.4.1.57264.1.1").and_then(|raw| String::from_utf8(raw).ok())
+        });
+    Some(match issuer {
+        Some(issuer) => format!("{} (issuer {issuer})", names.join(", ")),
+        None => names.join(", "),
+    })
+}
+
+fn verify_inner(request: &Request) -> Result<(Bundle, Report), VerifyError> {
     let file = request.bundle.display().to_string();
     let usage = |reason: &str| VerifyError::Usage {
         file: file.clone(),
@@ -382,6 +447,7 @@ pub fn verify(request: &Request) -> Result<Report, VerifyError> {
             reason: "not checked".to_string(),
         },
         required_identity: None,
+        signer_identity: None,
         statement_type: None,
         subjects: Vec::new(),
         verdict: None,
@@ -453,7 +519,7 @@ pub fn verify(request: &Request) -> Result<Report, VerifyError> {
                     .failures
                     .push("--require-passed: a message signature carries no verdict".to_string());
             }
-            return Ok(report);
+            return Ok((bundle, report));
         }
         Content::Dsse(env) => {
             report.content = format!("DSSE envelope ({})", env.payload_type);
@@ -518,7 +584,7 @@ pub fn verify(request: &Request) -> Result<Report, VerifyError> {
                 .failures
                 .push("--require-passed: a model signature carries no verdict".to_string());
         }
-        return Ok(report);
+        return Ok((bundle, report));
     }
 
     report.signature = verify_bundle(
@@ -530,7 +596,7 @@ pub fn verify(request: &Request) -> Result<Report, VerifyError> {
     );
     if !report.signature.is_verified() {
         // Nothing the payload says is worth showing, or hashing artifacts for.
-        return Ok(report);
+        return Ok((bundle, report));
     }
     match &statement {
         Some(st) => {
@@ -581,5 +647,5 @@ pub fn verify(request: &Request) -> Result<Report, VerifyError> {
             ),
         }
     }
-    Ok(report)
+    Ok((bundle, report))
 }
