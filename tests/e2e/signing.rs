@@ -529,6 +529,12 @@ fn model_signing_bundles_verify_and_tampered_models_fail() {
         run.stdout
     );
 
+    assert!(
+        run.stdout.contains("signer:    publisher@models.example\n"),
+        "{}",
+        run.stdout
+    );
+
     let run = verify(&ok, "someone@else.example");
     assert_eq!(run.code, 1, "{}", run.stdout);
 
