@@ -242,7 +242,8 @@ impl Rng {
 }
 
 /// Bytes that mean something to JSON, XML, pickle or UTF-8 decoders.
-const INTERESTING: &[u8] = b"{}[]<>\"'\\:,/0-1e9.ntf \n\t\x00\x7f\x80\xbf\xc0\xef\xbb\xbf\xff&;=!?(S.\x8c\x93R";
+const INTERESTING: &[u8] =
+    b"{}[]<>\"'\\:,/0-1e9.ntf \n\t\x00\x7f\x80\xbf\xc0\xef\xbb\xbf\xff&;=!?(S.\x8c\x93R";
 
 /// One to three random edits: bit flips, interesting bytes, truncations, runs of `[`, `{` or
 /// `<` (now and then 100k long), duplicated chunks and deleted ranges.
@@ -336,11 +337,7 @@ fn mini_fuzz(fixture: &[u8], salt: u64, read: &dyn Fn(&[u8]) -> bool) -> Outcome
 /// Runs [`mini_fuzz`] over every `(name, bytes)` fixture, prints one line per fixture (accepted
 /// mutations, the slowest input and its seed) and fails naming every panicking seed. Each
 /// fixture must read unmutated, except those named in `refused`, which must not.
-fn fuzz_all(
-    fixtures: &[(String, Vec<u8>)],
-    refused: &[&str],
-    read: &dyn Fn(&str, &[], &[u8]) -> bool,
-) {
+fn fuzz_all(fixtures: &[(String, Vec<u8>)], refused: &[&str], read: &dyn Fn(&str, &[u8]) -> bool) {
     let mut panics = Vec::new();
     let mut worst = (Duration::ZERO, String::new());
     for (salt, (name, bytes)) in fixtures.iter().enumerate() {
@@ -352,14 +349,21 @@ fn fuzz_all(
             outcome.accepted, outcome.worst, outcome.worst_seed
         );
         if outcome.worst > worst.0 {
-            worst = (outcome.worst, format!("{name} seed {:#x}", outcome.worst_seed));
+            worst = (
+                outcome.worst,
+                format!("{name} seed {:#x}", outcome.worst_seed),
+            );
         }
         for (seed, message) in outcome.panics {
             panics.push(format!("{name} seed {seed:#x}: {message}"));
         }
     }
     println!("worst case over all fixtures: {:?} ({})", worst.0, worst.1);
-    assert!(panics.is_empty(), "the reader panicked on:\n{}", panics.join("\n"));
+    assert!(
+        panics.is_empty(),
+        "the reader panicked on:\n{}",
+        panics.join("\n")
+    );
 }
 
 /// Every regular file directly in the given `tests/fixtures/` folders whose name ends with one of
@@ -398,11 +402,7 @@ fn nested(open: &str, middle: &str, close: &str, depth: usize) -> Vec<u8> {
 /// `bytes` with `insert` placed right after the first occurrence of `after`.
 #[allow(dead_code)] // shared harness: not every crate's cases need it
 fn insert_after(bytes: &[u8], after: &[u8], insert: &[u8]) -> Vec<u8> {
-    let at = bytes
-        .windows(after.len())
-        .position(|w| w == after)
-        .unwrap()
-        + after.len();
+    let at = bytes.windows(after.len()).position(|w| w == after).unwrap() + after.len();
     let mut out = bytes.to_vec();
     out.splice(at..at, insert.iter().copied());
     out
