@@ -333,3 +333,35 @@ fn blake3_model_signature_verifies_without_and_refuses_wrong_model() {
     let text = report.render();
     assert!(text.contains("missing [model.safetensors]"), "{text}");
 }
+
+#[test]
+fn older_bundle_versions_and_bare_envelopes_verify_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_pem = std::fs::read_to_string(fx("model-signing/TEST-ONLY-ec-p256-priv.pem")).unwrap();
+    let key = SigningKey::from_pem(&key_pem, None).unwrap();
+    let pub_pem = std::fs::read_to_string(fx("model-signing/ec-p256-pub.pem")).unwrap();
+    let json = palisade_attest::sign(&summary(&"cd".repeat(32), false), &key, &pub_pem);
+    let v03: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let mut variants = Vec::new();
+    for media in [
+        "application/vnd.dev.sigstore.bundle+json;version=0.1",
+        "application/vnd.dev.sigstore.bundle+json;version=0.2",
+    ] {
+        let mut v = v03.clone();
+        v["mediaType"] = media.into();
+        variants.push(v);
+    }
+    variants.push(v03["dsseEnvelope"].clone());
+    for (i, v) in variants.iter().enumerate() {
+        let path = dir.path().join(format!("b{i}.json"));
+        std::fs::write(&path, serde_json::to_string(v).unwrap()).unwrap();
+        let mut req = request(&path);
+        req.keys = vec![trusted_key_file(&fx("model-signing/ec-p256-pub.pem")).unwrap()];
+        let report = verify(&req).unwrap();
+        assert!(report.verified(), "{i}: {}", report.render());
+        assert_eq!(report.verdict.as_ref().unwrap().result, "FAILED");
+        req.require_passed = true;
+        let report = verify(&req).unwrap();
+        assert_eq!(report.failures, ["--require-passed: the verdict is FAILED"]);
+    }
+}
