@@ -76,6 +76,20 @@ fn a_label_past_column_65535_panics_miette() {
     assert!(render(&error).contains("name"));
 }
 
+/// KNOWN FAILURE (terminal escape injection, low severity): values from the input are echoed
+/// raw in error messages, so an SBOM can make palisade print ANSI escape sequences or NULs to
+/// the user's terminal. Escaping control characters (`char::escape_debug` or `{:?}`) where input
+/// is quoted would fix it.
+#[test]
+#[ignore = "control characters from the input are echoed raw in error messages"]
+fn control_characters_from_the_input_are_escaped_in_messages() {
+    let json = err(br#"{"bomFormat":"CycloneDX","specVersion":"\u001b[2J9.9"}"#);
+    let xml = err(b"<\x1b[2Jbom/>");
+    for e in [json, xml] {
+        assert!(!e.to_string().contains(['\u{1b}', '\0']), "{e:?}");
+    }
+}
+
 fn err(bytes: &[u8]) -> BomError {
     match parse(bytes, "hostile.cdx", &Limits::default()) {
         Ok(bom) => panic!("expected an error, got {bom:?}"),
