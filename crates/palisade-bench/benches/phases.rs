@@ -19,7 +19,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use palisade_bench::{
-    Shape, add_evidence, add_packages, pack_of, parse, peak_rss_kib, pipeline_text, plain,
+    Shape, add_evidence, add_packages, cpu_time_ns, pack_of, parse, peak_rss_kib, pipeline_text,
+    plain,
 };
 use palisade_graph::PipelineGraph;
 
@@ -85,6 +86,9 @@ const PHASES: &[(&str, &str)] = &[
     ("ratio_1t", "palisade 1t / plain (engine overhead)"),
     ("ratio_rayon", "palisade rayon / plain"),
     ("end_to_end", "end to end: parse..evaluate (ms)"),
+    ("cpu_entities", "entity build, CPU of all threads (ms)"),
+    ("cpu_evaluate", "palisade evaluate, CPU of all threads (ms)"),
+    ("cpu_end_to_end", "end to end, CPU of all threads (ms)"),
     ("peak_e2e_mib", "peak RSS after one end to end (MiB)"),
     ("peak_mib", "peak RSS, whole case (MiB)"),
 ];
@@ -187,19 +191,45 @@ impl Timings {
     }
 }
 
+/// Runs `f`, recording its wall time under `key` and, for the keys in `CPU`, the CPU time of
+/// all threads under `cpu_<key>` (on a loaded machine wall time includes waiting for a core).
 fn time<T>(
     timings: &mut BTreeMap<&'static str, Timings>,
     key: &'static str,
     f: impl FnOnce() -> T,
 ) -> T {
+    let cpu = cpu_time_ns();
     let start = Instant::now();
     let out = f();
+    let elapsed = start.elapsed();
+    record(timings, key, elapsed);
+    if let (Some(cpu_key), Some(before), Some(after)) = (
+        CPU.iter().find(|(k, _)| *k == key).map(|(_, c)| *c),
+        cpu,
+        cpu_time_ns(),
+    ) {
+        record(
+            timings,
+            cpu_key,
+            Duration::from_nanos(after.saturating_sub(before)),
+        );
+    }
+    out
+}
+
+/// Phases whose CPU time is reported too, and the key it is reported under.
+const CPU: &[(&str, &str)] = &[
+    ("entities", "cpu_entities"),
+    ("evaluate", "cpu_evaluate"),
+    ("end_to_end", "cpu_end_to_end"),
+];
+
+fn record(timings: &mut BTreeMap<&'static str, Timings>, key: &'static str, elapsed: Duration) {
     timings
         .entry(key)
         .or_insert_with(|| Timings(Vec::new()))
         .0
-        .push(start.elapsed());
-    out
+        .push(elapsed);
 }
 
 fn run_case(case: &Case) -> Result<(), Box<dyn Error>> {
@@ -221,6 +251,7 @@ fn run_case(case: &Case) -> Result<(), Box<dyn Error>> {
     let mut facts = None;
     for _ in 0..case.repeats {
         let start = Instant::now();
+        let cpu_start = cpu_time_ns();
         let pipeline = time(&mut timings, "parse", || parse(&text))?;
         let mut graph = time(&mut timings, "graph", || PipelineGraph::build(pipeline))?;
         time(&mut timings, "packages", || {
@@ -231,11 +262,14 @@ fn run_case(case: &Case) -> Result<(), Box<dyn Error>> {
         let verdict = time(&mut timings, "evaluate", || {
             palisade_policy::evaluate(&graph, &pack, AT)
         })?;
-        timings
-            .entry("end_to_end")
-            .or_insert_with(|| Timings(Vec::new()))
-            .0
-            .push(start.elapsed());
+        record(&mut timings, "end_to_end", start.elapsed());
+        if let (Some(before), Some(after)) = (cpu_start, cpu_time_ns()) {
+            record(
+                &mut timings,
+                "cpu_end_to_end",
+                Duration::from_nanos(after.saturating_sub(before)),
+            );
+        }
         let verdict_1t = time(&mut timings, "evaluate_1t", || {
             one_thread.install(|| palisade_policy::evaluate(&graph, &pack, AT))
         })?;
@@ -250,11 +284,7 @@ fn run_case(case: &Case) -> Result<(), Box<dyn Error>> {
         let decisions = time(&mut timings, "plain_authorize", || {
             plain::authorize(&requests, &pack.set, &map.entities)
         });
-        timings
-            .entry("plain_total")
-            .or_insert_with(|| Timings(Vec::new()))
-            .0
-            .push(plain_start.elapsed());
+        record(&mut timings, "plain_total", plain_start.elapsed());
         if facts.is_none() {
             let agree = verdict.outcomes.len() == decisions.len()
                 && verdict.outcomes.iter().zip(&decisions).all(|(o, d)| {

@@ -38,7 +38,7 @@ use palisade_policy::{PolicyErrors, PolicyPack};
 use palisade_syntax::{Diagnostics, LoadOptions};
 
 pub use evidence::{EvidenceMix, add_evidence};
-pub use memory::peak_rss_kib;
+pub use memory::{cpu_time_ns, peak_rss_kib};
 pub use packages::{Attached, add_packages};
 pub use policies::extra_policies;
 pub use rng::XorShift;
@@ -357,5 +357,35 @@ mod tests {
             elided += usize::from(check_path(&v.path, &full));
         }
         assert!(elided > 100, "{elided}");
+    }
+
+    /// Entities split into several stores answer every request exactly as one store does.
+    #[test]
+    fn sharded_entities_change_no_decision() {
+        let (graph, _) = synthetic_graph(&Shape::artifacts_200(), 3_000, 2, 0.2).unwrap();
+        let pack = pack_of(30).unwrap();
+        let one = palisade_policy::entities::build(&graph).unwrap();
+        let three = palisade_policy::entities::build_sharded(&graph, 3).unwrap();
+        assert_eq!(three.shards.len(), 3);
+        assert_eq!(one.uids, three.uids);
+        let specs = palisade_policy::requests(&graph);
+        let requests = plain::requests(&graph, &specs, &one.uids, AT).unwrap();
+        let whole = plain::authorize(&requests, &pack.set, &one.entities);
+        let authorizer = cedar_policy::Authorizer::new();
+        let mut packages = 0;
+        for ((spec, request), expected) in specs.iter().zip(&requests).zip(&whole) {
+            let response =
+                authorizer.is_authorized(request, &pack.set, three.store_for(spec.resource));
+            assert_eq!(response.decision(), expected.decision);
+            let reasons: BTreeSet<String> = response
+                .diagnostics()
+                .reason()
+                .map(ToString::to_string)
+                .collect();
+            assert_eq!(reasons, expected.reasons);
+            assert_eq!(response.diagnostics().errors().count(), 0);
+            packages += usize::from(spec.action == Action::Include);
+        }
+        assert!(packages > 3_000, "{packages}");
     }
 }

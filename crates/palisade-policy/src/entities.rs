@@ -66,16 +66,57 @@ pub fn own_labels(graph: &PipelineGraph, artifact: &ArtifactNode) -> BTreeSet<St
     labels
 }
 
-/// Builds every entity.
+/// Builds every entity, in one store.
 pub fn build(graph: &PipelineGraph) -> Result<EntityMap, String> {
+    let mut sharded = build_sharded(graph, 1)?;
+    let entities = sharded.shards.pop().unwrap_or_else(Entities::empty);
+    Ok(EntityMap {
+        entities,
+        uids: sharded.uids,
+    })
+}
+
+/// The entities of a graph split into stores that are built, searched and dropped
+/// independently: each holds the pipeline, every declared thing and label, and its share of the
+/// packages. A request needs only its principal, its resource and their ancestors (no
+/// attribute holds an entity), so one whose resource is a package is answered by that
+/// package's store, any other by the first.
+pub struct ShardedEntities {
+    /// The stores (at least one).
+    pub shards: Vec<Entities>,
+    /// The uid of every node.
+    pub uids: HashMap<NodeIndex, EntityUid>,
+    /// The store of each package, by node index (0 for declared things).
+    shard_of: Vec<u32>,
+}
+
+impl ShardedEntities {
+    /// The store that answers requests about `resource`.
+    pub fn store_for(&self, resource: NodeIndex) -> &Entities {
+        let shard = self.shard_of.get(resource.index()).copied().unwrap_or(0) as usize;
+        // `shards` is never empty (see `build_sharded`), so the fallback is only for types.
+        self.shards
+            .get(shard)
+            .or_else(|| self.shards.first())
+            .unwrap_or_else(|| empty_entities())
+    }
+}
+
+fn empty_entities() -> &'static Entities {
+    static EMPTY: std::sync::OnceLock<Entities> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(Entities::empty)
+}
+
+/// Builds every entity into `shards` stores (at least one), on every core: evaluating
+/// attributes and Cedar's transitive closure over 50,000 packages is most of an evaluation's
+/// fixed cost, and both split cleanly by package.
+pub fn build_sharded(graph: &PipelineGraph, shards: usize) -> Result<ShardedEntities, String> {
     let pipeline = &graph.pipeline;
     let pipeline_uid = uid("Pipeline", &pipeline.name.value);
-    let mut entities = Vec::with_capacity(graph.node_count() + 16);
-    let mut uids = HashMap::with_capacity(graph.node_count());
-    let mut labels = BTreeSet::new();
+    let in_pipeline = HashSet::from([pipeline_uid.clone()]);
     let attrs_err = |e: cedar_policy::EntityAttrEvaluationError| e.to_string();
 
-    entities.push(
+    let mut declared = vec![
         Entity::new(
             pipeline_uid.clone(),
             HashMap::from([
@@ -88,139 +129,185 @@ pub fn build(graph: &PipelineGraph) -> Result<EntityMap, String> {
             HashSet::new(),
         )
         .map_err(attrs_err)?,
-    );
-    let in_pipeline = HashSet::from([pipeline_uid.clone()]);
-
-    // Entities are independent of each other: build them on every core (evaluating their
-    // attribute expressions is most of the cost), then index them in node order.
-    let nodes: Vec<NodeIndex> = graph.graph().node_indices().collect();
-    let built: Vec<(EntityUid, Entity)> = nodes
-        .par_iter()
-        .map(|&index| -> Result<(EntityUid, Entity), String> {
-            let (ty, name) = graph.node_name(index);
-            let me = uid(ty, name);
-            let entity = match graph.node(index) {
-                Node::Key(_) => Entity::new(
-                    me.clone(),
-                    HashMap::from([("name".to_owned(), string(name))]),
-                    in_pipeline.clone(),
-                ),
-                Node::Identity(i) => {
-                    let identity = &pipeline.identities[*i];
-                    let text = |v: &Option<palisade_syntax::Spanned<String>>| {
-                        string(v.as_ref().map_or("", |s| s.value.as_str()))
-                    };
-                    Entity::new(
-                        me.clone(),
-                        HashMap::from([
-                            ("name".to_owned(), string(name)),
-                            ("issuer".to_owned(), text(&identity.issuer)),
-                            ("subject".to_owned(), text(&identity.subject)),
-                            ("builder".to_owned(), text(&identity.builder)),
-                        ]),
-                        in_pipeline.clone(),
-                    )
+    ];
+    let mut uids = HashMap::with_capacity(graph.node_count());
+    let mut labels = BTreeSet::new();
+    let mut packages = Vec::new();
+    for index in graph.graph().node_indices() {
+        match graph.node(index) {
+            Node::Package(_) => packages.push(index),
+            node => {
+                if let Node::Artifact(artifact) = node {
+                    labels.extend(artifact.upstream.labels.iter().cloned());
                 }
-                Node::Stage(i, facts) => {
-                    let stage = &pipeline.stages[*i];
-                    let runs_as = stage.runs_as.as_ref().map_or("", |r| r.value.name.as_str());
-                    let mut parents = in_pipeline.clone();
-                    if !runs_as.is_empty() {
-                        parents.insert(uid("Identity", runs_as));
-                    }
-                    Entity::new(
-                        me.clone(),
-                        HashMap::from([
-                            ("name".to_owned(), string(name)),
-                            (
-                                "environment".to_owned(),
-                                string(stage.environment.as_ref().map_or("", |e| e.value.as_str())),
-                            ),
-                            ("runs_as".to_owned(), string(runs_as)),
-                            (
-                                "guardrails".to_owned(),
-                                RestrictedExpression::new_bool(stage.guardrails.is_some()),
-                            ),
-                            ("exposure".to_owned(), string(&facts.exposure)),
-                            ("input_labels".to_owned(), set(&facts.input_labels)),
-                            (
-                                "output_kinds".to_owned(),
-                                RestrictedExpression::new_set(
-                                    stage
-                                        .outputs
-                                        .iter()
-                                        .map(|o| o.value.kind.to_string())
-                                        .collect::<std::collections::BTreeSet<_>>()
-                                        .into_iter()
-                                        .map(RestrictedExpression::new_string),
-                                ),
-                            ),
-                        ]),
-                        parents,
-                    )
-                }
-                Node::Release(i) => {
-                    let release = &pipeline.releases[*i];
-                    Entity::new(
-                        me.clone(),
-                        HashMap::from([
-                            ("name".to_owned(), string(name)),
-                            ("environment".to_owned(), string(&release.environment.value)),
-                            (
-                                "exposure".to_owned(),
-                                string(release.exposure.value.as_str()),
-                            ),
-                        ]),
-                        in_pipeline.clone(),
-                    )
-                }
-                Node::Artifact(artifact) => {
-                    let mut parents = in_pipeline.clone();
-                    for label in &artifact.upstream.labels {
-                        parents.insert(uid("Label", label));
-                    }
-                    Entity::new(me.clone(), artifact_attrs(graph, artifact), parents)
-                }
-                Node::Package(package) => Entity::new(
-                    me.clone(),
-                    HashMap::from([
-                        ("name".to_owned(), string(&package.name)),
-                        ("purl".to_owned(), string(&package.purl)),
-                        ("version".to_owned(), string(&package.version)),
-                        ("licenses".to_owned(), set(&package.licenses)),
-                        (
-                            "vulnerability_ids".to_owned(),
-                            set(&package.vulnerability_ids),
-                        ),
-                        (
-                            "vulnerabilities".to_owned(),
-                            counts(&package.vulnerabilities),
-                        ),
-                        (
-                            "max_severity".to_owned(),
-                            string(package.vulnerabilities.highest().as_str()),
-                        ),
-                        ("component_type".to_owned(), string(&package.component_type)),
-                    ]),
-                    in_pipeline.clone(),
-                ),
+                let (me, entity) = node_entity(graph, index, &in_pipeline)?;
+                uids.insert(index, me);
+                declared.push(entity);
             }
-            .map_err(attrs_err)?;
-            Ok((me, entity))
-        })
-        .collect::<Result<_, _>>()?;
-    for (&index, (me, entity)) in nodes.iter().zip(built) {
-        uids.insert(index, me);
-        entities.push(entity);
-    }
-    for artifact in graph.artifacts().map(|(_, a)| a) {
-        labels.extend(artifact.upstream.labels.iter().cloned());
+        }
     }
     for label in labels {
-        entities.push(Entity::new_no_attrs(uid("Label", &label), HashSet::new()));
+        declared.push(Entity::new_no_attrs(uid("Label", &label), HashSet::new()));
     }
-    let entities = Entities::from_entities(entities, None).map_err(|e| e.to_string())?;
-    Ok(EntityMap { entities, uids })
+
+    let shards = shards.clamp(1, packages.len().max(1));
+    let per_shard = packages.len().div_ceil(shards).max(1);
+    let mut shard_of = vec![0; graph.node_count()];
+    for (i, package) in packages.iter().enumerate() {
+        if let Some(slot) = shard_of.get_mut(package.index()) {
+            *slot = u32::try_from(i / per_shard).unwrap_or(0);
+        }
+    }
+    let chunks: Vec<&[NodeIndex]> = if packages.is_empty() {
+        vec![&[]]
+    } else {
+        packages.chunks(per_shard).collect()
+    };
+    let built: Vec<(Entities, Vec<(NodeIndex, EntityUid)>)> = chunks
+        .into_par_iter()
+        .map(|chunk| -> Result<_, String> {
+            let mut entities = declared.clone();
+            entities.reserve(chunk.len());
+            let mut chunk_uids = Vec::with_capacity(chunk.len());
+            for &index in chunk {
+                let (me, entity) = node_entity(graph, index, &in_pipeline)?;
+                chunk_uids.push((index, me));
+                entities.push(entity);
+            }
+            let store = Entities::from_entities(entities, None).map_err(|e| e.to_string())?;
+            Ok((store, chunk_uids))
+        })
+        .collect::<Result<_, _>>()?;
+    let mut stores = Vec::with_capacity(built.len());
+    for (store, chunk_uids) in built {
+        uids.extend(chunk_uids);
+        stores.push(store);
+    }
+    Ok(ShardedEntities {
+        shards: stores,
+        uids,
+        shard_of,
+    })
+}
+
+/// The uid and entity of one node.
+fn node_entity(
+    graph: &PipelineGraph,
+    index: NodeIndex,
+    in_pipeline: &HashSet<EntityUid>,
+) -> Result<(EntityUid, Entity), String> {
+    let pipeline = &graph.pipeline;
+    let attrs_err = |e: cedar_policy::EntityAttrEvaluationError| e.to_string();
+    let (ty, name) = graph.node_name(index);
+    let me = uid(ty, name);
+    let entity = match graph.node(index) {
+        Node::Key(_) => Entity::new(
+            me.clone(),
+            HashMap::from([("name".to_owned(), string(name))]),
+            in_pipeline.clone(),
+        ),
+        Node::Identity(i) => {
+            let identity = &pipeline.identities[*i];
+            let text = |v: &Option<palisade_syntax::Spanned<String>>| {
+                string(v.as_ref().map_or("", |s| s.value.as_str()))
+            };
+            Entity::new(
+                me.clone(),
+                HashMap::from([
+                    ("name".to_owned(), string(name)),
+                    ("issuer".to_owned(), text(&identity.issuer)),
+                    ("subject".to_owned(), text(&identity.subject)),
+                    ("builder".to_owned(), text(&identity.builder)),
+                ]),
+                in_pipeline.clone(),
+            )
+        }
+        Node::Stage(i, facts) => {
+            let stage = &pipeline.stages[*i];
+            let runs_as = stage.runs_as.as_ref().map_or("", |r| r.value.name.as_str());
+            let mut parents = in_pipeline.clone();
+            if !runs_as.is_empty() {
+                parents.insert(uid("Identity", runs_as));
+            }
+            Entity::new(
+                me.clone(),
+                HashMap::from([
+                    ("name".to_owned(), string(name)),
+                    (
+                        "environment".to_owned(),
+                        string(stage.environment.as_ref().map_or("", |e| e.value.as_str())),
+                    ),
+                    ("runs_as".to_owned(), string(runs_as)),
+                    (
+                        "guardrails".to_owned(),
+                        RestrictedExpression::new_bool(stage.guardrails.is_some()),
+                    ),
+                    ("exposure".to_owned(), string(&facts.exposure)),
+                    ("input_labels".to_owned(), set(&facts.input_labels)),
+                    (
+                        "output_kinds".to_owned(),
+                        RestrictedExpression::new_set(
+                            stage
+                                .outputs
+                                .iter()
+                                .map(|o| o.value.kind.to_string())
+                                .collect::<std::collections::BTreeSet<_>>()
+                                .into_iter()
+                                .map(RestrictedExpression::new_string),
+                        ),
+                    ),
+                ]),
+                parents,
+            )
+        }
+        Node::Release(i) => {
+            let release = &pipeline.releases[*i];
+            Entity::new(
+                me.clone(),
+                HashMap::from([
+                    ("name".to_owned(), string(name)),
+                    ("environment".to_owned(), string(&release.environment.value)),
+                    (
+                        "exposure".to_owned(),
+                        string(release.exposure.value.as_str()),
+                    ),
+                ]),
+                in_pipeline.clone(),
+            )
+        }
+        Node::Artifact(artifact) => {
+            let mut parents = in_pipeline.clone();
+            for label in &artifact.upstream.labels {
+                parents.insert(uid("Label", label));
+            }
+            Entity::new(me.clone(), artifact_attrs(graph, artifact), parents)
+        }
+        Node::Package(package) => Entity::new(
+            me.clone(),
+            HashMap::from([
+                ("name".to_owned(), string(&package.name)),
+                ("purl".to_owned(), string(&package.purl)),
+                ("version".to_owned(), string(&package.version)),
+                ("licenses".to_owned(), set(&package.licenses)),
+                (
+                    "vulnerability_ids".to_owned(),
+                    set(&package.vulnerability_ids),
+                ),
+                (
+                    "vulnerabilities".to_owned(),
+                    counts(&package.vulnerabilities),
+                ),
+                (
+                    "max_severity".to_owned(),
+                    string(package.vulnerabilities.highest().as_str()),
+                ),
+                ("component_type".to_owned(), string(&package.component_type)),
+            ]),
+            in_pipeline.clone(),
+        ),
+    }
+    .map_err(attrs_err)?;
+    Ok((me, entity))
 }
 
 fn artifact_attrs(
