@@ -1,6 +1,7 @@
 //! End-to-end tests: run the `palisade` binary as a user would, on the cases under
 //! `tests/e2e/cases/`, the baseline's test cases and the examples, and pin its output with insta.
 
+mod evidence;
 mod signing;
 
 use std::path::{Path, PathBuf};
@@ -104,7 +105,7 @@ fn evaluate_json_report_has_the_spec_shape() {
             "Release::\"production\""
         ])
     );
-    assert_eq!(pii["location"]["line"], 18);
+    assert_eq!(pii["location"]["line"], 19);
     insta::assert_snapshot!(run.stdout);
 }
 
@@ -318,13 +319,19 @@ fn usage_error_is_exit_2() {
 
 #[test]
 fn policies_flag_replaces_the_list() {
-    // Only the baseline: the team rule (and so the waiver's policy) is gone → exit 2.
+    // Only the team folder: the baseline (and so the waiver's policy) is gone → exit 2.
+    let run = palisade(
+        &cases(),
+        &["check", "spec-example.pal", "--policies", "policies"],
+    );
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no-critical-vulnerabilities"));
     let run = palisade(
         &cases(),
         &["check", "spec-example.pal", "--policies", "@baseline"],
     );
-    assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("no-critical-vulnerabilities"));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("policies"), "{}", run.stdout);
 }
 
 #[test]
@@ -352,6 +359,7 @@ fn policy_test_runner_reports_a_wrong_expectation() {
         "// expect: allow\npipeline \"p\" {\n  dataset \"d\" { path = \"d.csv\" labels = [\"pii\"] }\n  stage \"s\" { inputs = [dataset \"d\"] }\n}\n",
     )
     .unwrap();
+    std::fs::write(dir.path().join("d.csv"), "a,b\n1,2\n").unwrap();
     let run = palisade(dir.path(), &["test", "."]);
     assert_eq!(run.code, 1);
     assert!(

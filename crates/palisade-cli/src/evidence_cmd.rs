@@ -1,6 +1,12 @@
 //! `lock` and `hash`: pinning and hashing local files.
 
+use std::io::IsTerminal as _;
 use std::path::PathBuf;
+
+use miette::Report;
+
+use palisade_hash::{HashOptions, TreeKind};
+use palisade_syntax::LoadOptions;
 
 /// `palisade lock`.
 #[derive(clap::Args, Clone)]
@@ -8,6 +14,12 @@ pub struct LockArgs {
     /// The pipeline file (default: pipeline.pal in the current folder).
     #[arg(value_name = "PIPELINE")]
     pub pipeline: Option<PathBuf>,
+    /// Let paths in the pipeline leave its folder (through `..` or symlinks).
+    #[arg(long)]
+    pub allow_outside: bool,
+    /// Do not write: exit 1 if palisade.lock is missing or differs from the files on disk.
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// `palisade hash`.
@@ -16,14 +28,140 @@ pub struct HashArgs {
     /// Files or directories to hash.
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
+    /// Also list every file of a directory.
+    #[arg(long)]
+    pub files: bool,
+    /// Print JSON (the palisade.lock entry format) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
-/// Runs `palisade lock`.
-pub fn lock(_args: LockArgs) -> miette::Result<u8> {
-    Err(miette::miette!("palisade lock is not built yet"))
+/// Runs `palisade lock`: hashes every local artifact path and writes `palisade.lock` beside the
+/// pipeline, saying what changed since the previous lock.
+pub fn lock(args: LockArgs) -> miette::Result<u8> {
+    let path = args
+        .pipeline
+        .unwrap_or_else(|| PathBuf::from("pipeline.pal"));
+    let options = LoadOptions {
+        allow_outside: args.allow_outside,
+        ..LoadOptions::default()
+    };
+    let pipeline = palisade_syntax::load(&path, &options).map_err(Report::new)?;
+    let fresh = palisade_evidence::build_lock(&pipeline, std::io::stderr().is_terminal())
+        .map_err(Report::new)?;
+    let lock_path = palisade_evidence::lock_path(&pipeline);
+    let previous = if lock_path.exists() {
+        Some(palisade_hash::lock::Lockfile::read(&lock_path).map_err(Report::new)?)
+    } else {
+        None
+    };
+    let mut changes = Vec::new();
+    let old = previous.as_ref().map(|l| &l.artifacts);
+    for (key, entry) in &fresh.artifacts {
+        match old.and_then(|o| o.get(key)) {
+            None => changes.push(format!("+ {key} ({})", entry.path)),
+            Some(before) if before != entry => {
+                changes.push(format!("~ {key} ({})", entry.path));
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(old) = old {
+        for key in old.keys() {
+            if !fresh.artifacts.contains_key(key) {
+                changes.push(format!("- {key}"));
+            }
+        }
+    }
+    let files: usize = fresh.artifacts.values().map(|e| e.files.len()).sum();
+    let bytes: u64 = fresh.artifacts.values().map(|e| e.size).sum();
+    let shown = lock_path.file_name().map_or_else(
+        || lock_path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    if args.check {
+        if previous.is_none() {
+            eprintln!("palisade: {shown} does not exist; run `palisade lock`");
+            return Ok(crate::DENIED);
+        }
+        if changes.is_empty() {
+            println!(
+                "{shown} is up to date: {} artifacts, {files} files, {bytes} bytes",
+                fresh.artifacts.len()
+            );
+            return Ok(crate::ALLOWED);
+        }
+        println!("{shown} is out of date:");
+        for change in &changes {
+            println!("  {change}");
+        }
+        return Ok(crate::DENIED);
+    }
+    fresh.write(&lock_path).map_err(Report::new)?;
+    println!(
+        "wrote {shown}: {} artifacts, {files} files, {bytes} bytes",
+        fresh.artifacts.len()
+    );
+    if previous.is_some() && changes.is_empty() {
+        println!("  (no change)");
+    }
+    for change in &changes {
+        println!("  {change}");
+    }
+    Ok(crate::ALLOWED)
 }
 
-/// Runs `palisade hash`.
-pub fn hash(_args: HashArgs) -> miette::Result<u8> {
-    Err(miette::miette!("palisade hash is not built yet"))
+/// Runs `palisade hash`: blake3 and sha256 of each path; a directory is hashed file by file
+/// like OpenSSF model signing does, and its root digests are over the per-file digests.
+pub fn hash(args: HashArgs) -> miette::Result<u8> {
+    let options = HashOptions {
+        progress: std::io::stderr().is_terminal(),
+        ..HashOptions::default()
+    };
+    let trees = palisade_hash::hash_paths(&args.paths, &options).map_err(Report::new)?;
+    let mut out = String::new();
+    if args.json {
+        let entries: serde_json::Map<String, serde_json::Value> = args
+            .paths
+            .iter()
+            .zip(&trees)
+            .map(|(path, tree)| {
+                let entry =
+                    palisade_hash::lock::Lockfile::entry_from(&path.display().to_string(), tree);
+                (
+                    path.display().to_string(),
+                    serde_json::to_value(entry).unwrap_or_default(),
+                )
+            })
+            .collect();
+        out.push_str(
+            &serde_json::to_string_pretty(&serde_json::Value::Object(entries)).unwrap_or_default(),
+        );
+        out.push('\n');
+    } else {
+        for (path, tree) in args.paths.iter().zip(&trees) {
+            let what = match tree.kind {
+                TreeKind::File => String::new(),
+                TreeKind::Directory => format!("  ({} files)", tree.files.len()),
+            };
+            out.push_str(&format!(
+                "blake3:{}  sha256:{}  {}{what}\n",
+                tree.root.blake3_hex(),
+                tree.root.sha256_hex(),
+                path.display()
+            ));
+            if args.files && tree.kind == TreeKind::Directory {
+                for file in &tree.files {
+                    out.push_str(&format!(
+                        "  blake3:{}  sha256:{}  {}\n",
+                        file.digests.blake3_hex(),
+                        file.digests.sha256_hex(),
+                        file.path
+                    ));
+                }
+            }
+        }
+    }
+    crate::write_output(None, &out)?;
+    Ok(crate::ALLOWED)
 }

@@ -109,13 +109,35 @@ pub fn explain(
             );
             let _ = writeln!(out, "  upstream labels:   {}", set(&u.labels));
             let _ = writeln!(out, "  integrity:         {}", f.integrity.as_str());
+            for change in f.integrity_changes.iter().take(10) {
+                let _ = writeln!(out, "                     {change}");
+            }
+            if !f.sha256.is_empty() {
+                let _ = writeln!(out, "  sha256:            {}", f.sha256);
+            }
             let _ = writeln!(
                 out,
                 "  signature:         {} (signers: {})",
                 f.signature.as_str(),
                 set(&f.signers)
             );
-            let _ = writeln!(out, "  provenance:        {}", f.provenance.state.as_str());
+            if !f.signature_reason.is_empty() {
+                let _ = writeln!(out, "                     {}", f.signature_reason);
+            }
+            let p = &f.provenance;
+            let _ = writeln!(out, "  provenance:        {}", p.state.as_str());
+            if !p.builder_id.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "                     builder {} (declared builders: {}) · build type {}",
+                    p.builder_id,
+                    set(&p.builders),
+                    p.build_type
+                );
+            }
+            if !f.provenance_reason.is_empty() {
+                let _ = writeln!(out, "                     {}", f.provenance_reason);
+            }
             let _ = writeln!(
                 out,
                 "  findings:          sast {} · secrets {} · dast {} · vulnerabilities {} (highest upstream: {})",
@@ -126,6 +148,45 @@ pub fn explain(
                 u.max_vulnerability
             );
             let _ = writeln!(out, "  packages:          {}", a.packages.len());
+            let mut vulnerable: Vec<&palisade_graph::PackageFacts> = a
+                .packages
+                .iter()
+                .filter_map(|&p| graph.package(p))
+                .filter(|p| !p.vulnerability_ids.is_empty())
+                .collect();
+            vulnerable.sort_by(|x, y| {
+                y.vulnerabilities
+                    .highest()
+                    .cmp(&x.vulnerabilities.highest())
+                    .then_with(|| x.key.cmp(&y.key))
+            });
+            for p in vulnerable.iter().take(20) {
+                let ids: Vec<&str> = p.vulnerability_ids.iter().map(String::as_str).collect();
+                let _ = writeln!(
+                    out,
+                    "    {} {}  {}: {}",
+                    p.vulnerabilities.highest(),
+                    p.name,
+                    p.version,
+                    ids.join(", ")
+                );
+            }
+            for finding in f.findings.iter().take(10) {
+                let _ = writeln!(
+                    out,
+                    "    {} {} {} {} at {}: {}",
+                    finding.slot,
+                    finding.severity,
+                    finding.tool,
+                    finding.rule,
+                    finding.location,
+                    finding.message.lines().next().unwrap_or_default()
+                );
+            }
+            if !f.evidence_files.is_empty() {
+                let files: Vec<&str> = f.evidence_files.iter().map(|e| e.path.as_str()).collect();
+                let _ = writeln!(out, "  evidence files:    {}", files.join(", "));
+            }
             let _ = writeln!(
                 out,
                 "  upstream unsigned: {} · unpinned: {}",

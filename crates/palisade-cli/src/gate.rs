@@ -48,6 +48,12 @@ impl Gate {
         };
         let pipeline = palisade_syntax::load(path, &load_options).map_err(Report::new)?;
         let mut graph = PipelineGraph::build(pipeline).map_err(Report::new)?;
+
+        let files = policy_files(&graph, options)?;
+        let pack = PolicyPack::load(files).map_err(Report::new)?;
+        palisade_policy::check_waivers(&graph.pipeline, &pack).map_err(Report::new)?;
+        // Evidence last: hashing and verifying is the expensive part, and the cheap checks
+        // above should fail first.
         let evidence = palisade_evidence::attach(
             &mut graph,
             &palisade_evidence::Options {
@@ -58,9 +64,6 @@ impl Gate {
         )
         .map_err(Report::new)?;
         graph.compute_upstream();
-        let files = policy_files(&graph, options)?;
-        let pack = PolicyPack::load(files).map_err(Report::new)?;
-        palisade_policy::check_waivers(&graph.pipeline, &pack).map_err(Report::new)?;
         Ok(Gate {
             graph,
             pack,

@@ -154,8 +154,44 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(report) => {
-            eprintln!("{report:?}");
+            eprintln!("{}", render_error(&report));
             ExitCode::from(UNUSABLE)
+        }
+    }
+}
+
+/// Renders an error with miette's graphical handler, falling back to plain messages if the
+/// handler panics (miette 7.6 does on a label past column 65,535, e.g. in minified JSON): a bad
+/// input must end in a message and exit 2, never in a crash.
+fn render_error(report: &miette::Report) -> String {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let graphical =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| format!("{report:?}")));
+    std::panic::set_hook(previous);
+    match graphical {
+        Ok(text) => text,
+        Err(_) => {
+            let mut text = String::new();
+            plain(report.as_ref(), 0, &mut text);
+            text
+        }
+    }
+}
+
+/// Every message of a diagnostic and its related ones, indented, without source snippets.
+fn plain(diagnostic: &dyn miette::Diagnostic, depth: usize, out: &mut String) {
+    let indent = "  ".repeat(depth);
+    let code = diagnostic
+        .code()
+        .map_or_else(String::new, |c| format!("[{c}] "));
+    out.push_str(&format!("{indent}× {code}{diagnostic}\n"));
+    if let Some(help) = diagnostic.help() {
+        out.push_str(&format!("{indent}  help: {help}\n"));
+    }
+    if let Some(related) = diagnostic.related() {
+        for inner in related {
+            plain(inner, depth + 1, out);
         }
     }
 }

@@ -30,7 +30,7 @@ mod error;
 pub mod trust;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::SystemTime;
 
 use miette::SourceSpan;
@@ -227,6 +227,16 @@ pub fn attach(graph: &mut PipelineGraph, options: &Options) -> Result<Summary, E
     Ok(summary)
 }
 
+/// A message with the pipeline folder's absolute prefix removed, so paths read as written.
+fn relative(pipeline: &Pipeline, message: &str) -> miette::Report {
+    let base = format!(
+        "{}{}",
+        pipeline.source.base_dir.display(),
+        std::path::MAIN_SEPARATOR
+    );
+    miette::miette!("{}", message.replace(&base, ""))
+}
+
 /// Builds an error located at a span of the pipeline file.
 fn error_at(
     pipeline: &Pipeline,
@@ -243,7 +253,16 @@ fn error_at(
         reason,
         src: pipeline.source.named_source(),
         span,
-        cause: vec![cause],
+        // A cause that is only a message is already said in `reason`; one with a snippet of
+        // the evidence file is worth showing.
+        cause: if cause.source_code().is_some()
+            || cause.related().is_some()
+            || cause.help().is_some()
+        {
+            vec![cause]
+        } else {
+            Vec::new()
+        },
     }
 }
 
@@ -260,8 +279,7 @@ fn read_lock(pipeline: &Pipeline, mode: LockMode) -> Result<Option<Lockfile>, Ev
             format!("{LOCK_FILE} of pipeline {:?}", pipeline.name.value),
             miette::miette!(
                 help = "run `palisade lock` to pin every local artifact, and commit the lock",
-                "{}: not found (--lock requires it)",
-                path.display()
+                "{LOCK_FILE}: not found beside the pipeline (--lock requires it)"
             ),
         )),
         _ => Lockfile::read(&path).map(Some).map_err(|e| {
@@ -316,7 +334,7 @@ fn hash_local(pipeline: &Pipeline, progress: bool) -> Result<Hashed, EvidenceErr
                                     "path {:?} of {} {:?}",
                                     path.value.written, artifact.kind, artifact.name.value
                                 ),
-                                miette::Report::new(e),
+                                relative(pipeline, &e.to_string()),
                             )
                         })
                 })
@@ -398,7 +416,9 @@ impl Context<'_> {
             }
         }
 
+        // A path that could not be hashed is already reported; don't report it twice.
         if artifact.kind == ArtifactKind::Model
+            && tree.is_some()
             && let Some(path) = &artifact.path
         {
             match palisade_pickle::scan_path(&path.value.resolved) {
@@ -433,7 +453,18 @@ impl Context<'_> {
 
         let mut bom_facts = None;
         if let Some(bom_path) = &artifact.bom {
-            match palisade_cyclonedx::read(&bom_path.value.resolved) {
+            match read_limited(
+                &bom_path.value,
+                palisade_cyclonedx::Limits::default().max_bytes,
+            )
+            .and_then(|bytes| {
+                palisade_cyclonedx::parse(
+                    &bytes,
+                    &bom_path.value.written,
+                    &palisade_cyclonedx::Limits::default(),
+                )
+                .map_err(miette::Report::new)
+            }) {
                 Ok(bom) => {
                     record(&mut facts, &bom_path.value);
                     let reduced = bom::facts(&bom);
@@ -446,12 +477,7 @@ impl Context<'_> {
                     }
                     bom_facts = Some(reduced);
                 }
-                Err(e) => fail(
-                    bom_path.span,
-                    "bom",
-                    &bom_path.value.written,
-                    miette::Report::new(e),
-                ),
+                Err(e) => fail(bom_path.span, "bom", &bom_path.value.written, e),
             }
         }
 
@@ -464,7 +490,9 @@ impl Context<'_> {
         ] {
             let mut counts = Counts::default();
             for file in files {
-                match palisade_sarif::read(&file.value.resolved) {
+                match read_limited(&file.value, palisade_sarif::MAX_FILE_SIZE).and_then(|bytes| {
+                    palisade_sarif::parse(&bytes, &file.value.written).map_err(miette::Report::new)
+                }) {
                     Ok(report) => {
                         record(&mut facts, &file.value);
                         let c = report.counts();
@@ -502,7 +530,7 @@ impl Context<'_> {
                             })
                         }));
                     }
-                    Err(e) => fail(file.span, slot, &file.value.written, miette::Report::new(e)),
+                    Err(e) => fail(file.span, slot, &file.value.written, e),
                 }
             }
             match slot {
@@ -597,21 +625,36 @@ impl Context<'_> {
 }
 
 fn read_bundle(path: &PathValue) -> Result<palisade_sigstore::bundle::Bundle, miette::Report> {
-    let bytes = read_limited(
-        &path.resolved,
-        u64::try_from(palisade_sigstore::bundle::MAX_BUNDLE_BYTES).unwrap_or(u64::MAX),
-    )
-    .map_err(|e| miette::miette!("{}: {e}", path.written))?;
+    let limit = u64::try_from(palisade_sigstore::bundle::MAX_BUNDLE_BYTES).unwrap_or(u64::MAX);
+    let bytes = read_limited(path, limit)?;
     palisade_sigstore::bundle::parse(&bytes, &path.written).map_err(miette::Report::new)
 }
 
-fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
-    if meta.len() > limit {
-        return Err(format!(
-            "{} bytes is more than the {limit}-byte limit",
-            meta.len()
-        ));
+/// Reads an evidence file, refusing it by size before reading (and stopping at the limit, in
+/// case it grows meanwhile). Errors name the file as the pipeline wrote it.
+fn read_limited(path: &PathValue, limit: u64) -> Result<Vec<u8>, miette::Report> {
+    use std::io::Read as _;
+    let name = &path.written;
+    let io = |e: std::io::Error| miette::miette!("{name}: cannot read: {e}");
+    let file = std::fs::File::open(&path.resolved).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if meta.is_dir() {
+        return Err(miette::miette!("{name}: is a directory, not a file"));
     }
-    std::fs::read(path).map_err(|e| format!("cannot read: {e}"))
+    let too_large = |size: u64| {
+        miette::miette!(
+            "{name}: {size} bytes is more than the {limit}-byte limit for this kind of evidence"
+        )
+    };
+    if meta.len() > limit {
+        return Err(too_large(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
