@@ -133,6 +133,7 @@ pub fn build_sharded(graph: &PipelineGraph, shards: usize) -> Result<ShardedEnti
     let mut uids = HashMap::with_capacity(graph.node_count());
     let mut labels = BTreeSet::new();
     let mut packages = Vec::new();
+    let mut things = Vec::new();
     for index in graph.graph().node_indices() {
         match graph.node(index) {
             Node::Package(_) => packages.push(index),
@@ -140,11 +141,18 @@ pub fn build_sharded(graph: &PipelineGraph, shards: usize) -> Result<ShardedEnti
                 if let Node::Artifact(artifact) = node {
                     labels.extend(artifact.upstream.labels.iter().cloned());
                 }
-                let (me, entity) = node_entity(graph, index, &in_pipeline)?;
-                uids.insert(index, me);
-                declared.push(entity);
+                things.push(index);
             }
         }
+    }
+    // A 10,000-deep lineage has 10,000 artifacts of some 35 attributes each: on every core too.
+    let built: Vec<(EntityUid, Entity)> = things
+        .par_iter()
+        .map(|&index| node_entity(graph, index, &in_pipeline))
+        .collect::<Result<_, _>>()?;
+    for (&index, (me, entity)) in things.iter().zip(built) {
+        uids.insert(index, me);
+        declared.push(entity);
     }
     for label in labels {
         declared.push(Entity::new_no_attrs(uid("Label", &label), HashSet::new()));

@@ -339,7 +339,11 @@ pub fn evaluate(graph: &PipelineGraph, pack: &PolicyPack, at: i64) -> Result<Eva
             );
             match request {
                 Ok(request) => {
-                    let response = authorizer.is_authorized(&request, &scopes[&key], map.store_for(spec.resource));
+                    let response = authorizer.is_authorized(
+                        &request,
+                        &scopes[&key],
+                        map.store_for(spec.resource),
+                    );
                     Judged {
                         decision: response.decision(),
                         reasons: response
@@ -384,44 +388,88 @@ pub fn evaluate(graph: &PipelineGraph, pack: &PolicyPack, at: i64) -> Result<Eva
         warnings: pack.warnings.clone(),
         outcomes: Vec::with_capacity(specs.len()),
     };
+    // Explaining a denial (uids, message, lineage path, location) needs nothing but the graph:
+    // draft every request's violations on every core, then decide waivers and counts in order.
     let mut explainer = Explainer::new(graph, pack);
+    for judged in &judged {
+        for policy in judged
+            .reasons
+            .iter()
+            .chain(judged.errors.iter().map(|(p, _)| p))
+        {
+            if let Some(lineage) = pack.policy(policy).and_then(|i| i.lineage.as_deref()) {
+                explainer.prepare(lineage);
+            }
+        }
+    }
+    let explainer = &explainer;
+    let drafts: Vec<(String, String, Vec<Violation>)> = specs
+        .par_iter()
+        .zip(&judged)
+        .map(|(spec, judged)| {
+            let violations = if !judged.errors.is_empty() {
+                judged
+                    .errors
+                    .iter()
+                    .map(|(policy, error)| {
+                        let mut violation = explainer.violation(spec, policy, Reason::PolicyError);
+                        violation.message = format!(
+                            "policy {policy:?} failed to evaluate, so the request is denied (fail closed): {error}"
+                        );
+                        violation.error = Some(error.clone());
+                        violation
+                    })
+                    .collect()
+            } else if judged.decision == Decision::Allow {
+                Vec::new()
+            } else if judged.reasons.is_empty() {
+                vec![explainer.violation(spec, "no-permit", Reason::NoPermit)]
+            } else {
+                judged
+                    .reasons
+                    .iter()
+                    .map(|policy| explainer.violation(spec, policy, Reason::Forbidden))
+                    .collect()
+            };
+            (
+                graph.uid_string(spec.principal),
+                graph.uid_string(spec.resource),
+                violations,
+            )
+        })
+        .collect();
+
     let waivers = &graph.pipeline.waivers;
     let mut used_waivers = vec![false; waivers.len()];
-    for (spec, judged) in specs.iter().zip(judged) {
-        let principal = graph.uid_string(spec.principal);
-        let resource = graph.uid_string(spec.resource);
+    for ((spec, judged), (principal, resource, drafted)) in specs.iter().zip(judged).zip(drafts) {
         let mut outcome = Outcome {
-            principal: principal.clone(),
+            principal,
             action: spec.action,
-            resource: resource.clone(),
+            resource,
             decision: "allow",
-            policies: judged.reasons.clone(),
+            policies: judged.reasons,
         };
         if !judged.errors.is_empty() {
             evaluation.summary.errors += 1;
             outcome.decision = "deny";
-            for (policy, error) in &judged.errors {
-                let mut violation = explainer.violation(spec, policy, Reason::PolicyError);
-                violation.message = format!(
-                    "policy {policy:?} failed to evaluate, so the request is denied (fail closed): {error}"
-                );
-                violation.error = Some(error.clone());
-                evaluation.violations.push(violation);
-            }
+            evaluation.violations.extend(drafted);
         } else if judged.decision == Decision::Allow {
             evaluation.summary.allowed += 1;
-        } else if judged.reasons.is_empty() {
+        } else if outcome.policies.is_empty() {
             evaluation.summary.denied += 1;
             outcome.decision = "deny";
-            evaluation
-                .violations
-                .push(explainer.violation(spec, "no-permit", Reason::NoPermit));
+            evaluation.violations.extend(drafted);
         } else {
             let mut found = Vec::new();
             let mut all_waived = true;
-            for policy in &judged.reasons {
-                let mut v = explainer.violation(spec, policy, Reason::Forbidden);
-                match covering_waiver(waivers, policy, &principal, &resource, at) {
+            for mut v in drafted {
+                match covering_waiver(
+                    waivers,
+                    &v.policy,
+                    &outcome.principal,
+                    &outcome.resource,
+                    at,
+                ) {
                     Some(i) => {
                         used_waivers[i] = true;
                         let w = &waivers[i];
@@ -625,7 +673,7 @@ impl<'g> Explainer<'g> {
         }
     }
 
-    fn violation(&mut self, spec: &RequestSpec, policy: &str, reason: Reason) -> Violation {
+    fn violation(&self, spec: &RequestSpec, policy: &str, reason: Reason) -> Violation {
         let graph = self.graph;
         let info = self.pack.policy(policy);
         let principal = mention(graph, spec.principal);
@@ -662,50 +710,53 @@ impl<'g> Explainer<'g> {
         }
     }
 
-    /// The nearest-origin paths for one `@lineage` value (computed on first use), and whether
-    /// the origin must be strictly upstream. `None` for a value that names no question.
-    fn origins(&mut self, lineage: &str) -> Option<(&NearestOrigins, bool)> {
-        let graph = self.graph;
+    /// The nearest-origin paths for one `@lineage` value (computed by [`Explainer::prepare`]),
+    /// and whether the origin must be strictly upstream. `None` for a value that names no
+    /// question or was not prepared.
+    fn origins(&self, lineage: &str) -> Option<(&NearestOrigins, bool)> {
         let strict = matches!(lineage, "unsigned" | "unpinned");
-        let origins = self
-            .origins
-            .entry(lineage.to_owned())
-            .or_insert_with(|| {
-                let artifact_is = |test: &dyn Fn(&ArtifactNode) -> bool| {
-                    graph.nearest_origins(|g, n| g.artifact(n).is_some_and(test))
-                };
-                Some(match lineage {
-                    "unsigned" => artifact_is(&|a| {
-                        a.kind != ArtifactKind::Secret
-                            && a.facts.signature != SignatureState::Verified
-                    }),
-                    "unpinned" => artifact_is(&|a| {
-                        a.kind != ArtifactKind::Secret && !a.facts.integrity.is_pinned()
-                    }),
-                    "secrets" => artifact_is(&|a| a.facts.secrets.total > 0),
-                    "sast" => artifact_is(&|a| a.facts.sast.critical + a.facts.sast.high > 0),
-                    "vulnerabilities" => artifact_is(&|a| {
-                        a.facts.vulnerabilities.highest() >= palisade_graph::Severity::High
-                    }),
-                    other => {
-                        let label = other.strip_prefix("label:")?;
-                        artifact_is(&|a| {
-                            a.facts.evidence_labels.contains(label)
-                                || graph.pipeline.artifacts[a.decl]
-                                    .labels
-                                    .iter()
-                                    .any(|l| l.value == label)
-                        })
-                    }
+        Some((self.origins.get(lineage)?.as_ref()?, strict))
+    }
+
+    /// Computes the nearest-origin paths for one `@lineage` value, once.
+    fn prepare(&mut self, lineage: &str) {
+        let graph = self.graph;
+        if self.origins.contains_key(lineage) {
+            return;
+        }
+        let artifact_is = |test: &dyn Fn(&ArtifactNode) -> bool| {
+            graph.nearest_origins(|g, n| g.artifact(n).is_some_and(test))
+        };
+        let origins = match lineage {
+            "unsigned" => Some(artifact_is(&|a| {
+                a.kind != ArtifactKind::Secret && a.facts.signature != SignatureState::Verified
+            })),
+            "unpinned" => Some(artifact_is(&|a| {
+                a.kind != ArtifactKind::Secret && !a.facts.integrity.is_pinned()
+            })),
+            "secrets" => Some(artifact_is(&|a| a.facts.secrets.total > 0)),
+            "sast" => Some(artifact_is(&|a| {
+                a.facts.sast.critical + a.facts.sast.high > 0
+            })),
+            "vulnerabilities" => Some(artifact_is(&|a| {
+                a.facts.vulnerabilities.highest() >= palisade_graph::Severity::High
+            })),
+            other => other.strip_prefix("label:").map(|label| {
+                artifact_is(&|a| {
+                    a.facts.evidence_labels.contains(label)
+                        || graph.pipeline.artifacts[a.decl]
+                            .labels
+                            .iter()
+                            .any(|l| l.value == label)
                 })
-            })
-            .as_ref()?;
-        Some((origins, strict))
+            }),
+        };
+        self.origins.insert(lineage.to_owned(), origins);
     }
 
     /// The lineage path explaining a violation, upstream first, as entity uids; the middle of
     /// a path longer than [`PATH_LIMIT`] is one [`elided_marker`] entry.
-    fn explain_path(&mut self, spec: &RequestSpec, lineage: Option<&str>) -> Vec<String> {
+    fn explain_path(&self, spec: &RequestSpec, lineage: Option<&str>) -> Vec<String> {
         let graph = self.graph;
         let artifact_node = if matches!(graph.node(spec.resource), Node::Artifact(_)) {
             spec.resource
