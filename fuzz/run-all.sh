@@ -15,12 +15,14 @@ fi
 for t in "${targets[@]}"; do
     mkdir -p "artifacts/$t" "corpus/$t"
     log="artifacts/$t.log"
+    stamp="artifacts/.$t.started"
+    touch "$stamp"
     cargo +nightly fuzz run "$t" "corpus/$t" -- \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=262144 \
         -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
         -artifact_prefix="artifacts/$t/" >"$log" 2>&1 || true
-    # Only inputs written by this run (the committed known crashes are older than the log).
-    crashes=$(find "artifacts/$t" -type f -newer "$log" | wc -l)
+    # Only inputs written by this run (the committed known crashes are older than the stamp).
+    crashes=$(find "artifacts/$t" -type f -newer "$stamp" | wc -l)
     execs=$(grep -o 'exec/s: [0-9]*' "$log" | tail -1 || true)
     echo "$t: ${crashes} new artifact(s); last ${execs:-exec/s: ?}; log $log"
 done
