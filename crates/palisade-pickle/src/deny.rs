@@ -188,6 +188,7 @@ pub const UNKNOWN_IMPORT: &str = "unknown.unknown";
 /// assert!(palisade_pickle::is_dangerous("os.path.join"));
 /// assert!(!palisade_pickle::is_dangerous("collections.OrderedDict"));
 /// assert!(!palisade_pickle::is_dangerous("torch._utils._rebuild_tensor_v2"));
+/// assert!(palisade_pickle::is_dangerous("os\0.system"));
 /// ```
 pub fn is_dangerous(global: &str) -> bool {
     why_dangerous(global).is_some()
@@ -195,6 +196,15 @@ pub fn is_dangerous(global: &str) -> bool {
 
 /// Why an import is dangerous (the deny-list entry's reason), for reports.
 pub fn why_dangerous(global: &str) -> Option<&'static str> {
+    // Fail closed on anything but a plain dotted name: CPython imports a frozen module through
+    // a C string, so `os\0` (or `os\0junk`) loads `os`, and such a name would slip past any list.
+    if global.is_empty()
+        || !global
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    {
+        return Some("not a plain dotted Python name: a loader may resolve it to another module (`os\\0` imports os)");
+    }
     DENY_LIST
         .iter()
         .find(|&&(module, attr, _)| {

@@ -296,7 +296,8 @@ fn nul_bytes() {
     assert_eq!(found.imports, set(&["o\0s.system"]));
 }
 
-/// KNOWN FAILURE, a deny-list bypass. CPython imports a *frozen* module (3.11: `os`, `stat`,
+/// Was a deny-list bypass, now fixed by failing closed on names that are not plain dotted
+/// Python names. CPython imports a *frozen* module (3.11: `os`, `stat`,
 /// `posixpath`, `runpy`, `codecs`, `io` …) when anything follows a NUL in its name, since frozen
 /// modules are looked up by C string. So `cos\0\nsystem\n` runs `os.system`, and so does
 /// `os\0junk`; checked with CPython 3.11.7, both `pickle.loads` (C) and `pickle._loads`
@@ -306,7 +307,6 @@ fn nul_bytes() {
 /// passes as safe. A fix: cut module and name at the first NUL before the deny-list check, or
 /// fail closed (unknown import) on any name that is not a dotted Python identifier.
 #[test]
-#[ignore = "deny-list bypass: a NUL after the module name hides os.system; see the comment"]
 fn a_nul_after_the_module_name_does_not_hide_os_system() {
     let cases: [(&str, &[u8]); 4] = [
         ("GLOBAL", b"\x80\x02cos\x00\nsystem\n(S'echo PWNED'\ntR."),
