@@ -246,7 +246,7 @@ fn truncated_sbom_is_exit_2_with_the_place() {
     let full = fs::read(root().join("examples/fraud-detection/sbom/app.cdx.json")).expect("read");
     let run = with_evidence("sbom/app.cdx.json", &full[..full.len() / 2]);
     assert_unusable(&run, "sbom/app.cdx.json", "EOF");
-    let rendered = run.stderr.replace(|c: char| c == '\r', "");
+    let rendered = run.stderr.replace('\r', "");
     insta::assert_snapshot!(rendered);
 }
 
@@ -374,4 +374,64 @@ fn a_dangerous_pickle_model_is_found_by_the_scan() {
         has(&found, "dangerous-pickle-imports", "Model::\"m\""),
         "{found:?}"
     );
+}
+
+#[test]
+fn errors_past_column_65535_are_printed_not_a_crash() {
+    let hostile = root().join("tests/fixtures/hostile");
+    for (slot, file) in [
+        ("bom", "crash-miette-label-past-column-65535.cdx.json"),
+        ("sast", "crash-miette-label-past-column-65535.sarif"),
+    ] {
+        let dir = tempfile::tempdir().expect("tmp");
+        fs::copy(hostile.join(file), dir.path().join(file)).expect("copy");
+        let value = if slot == "bom" {
+            format!("\"{file}\"")
+        } else {
+            format!("[\"{file}\"]")
+        };
+        fs::write(
+            dir.path().join("pipeline.pal"),
+            format!("pipeline \"p\" {{\n  code \"c\" {{ {slot} = {value} }}\n}}\n"),
+        )
+        .expect("write");
+        let run = palisade(dir.path(), &["check"]);
+        assert_eq!(run.code, 2, "{file}: {}", run.stderr);
+        assert!(run.stderr.contains(file), "{}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
+    let run = palisade(
+        &root(),
+        &[
+            "verify",
+            "tests/fixtures/hostile/crash-miette-label-past-column-65535.sigstore.json",
+            "--key",
+            "tests/fixtures/model-signing/ec-p256-pub.pem",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}
+
+#[test]
+fn control_characters_from_evidence_are_escaped() {
+    let (_tmp, dir) = copy_example("fraud-detection");
+    let path = dir.join("sbom/app.cdx.json");
+    let text = fs::read_to_string(&path).expect("read");
+    let value: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let version = value["specVersion"]
+        .as_str()
+        .expect("specVersion")
+        .to_owned();
+    let hostile = text.replacen(
+        &format!("\"{version}\""),
+        "\"\\u001b]0;pwned\\u0007\\u001b[2J\"",
+        1,
+    );
+    fs::write(&path, hostile).expect("write");
+    let run = evaluate_json(&dir);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(!run.stderr.contains('\u{7}'), "{:?}", run.stderr);
+    assert!(!run.stderr.contains("\u{1b}]"), "{:?}", run.stderr);
+    assert!(run.stderr.contains("\\u{1b}]0;pwned"), "{}", run.stderr);
 }

@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 //! End-to-end tests: run the `palisade` binary as a user would, on the cases under
 //! `tests/e2e/cases/`, the baseline's test cases and the examples, and pin its output with insta.
 

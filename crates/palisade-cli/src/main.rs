@@ -169,14 +169,46 @@ fn render_error(report: &miette::Report) -> String {
     let graphical =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| format!("{report:?}")));
     std::panic::set_hook(previous);
-    match graphical {
+    let text = match graphical {
         Ok(text) => text,
         Err(_) => {
             let mut text = String::new();
             plain(report.as_ref(), 0, &mut text);
             text
         }
+    };
+    escape_controls(&text)
+}
+
+/// Escapes control characters that came from the input (a hostile file could otherwise move
+/// the cursor, retitle the terminal or hide text): keeps newlines, tabs and the colour codes
+/// (`ESC [ digits ; … m`) the renderer itself writes, and shows anything else as `\u{…}`.
+fn escape_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '\n' || c == '\t' || !c.is_control() {
+            out.push(c);
+            continue;
+        }
+        if c == '\u{1b}' {
+            let rest = &text[i + 1..];
+            let sgr = rest.strip_prefix('[').and_then(|r| {
+                let len = r.find(|ch: char| !(ch.is_ascii_digit() || ch == ';'))?;
+                r[len..].starts_with('m').then_some(len + 2)
+            });
+            if let Some(len) = sgr {
+                out.push(c);
+                out.push_str(&rest[..len]);
+                for _ in 0..len {
+                    chars.next();
+                }
+                continue;
+            }
+        }
+        out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
     }
+    out
 }
 
 /// Every message of a diagnostic and its related ones, indented, without source snippets.
@@ -353,5 +385,22 @@ fn run(cli: Cli) -> miette::Result<u8> {
         Command::Keygen(args) => sign::keygen(args),
         Command::Attest(args) => sign::attest(args),
         Command::Verify(args) => sign::verify(args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_controls;
+
+    #[test]
+    fn input_controls_are_escaped_and_colours_kept() {
+        assert_eq!(
+            escape_controls("\u{1b}[31mred\u{1b}[0m\n\tx"),
+            "\u{1b}[31mred\u{1b}[0m\n\tx"
+        );
+        assert_eq!(
+            escape_controls("a\u{1b}]0;pwned\u{7}b\0c\u{1b}[2J"),
+            "a\\u{1b}]0;pwned\\u{7}b\\u{0}c\\u{1b}[2J"
+        );
     }
 }

@@ -49,14 +49,12 @@ fn result(v: &Violation, rule_index: usize, suppressed: bool) -> Value {
             "reason": v.reason,
         }
     });
-    if suppressed {
-        if let Some(w) = &v.waiver {
-            result["suppressions"] = json!([{
-                "kind": "external",
-                "status": "accepted",
-                "justification": format!("waiver {:?} until {}: {}", w.name, w.expires, w.reason)
-            }]);
-        }
+    if suppressed && let Some(w) = &v.waiver {
+        result["suppressions"] = json!([{
+            "kind": "external",
+            "status": "accepted",
+            "justification": format!("waiver {:?} until {}: {}", w.name, w.expires, w.reason)
+        }]);
     }
     result
 }
