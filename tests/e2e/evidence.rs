@@ -435,3 +435,58 @@ fn control_characters_from_evidence_are_escaped() {
     assert!(!run.stderr.contains("\u{1b}]"), "{:?}", run.stderr);
     assert!(run.stderr.contains("\\u{1b}]0;pwned"), "{}", run.stderr);
 }
+
+/// A pipeline with an identity trusted through a certificate authority (`ca`), whose model is
+/// signed with a certificate (`model_signing sign certificate`).
+fn cert_pipeline(subject: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tmp");
+    copy_dir(
+        &root().join("tests/fixtures/model-signing/cert-mode"),
+        dir.path(),
+    );
+    fs::write(
+        dir.path().join("pipeline.pal"),
+        format!(
+            r#"pipeline "p" {{
+  identity "publisher" {{ ca = "ca.pem" subject = "{subject}" }}
+  model "m" {{ path = "model" signature = "cert.sig" signed_by = identity "publisher" }}
+}}
+"#
+        ),
+    )
+    .expect("write");
+    dir
+}
+
+#[test]
+fn a_certificate_signature_verifies_against_the_identity_ca() {
+    let dir = cert_pipeline("publisher@models.example");
+    let run = palisade(dir.path(), &["explain", "model", "m", "--at", AT, "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(doc["facts"]["own"]["signature"], "verified", "{}", run.stdout);
+    assert_eq!(doc["facts"]["own"]["signers"], serde_json::json!(["publisher"]));
+
+    // Another identity on the certificate: a fact, not a crash.
+    let dir = cert_pipeline("someone-else@models.example");
+    let run = palisade(dir.path(), &["explain", "model", "m", "--at", AT, "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(doc["facts"]["own"]["signature"], "invalid", "{}", run.stdout);
+    let reason = doc["facts"]["own"]["signature_reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("someone-else@models.example"), "{reason}");
+}
+
+#[test]
+fn a_ca_file_without_certificates_is_exit_2() {
+    let dir = cert_pipeline("publisher@models.example");
+    fs::copy(
+        root().join("tests/fixtures/model-signing/ec-p256-pub.pem"),
+        dir.path().join("ca.pem"),
+    )
+    .expect("copy");
+    let run = palisade(dir.path(), &["check"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("ca.pem"), "{}", run.stderr);
+    assert!(run.stderr.contains("PUBLIC KEY"), "{}", run.stderr);
+}
