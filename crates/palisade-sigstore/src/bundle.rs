@@ -304,6 +304,8 @@ pub fn parse(bytes: &[u8], source_name: &str) -> Result<Bundle, BundleError> {
     }
     let text = std::str::from_utf8(bytes)
         .map_err(|e| r.err("", format!("not UTF-8 text (byte {})", e.valid_up_to())))?;
+    // RFC 8259 §8.1 lets a parser ignore a byte order mark; the SBOM and SARIF readers do too.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // serde_json limits nesting to 128 levels, so deep documents fail instead of overflowing.
     let doc: Value = serde_json::from_str(text).map_err(|e| {
         BundleError::Syntax(crate::json::JsonSyntaxError::new(source_name, text, &e))
