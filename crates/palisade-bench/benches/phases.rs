@@ -89,6 +89,8 @@ const PHASES: &[(&str, &str)] = &[
     ("cpu_entities", "entity build, CPU of all threads (ms)"),
     ("cpu_evaluate", "palisade evaluate, CPU of all threads (ms)"),
     ("cpu_end_to_end", "end to end, CPU of all threads (ms)"),
+    ("peak_parse_mib", "  peak RSS up to parse (MiB)"),
+    ("peak_graph_mib", "  peak RSS up to compute_upstream (MiB)"),
     ("peak_e2e_mib", "peak RSS after one end to end (MiB)"),
     ("peak_mib", "peak RSS, whole case (MiB)"),
 ];
@@ -239,8 +241,15 @@ fn run_case(case: &Case) -> Result<(), Box<dyn Error>> {
     row("text_kib", text.len() / 1024);
 
     // One end-to-end run first, alone, for the peak memory of what `palisade evaluate` does.
+    // The peak only grows, so reading it after each step gives the peak up to that step.
     let start = Instant::now();
-    let graph = prepare(case, &text)?;
+    let pipeline = parse(&text)?;
+    let peak_parse = peak_rss_kib();
+    let mut graph = PipelineGraph::build(pipeline)?;
+    add_packages(&mut graph, case.packages, 2, 0.02);
+    add_evidence(&mut graph);
+    graph.compute_upstream();
+    let peak_graph = peak_rss_kib();
     let verdict = palisade_policy::evaluate(&graph, &pack, AT)?;
     let first = start.elapsed();
     let peak_e2e = peak_rss_kib();
@@ -323,23 +332,15 @@ fn run_case(case: &Case) -> Result<(), Box<dyn Error>> {
         "ratio_rayon",
         format!("{:.2}x", ms(engine_rayon) / plain_total),
     );
-    row(
-        "peak_e2e_mib",
-        peak_e2e.map_or("?".to_owned(), |k| format!("{:.0}", k as f64 / 1024.0)),
-    );
+    let mib =
+        |kib: Option<u64>| kib.map_or("?".to_owned(), |k| format!("{:.0}", k as f64 / 1024.0));
+    row("peak_parse_mib", mib(peak_parse));
+    row("peak_graph_mib", mib(peak_graph));
+    row("peak_e2e_mib", mib(peak_e2e));
     row(
         "peak_mib",
         peak_rss_kib().map_or("?".to_owned(), |k| format!("{:.0}", k as f64 / 1024.0)),
     );
     eprintln!("  {}: first end to end {:.1} ms", case.name, ms(first));
     Ok(())
-}
-
-fn prepare(case: &Case, text: &str) -> Result<PipelineGraph, Box<dyn Error>> {
-    let pipeline = parse(text)?;
-    let mut graph = PipelineGraph::build(pipeline)?;
-    add_packages(&mut graph, case.packages, 2, 0.02);
-    add_evidence(&mut graph);
-    graph.compute_upstream();
-    Ok(graph)
 }

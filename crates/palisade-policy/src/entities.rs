@@ -16,12 +16,33 @@ use palisade_syntax::ArtifactKind;
 /// Builds a Cedar entity uid.
 ///
 /// `ty` is one of the schema's fixed entity type names (`Dataset`, `Label` …), all valid Cedar
-/// identifiers (a unit test checks every one), so parsing it cannot fail.
+/// identifiers (a unit test checks every one), so parsing it cannot fail. Those names are
+/// parsed once per process: parsing one per entity and per request cost more than the rest of
+/// the uid.
 #[allow(clippy::expect_used)]
 pub fn uid(ty: &str, id: &str) -> EntityUid {
-    let ty = EntityTypeName::from_str(ty).expect("schema entity type names are valid identifiers");
+    static PARSED: std::sync::OnceLock<Vec<(&'static str, EntityTypeName)>> =
+        std::sync::OnceLock::new();
+    let parsed = PARSED.get_or_init(|| {
+        TYPE_NAMES
+            .iter()
+            .filter_map(|&name| Some((name, EntityTypeName::from_str(name).ok()?)))
+            .collect()
+    });
+    let ty = match parsed.iter().find(|(name, _)| *name == ty) {
+        Some((_, parsed)) => parsed.clone(),
+        None => {
+            EntityTypeName::from_str(ty).expect("schema entity type names are valid identifiers")
+        }
+    };
     EntityUid::from_type_name_and_id(ty, EntityId::new(id))
 }
+
+/// Every entity type name of the schema, and `Action`.
+const TYPE_NAMES: &[&str] = &[
+    "Pipeline", "Label", "Identity", "Key", "Stage", "Release", "Code", "Dataset", "Model",
+    "Image", "Secret", "Package", "Action",
+];
 
 fn string(value: &str) -> RestrictedExpression {
     RestrictedExpression::new_string(value.to_owned())
@@ -492,11 +513,9 @@ pub fn context(graph: &PipelineGraph, principal: NodeIndex, at: i64) -> Result<C
 mod tests {
     #[test]
     fn every_entity_type_name_is_valid() {
-        for ty in [
-            "Pipeline", "Label", "Identity", "Key", "Stage", "Release", "Code", "Dataset", "Model",
-            "Image", "Secret", "Package",
-        ] {
-            assert_eq!(super::uid(ty, "x").type_name().to_string(), ty);
+        for ty in super::TYPE_NAMES {
+            assert_eq!(super::uid(ty, "x").type_name().to_string(), *ty);
+            assert_eq!(super::uid(ty, "x").id().unescaped(), "x");
         }
     }
 }
