@@ -203,7 +203,9 @@ pub fn why_dangerous(global: &str) -> Option<&'static str> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
     {
-        return Some("not a plain dotted Python name: a loader may resolve it to another module (`os\\0` imports os)");
+        return Some(
+            "not a plain dotted Python name: a loader may resolve it to another module (`os\\0` imports os)",
+        );
     }
     DENY_LIST
         .iter()
