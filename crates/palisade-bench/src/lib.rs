@@ -388,4 +388,37 @@ mod tests {
         }
         assert!(packages > 3_000, "{packages}");
     }
+
+    /// A policy that reads a package named by uid needs that package whichever request it
+    /// judges: the evaluation then keeps one entity store, and decides as plain Cedar does.
+    #[test]
+    fn a_policy_naming_a_package_keeps_one_store() {
+        let (graph, attached) = synthetic_graph(&Shape::small(), 9_000, 1, 0.05).unwrap();
+        let named = graph.package(attached.packages[7]).unwrap().key.clone();
+        let mut files = palisade_policy::baseline();
+        files.push(palisade_policy::PolicyFile {
+            name: "named.cedar".to_owned(),
+            text: std::sync::Arc::new(format!(
+                "@id(\"named-package\")\n@severity(\"high\")\n\
+                 forbid (principal, action == Action::\"include\", resource is Package)\n\
+                 when {{ resource.version == {uid}.version }};\n",
+                uid = format!("Package::{}", palisade_graph::quote(&named)),
+            )),
+        });
+        let pack = PolicyPack::load(files).unwrap_or_else(|e| panic!("{e:?}"));
+        let verdict = palisade_policy::evaluate(&graph, &pack, AT).unwrap();
+        let plain = plain::decide_all(&graph, &pack.set, AT).unwrap();
+        assert_eq!(verdict.outcomes.len(), plain.len());
+        let mut named_denials = 0;
+        for (outcome, plain) in verdict.outcomes.iter().zip(&plain) {
+            assert_eq!(
+                outcome.decision == "allow",
+                plain.decision == Decision::Allow
+            );
+            assert!(plain.errors.is_empty(), "{:?}", plain.errors);
+            named_denials += usize::from(outcome.policies.iter().any(|p| p == "named-package"));
+        }
+        assert!(named_denials > 0);
+        assert_eq!(verdict.summary.errors, 0);
+    }
 }
