@@ -401,8 +401,8 @@ mod tests {
             text: std::sync::Arc::new(format!(
                 "@id(\"named-package\")\n@severity(\"high\")\n\
                  forbid (principal, action == Action::\"include\", resource is Package)\n\
-                 when {{ resource.version == {uid}.version }};\n",
-                uid = format!("Package::{}", palisade_graph::quote(&named)),
+                 when {{ resource.version == Package::{uid}.version }};\n",
+                uid = palisade_graph::quote(&named),
             )),
         });
         let pack = PolicyPack::load(files).unwrap_or_else(|e| panic!("{e:?}"));
