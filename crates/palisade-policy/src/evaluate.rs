@@ -344,22 +344,28 @@ pub fn evaluate(graph: &PipelineGraph, pack: &PolicyPack, at: i64) -> Result<Eva
                         &scopes[&key],
                         map.store_for(spec.resource),
                     );
+                    // Cedar keeps the determining policies in a `HashSet`, whose order changes
+                    // from run to run: sort, so that reports and `explain` are reproducible.
+                    let mut reasons: Vec<String> = response
+                        .diagnostics()
+                        .reason()
+                        .map(ToString::to_string)
+                        .collect();
+                    reasons.sort_unstable();
+                    let mut errors: Vec<(String, String)> = response
+                        .diagnostics()
+                        .errors()
+                        .map(|e| match e {
+                            cedar_policy::AuthorizationError::PolicyEvaluationError(inner) => {
+                                (inner.policy_id().to_string(), inner.inner().to_string())
+                            }
+                        })
+                        .collect();
+                    errors.sort_unstable();
                     Judged {
                         decision: response.decision(),
-                        reasons: response
-                            .diagnostics()
-                            .reason()
-                            .map(ToString::to_string)
-                            .collect(),
-                        errors: response
-                            .diagnostics()
-                            .errors()
-                            .map(|e| match e {
-                                cedar_policy::AuthorizationError::PolicyEvaluationError(inner) => {
-                                    (inner.policy_id().to_string(), inner.inner().to_string())
-                                }
-                            })
-                            .collect(),
+                        reasons,
+                        errors,
                     }
                 }
                 Err(e) => Judged {
