@@ -13,6 +13,10 @@
 //! the whole policy set on one thread. `PALISADE_BENCH_CASES=50k,chain10k` runs a subset;
 //! `PALISADE_BENCH_REPEATS=1` overrides every case's repeat count (for profiling).
 
+// The allocator the `palisade` binary uses, so the phases cost what they cost there.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::collections::BTreeMap;
 use std::error::Error;
 use std::process::Command;

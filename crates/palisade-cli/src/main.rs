@@ -15,6 +15,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use gate::{Gate, GateOptions};
 
+/// Small allocations dominate evaluating big graphs (Cedar values and entities): mimalloc is
+/// markedly faster at them than the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit code: the release may go ahead.
 const ALLOWED: u8 = 0;
 /// Exit code: a violation or a policy error.

@@ -8,6 +8,10 @@
 use std::fmt::Write as _;
 use std::time::Instant;
 
+// The allocator the `palisade` binary uses.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
