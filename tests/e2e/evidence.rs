@@ -464,16 +464,29 @@ fn a_certificate_signature_verifies_against_the_identity_ca() {
     let run = palisade(dir.path(), &["explain", "model", "m", "--at", AT, "--json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
-    assert_eq!(doc["facts"]["own"]["signature"], "verified", "{}", run.stdout);
-    assert_eq!(doc["facts"]["own"]["signers"], serde_json::json!(["publisher"]));
+    assert_eq!(
+        doc["facts"]["own"]["signature"], "verified",
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        doc["facts"]["own"]["signers"],
+        serde_json::json!(["publisher"])
+    );
 
     // Another identity on the certificate: a fact, not a crash.
     let dir = cert_pipeline("someone-else@models.example");
     let run = palisade(dir.path(), &["explain", "model", "m", "--at", AT, "--json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
-    assert_eq!(doc["facts"]["own"]["signature"], "invalid", "{}", run.stdout);
-    let reason = doc["facts"]["own"]["signature_reason"].as_str().unwrap_or_default();
+    assert_eq!(
+        doc["facts"]["own"]["signature"], "invalid",
+        "{}",
+        run.stdout
+    );
+    let reason = doc["facts"]["own"]["signature_reason"]
+        .as_str()
+        .unwrap_or_default();
     assert!(reason.contains("someone-else@models.example"), "{reason}");
 }
 
