@@ -151,6 +151,9 @@ fn main() -> ExitCode {
             miette::MietteHandlerOpts::new()
                 .width(100)
                 .context_lines(2)
+                // The same drawing characters whatever the locale says (reports use ✗ and →
+                // anyway), so CI logs and snapshots look alike everywhere.
+                .unicode(true)
                 .build(),
         )
     }))
