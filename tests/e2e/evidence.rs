@@ -501,5 +501,9 @@ fn a_ca_file_without_certificates_is_exit_2() {
     let run = palisade(dir.path(), &["check"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("ca.pem"), "{}", run.stderr);
-    assert!(run.stderr.contains("PUBLIC KEY"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no `CERTIFICATE` PEM block"),
+        "{}",
+        run.stderr
+    );
 }

@@ -6,7 +6,6 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use base64::Engine as _;
 use palisade_sigstore::bundle::{self, Bundle, Content, VerificationMaterial};
 use palisade_sigstore::intoto::{self, Statement};
 use palisade_sigstore::keys::{PublicKey, pem_hint};
@@ -60,42 +59,10 @@ pub fn trusted_key_file(path: &Path) -> Result<TrustedKey, VerifyError> {
 
 /// DER certificates of every `CERTIFICATE` block of a PEM text.
 pub fn certificates_from_pem(text: &str, file: &str) -> Result<Vec<Vec<u8>>, VerifyError> {
-    let err = |reason: String| VerifyError::Trust {
+    palisade_sigstore::keys::certificates_from_pem(text).map_err(|reason| VerifyError::Trust {
         file: file.to_string(),
         reason,
-    };
-    let mut out = Vec::new();
-    let mut body: Option<(usize, String)> = None;
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line == "-----BEGIN CERTIFICATE-----" {
-            body = Some((i + 1, String::new()));
-        } else if line == "-----END CERTIFICATE-----" {
-            let Some((start, b64)) = body.take() else {
-                return Err(err(format!(
-                    "line {}: END CERTIFICATE without BEGIN",
-                    i + 1
-                )));
-            };
-            let der = base64::engine::general_purpose::STANDARD
-                .decode(b64.as_bytes())
-                .map_err(|e| {
-                    err(format!(
-                        "the certificate starting on line {start} is not base64: {e}"
-                    ))
-                })?;
-            out.push(der);
-        } else if let Some((_, b64)) = body.as_mut() {
-            b64.push_str(line);
-        }
-    }
-    if body.is_some() {
-        return Err(err("a CERTIFICATE block is not closed".to_string()));
-    }
-    if out.is_empty() {
-        return Err(err("no `CERTIFICATE` PEM block".to_string()));
-    }
-    Ok(out)
+    })
 }
 
 /// A trusted certificate authority read from a PEM file of root certificates, named by the
@@ -378,49 +345,12 @@ pub fn verify(request: &Request) -> Result<Report, VerifyError> {
 
 /// The identities a bundle's leaf certificate names, and its OIDC issuer (Fulcio's extension).
 fn certificate_identity(material: &VerificationMaterial) -> Option<String> {
-    use x509_cert::der::Decode as _;
-    use x509_cert::ext::pkix::SubjectAltName;
-    use x509_cert::ext::pkix::name::GeneralName;
     let der = match material {
         VerificationMaterial::Certificate(der) => der,
         VerificationMaterial::Chain(chain) => chain.first()?,
         VerificationMaterial::PublicKey { .. } => return None,
     };
-    let cert = x509_cert::Certificate::from_der(der).ok()?;
-    let extensions = cert.tbs_certificate.extensions.unwrap_or_default();
-    let find = |oid: &str| {
-        extensions
-            .iter()
-            .find(|e| e.extn_id.to_string() == oid)
-            .map(|e| e.extn_value.as_bytes().to_vec())
-    };
-    let mut names: Vec<String> = find("2.5.29.17")
-        .and_then(|der| SubjectAltName::from_der(&der).ok())
-        .map(|san| {
-            san.0
-                .iter()
-                .filter_map(|name| match name {
-                    GeneralName::Rfc822Name(s) => Some(s.to_string()),
-                    GeneralName::UniformResourceIdentifier(s) => Some(s.to_string()),
-                    GeneralName::DnsName(s) => Some(s.to_string()),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    if names.is_empty() {
-        names.push(format!("subject {}", cert.tbs_certificate.subject));
-    }
-    let issuer = find("1.3.6.1.4.1.57264.1.8")
-        .and_then(|der| {
-            x509_cert::der::asn1::Utf8StringRef::from_der(&der)
-                .ok()
-                .map(|s| s.as_str().to_string())
-        })
-        .or_else(|| {
-            // The older Fulcio extension holds the raw string, not DER.
-            find("1.3.6.1.4.1.57264.1.1").and_then(|raw| String::from_utf8(raw).ok())
-        });
+    let (names, issuer) = palisade_sigstore::verify::certificate_identity(der)?;
     Some(match issuer {
         Some(issuer) => format!("{} (issuer {issuer})", names.join(", ")),
         None => names.join(", "),

@@ -42,34 +42,6 @@ pub struct TrustError {
     pub cause: miette::Report,
 }
 
-/// DER certificates from a PEM file holding one or more `CERTIFICATE` blocks.
-pub fn certificates_from_pem(text: &str, file: &str) -> Result<Vec<Vec<u8>>, String> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("-----BEGIN ") {
-        let block = &rest[start..];
-        let Some(end_marker) = block.find("-----END ") else {
-            return Err(format!("{file}: a PEM block has no END line"));
-        };
-        let end = block[end_marker..]
-            .find("\n")
-            .map_or(block.len(), |n| end_marker + n + 1);
-        let (label, der) = pem_rfc7468::decode_vec(block[..end].trim().as_bytes())
-            .map_err(|e| format!("{file}: not a valid PEM block: {e}"))?;
-        if label != "CERTIFICATE" {
-            return Err(format!(
-                "{file}: a CA file holds CERTIFICATE blocks, found {label}"
-            ));
-        }
-        out.push(der);
-        rest = &block[end..];
-    }
-    if out.is_empty() {
-        return Err(format!("{file}: no PEM CERTIFICATE block"));
-    }
-    Ok(out)
-}
-
 impl Trust {
     /// Loads every declared key and CA; the ones that cannot be read are returned as errors.
     pub fn load(pipeline: &Pipeline) -> (Trust, Vec<TrustError>) {
@@ -103,7 +75,10 @@ impl Trust {
             let file = ca.value.written.clone();
             let roots = std::fs::read_to_string(&ca.value.resolved)
                 .map_err(|e| format!("{file}: cannot read: {e}"))
-                .and_then(|text| certificates_from_pem(&text, &file));
+                .and_then(|text| {
+                    palisade_sigstore::keys::certificates_from_pem(&text)
+                        .map_err(|reason| format!("{file}: {reason}"))
+                });
             match roots {
                 Ok(roots) => trust.authorities.push(TrustedAuthority {
                     name: identity.name.value.clone(),
@@ -384,38 +359,4 @@ pub fn check_provenance(
         },
         String::new(),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
-
-    use super::*;
-
-    #[test]
-    fn certificates_from_a_chain_file() {
-        let text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../tests/fixtures/sigstore/chain-root.pem"
-        ))
-        .unwrap();
-        let certs = certificates_from_pem(&format!("{text}\n{text}"), "ca.pem").unwrap();
-        assert_eq!(certs.len(), 2);
-        assert_eq!(certs[0], certs[1]);
-        assert!(
-            certificates_from_pem("nothing", "ca.pem")
-                .unwrap_err()
-                .contains("no PEM")
-        );
-        let key = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../tests/fixtures/sigstore/p384-pub.pem"
-        ))
-        .unwrap();
-        assert!(
-            certificates_from_pem(&key, "ca.pem")
-                .unwrap_err()
-                .contains("found PUBLIC KEY")
-        );
-    }
 }

@@ -573,3 +573,62 @@ fn cosign_decrypt(json: &[u8], password: &[u8], source_name: &str) -> Result<Vec
             source_name: source_name.to_string(),
         })
 }
+
+/// The DER certificates of a PEM file holding one or more `CERTIFICATE` blocks (a CA file, a
+/// chain). Other blocks are skipped; the error is a reason without the file name.
+pub fn certificates_from_pem(text: &str) -> Result<Vec<Vec<u8>>, String> {
+    use base64::Engine as _;
+    let mut out = Vec::new();
+    let mut body: Option<(usize, String)> = None;
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line == "-----BEGIN CERTIFICATE-----" {
+            body = Some((i + 1, String::new()));
+        } else if line == "-----END CERTIFICATE-----" {
+            let Some((start, b64)) = body.take() else {
+                return Err(format!("line {}: END CERTIFICATE without BEGIN", i + 1));
+            };
+            let der = base64::engine::general_purpose::STANDARD
+                .decode(b64.as_bytes())
+                .map_err(|e| {
+                    format!("the certificate starting on line {start} is not base64: {e}")
+                })?;
+            out.push(der);
+        } else if let Some((_, b64)) = body.as_mut() {
+            b64.push_str(line);
+        }
+    }
+    if body.is_some() {
+        return Err("a CERTIFICATE block is not closed".to_string());
+    }
+    if out.is_empty() {
+        return Err("no `CERTIFICATE` PEM block".to_string());
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod certificate_file_tests {
+    use super::certificates_from_pem;
+
+    #[test]
+    fn certificates_from_a_chain_file() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/sigstore/chain-root.pem"
+        ))
+        .unwrap();
+        let certs = certificates_from_pem(&format!("{text}\n{text}")).unwrap();
+        assert_eq!(certs.len(), 2);
+        assert_eq!(certs[0], certs[1]);
+        let key = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/sigstore/p384-pub.pem"
+        ))
+        .unwrap();
+        assert_eq!(
+            certificates_from_pem(&key).unwrap_err(),
+            "no `CERTIFICATE` PEM block"
+        );
+    }
+}

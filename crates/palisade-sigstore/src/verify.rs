@@ -437,6 +437,17 @@ fn check_code_signing(leaf: &Certificate) -> Result<(), String> {
     }
 }
 
+/// Who a DER certificate names: its subjectAltName values (emails, URIs, DNS names; its subject
+/// DN when it has none) and Fulcio's OIDC issuer extension, if any. `None` if it is not DER.
+pub fn certificate_identity(der: &[u8]) -> Option<(Vec<String>, Option<String>)> {
+    let cert = Certificate::from_der(der).ok()?;
+    let mut names = subject_alt_names(&cert);
+    if names.is_empty() {
+        names.push(format!("subject {}", cert.tbs_certificate.subject));
+    }
+    Some((names, fulcio_issuer(&cert)))
+}
+
 /// The leaf's subjectAltName values that can name a signer: emails, URIs, DNS names.
 pub(crate) fn subject_alt_names(cert: &Certificate) -> Vec<String> {
     let Some(der) = extension(cert, OID_SUBJECT_ALT_NAME) else {
