@@ -443,32 +443,15 @@ impl Context<'_> {
             }
         }
 
-        let record = |facts: &mut ArtifactFacts, path: &PathValue| {
-            let sha256 = palisade_hash::hash_file(&path.resolved)
-                .map(|d| d.sha256_hex())
-                .unwrap_or_default();
-            facts.evidence_files.push(EvidenceFile {
-                path: path.written.clone(),
-                sha256,
-            });
-        };
-
         let mut bom_facts = None;
         if let Some(bom_path) = &artifact.bom {
-            match read_limited(
-                &bom_path.value,
-                palisade_cyclonedx::Limits::default().max_bytes,
-            )
-            .and_then(|bytes| {
-                palisade_cyclonedx::parse(
-                    &bytes,
-                    &bom_path.value.written,
-                    &palisade_cyclonedx::Limits::default(),
-                )
-                .map_err(miette::Report::new)
+            let limits = palisade_cyclonedx::Limits::default();
+            match read_evidence(&bom_path.value, limits.max_bytes, |bytes| {
+                palisade_cyclonedx::parse(bytes, &bom_path.value.written, &limits)
+                    .map_err(miette::Report::new)
             }) {
-                Ok(bom) => {
-                    record(&mut facts, &bom_path.value);
+                Ok((bom, file)) => {
+                    facts.evidence_files.push(file);
                     let reduced = bom::facts(&bom);
                     facts.vulnerabilities.merge(&reduced.vulnerabilities);
                     facts.licenses.extend(reduced.licenses.iter().cloned());
@@ -492,11 +475,11 @@ impl Context<'_> {
         ] {
             let mut counts = Counts::default();
             for file in files {
-                match read_limited(&file.value, palisade_sarif::MAX_FILE_SIZE).and_then(|bytes| {
-                    palisade_sarif::parse(&bytes, &file.value.written).map_err(miette::Report::new)
+                match read_evidence(&file.value, palisade_sarif::MAX_FILE_SIZE, |bytes| {
+                    palisade_sarif::parse(bytes, &file.value.written).map_err(miette::Report::new)
                 }) {
-                    Ok(report) => {
-                        record(&mut facts, &file.value);
+                    Ok((report, read)) => {
+                        facts.evidence_files.push(read);
                         let c = report.counts();
                         counts.merge(&Counts {
                             critical: c.critical,
@@ -553,8 +536,8 @@ impl Context<'_> {
         if let Some(signature) = &artifact.signature {
             let file = &signature.value.written;
             match read_bundle(&signature.value) {
-                Ok(bundle) => {
-                    record(&mut facts, &signature.value);
+                Ok((bundle, read)) => {
+                    facts.evidence_files.push(read);
                     let signed_by: Vec<_> =
                         artifact.signed_by.iter().map(|r| r.value.clone()).collect();
                     let trust = self.trust.restricted_to(&signed_by);
@@ -598,8 +581,8 @@ impl Context<'_> {
         if let Some(provenance) = &artifact.provenance {
             let file = &provenance.value.written;
             match read_bundle(&provenance.value) {
-                Ok(bundle) => {
-                    record(&mut facts, &provenance.value);
+                Ok((bundle, read)) => {
+                    facts.evidence_files.push(read);
                     let (found, reason) = trust::check_provenance(
                         &bundle,
                         &facts.sha256,
@@ -626,10 +609,30 @@ impl Context<'_> {
     }
 }
 
-fn read_bundle(path: &PathValue) -> Result<palisade_sigstore::bundle::Bundle, miette::Report> {
+fn read_bundle(
+    path: &PathValue,
+) -> Result<(palisade_sigstore::bundle::Bundle, EvidenceFile), miette::Report> {
     let limit = u64::try_from(palisade_sigstore::bundle::MAX_BUNDLE_BYTES).unwrap_or(u64::MAX);
+    read_evidence(path, limit, |bytes| {
+        palisade_sigstore::bundle::parse(bytes, &path.written).map_err(miette::Report::new)
+    })
+}
+
+/// Reads and parses an evidence file, and records its sha256 (from the bytes read once) for the
+/// attestation's `inputAttestations`.
+fn read_evidence<T>(
+    path: &PathValue,
+    limit: u64,
+    parse: impl FnOnce(&[u8]) -> Result<T, miette::Report>,
+) -> Result<(T, EvidenceFile), miette::Report> {
+    use sha2::Digest as _;
     let bytes = read_limited(path, limit)?;
-    palisade_sigstore::bundle::parse(&bytes, &path.written).map_err(miette::Report::new)
+    let value = parse(&bytes)?;
+    let file = EvidenceFile {
+        path: path.written.clone(),
+        sha256: hex::encode(sha2::Sha256::digest(&bytes)),
+    };
+    Ok((value, file))
 }
 
 /// Reads an evidence file, refusing it by size before reading (and stopping at the limit, in
