@@ -68,8 +68,17 @@ pub fn read(path: &Path) -> Result<Report, SarifError> {
 
 /// Parses a SARIF 2.1.0 log held in memory; `source_name` names it in errors.
 ///
-/// All runs are merged into one [`Report`]. A UTF-8 byte-order mark is skipped.
+/// All runs are merged into one [`Report`]. A UTF-8 byte-order mark is skipped. Input larger
+/// than [`MAX_FILE_SIZE`] is refused, as [`read`] refuses such a file.
 pub fn parse(bytes: &[u8], source_name: &str) -> Result<Report, SarifError> {
+    // The same limit as `read`, for logs that arrive from memory.
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return Err(SarifError::TooLarge {
+            path: source_name.into(),
+            size: bytes.len() as u64,
+            limit: MAX_FILE_SIZE,
+        });
+    }
     let ctx = Ctx::new(bytes, source_name)?;
     let bom = if ctx.text.starts_with('\u{feff}') {
         3

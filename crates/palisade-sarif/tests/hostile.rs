@@ -205,3 +205,14 @@ fn byte_order_marks() {
 
 // The mini-fuzz harness and fixture helpers are shared by every reader crate.
 use palisade_testkit::*;
+
+#[test]
+fn parse_refuses_oversized_input_from_memory() {
+    // Zeroed pages are allocated lazily: this costs no real memory.
+    let big = vec![0u8; usize::try_from(palisade_sarif::MAX_FILE_SIZE).unwrap() + 1];
+    let started = std::time::Instant::now();
+    let err = palisade_sarif::parse(&big, "big.sarif").unwrap_err();
+    assert!(err.to_string().contains("big.sarif"), "{err}");
+    assert!(err.to_string().contains("limit"), "{err}");
+    println!("refused in {:?}", started.elapsed());
+}
