@@ -60,14 +60,14 @@ fn mutated_fixtures_never_panic() {
 /// its end (many tools write SARIF on one line). `a_label_past_column_65535_panics_miette` is
 /// the minimal case.
 #[test]
-#[ignore = "miette 7.6 panics rendering a label past column 65535; see the comment"]
+#[ignore = "miette 7.6 panics rendering a label past column 65535 (the palisade binary catches it and prints plain text: tests/e2e/evidence.rs)"]
 fn mutated_fixtures_render_without_panic() {
     fuzz_all(&sarif_fixtures(), &[], &reads_and_renders);
 }
 
 /// KNOWN FAILURE (see above): the reader's error is right, rendering it panics.
 #[test]
-#[ignore = "miette 7.6 panics rendering a label past column 65535"]
+#[ignore = "miette 7.6 panics rendering a label past column 65535 (the palisade binary catches it and prints plain text: tests/e2e/evidence.rs)"]
 fn a_label_past_column_65535_panics_miette() {
     let mut log = br#"{"version":"2.1.0","runs":["#.to_vec();
     log.extend(std::iter::repeat_n(b' ', 70_000));

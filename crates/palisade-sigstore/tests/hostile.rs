@@ -163,7 +163,7 @@ fn mutated_public_keys_never_panic() {
 /// `[`/`{` put the JSON syntax error there; a one-line bundle over 64 KiB with an error near
 /// its end does too. `a_label_past_column_65535_panics_miette` is the minimal case.
 #[test]
-#[ignore = "miette 7.6 panics rendering a label past column 65535; see the comment"]
+#[ignore = "miette 7.6 panics rendering a label past column 65535 (the palisade binary catches it and prints plain text: tests/e2e/evidence.rs)"]
 fn mutated_bundles_and_statements_render_without_panic() {
     fuzz_all(&bundle_fixtures(), &[], &|name, bytes| {
         reads_bundle(name, bytes, true)
@@ -175,7 +175,7 @@ fn mutated_bundles_and_statements_render_without_panic() {
 
 /// KNOWN FAILURE (see above): the reader's error is right, rendering it panics.
 #[test]
-#[ignore = "miette 7.6 panics rendering a label past column 65535"]
+#[ignore = "miette 7.6 panics rendering a label past column 65535 (the palisade binary catches it and prints plain text: tests/e2e/evidence.rs)"]
 fn a_label_past_column_65535_panics_miette() {
     let mut doc = br#"{"mediaType":"#.to_vec();
     doc.extend(std::iter::repeat_n(b' ', 70_000));
@@ -190,7 +190,7 @@ fn a_label_past_column_65535_panics_miette() {
 /// (colours, cursor moves, window titles) to the user's terminal. Escaping control characters
 /// (`char::escape_debug` or `{:?}`) where input is quoted would fix it.
 #[test]
-#[ignore = "control characters from the input are echoed raw in error messages"]
+#[ignore = "control characters from the input are echoed raw in the readers' messages (the palisade binary escapes them: tests/e2e/evidence.rs)"]
 fn control_characters_from_the_input_are_escaped_in_messages() {
     let e = bundle_err(br#"{"mediaType":"\u001b[31mRED\u001b[0m","verificationMaterial":{}}"#);
     assert!(!e.to_string().contains('\u{1b}'), "{e:?}");
