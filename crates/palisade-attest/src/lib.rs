@@ -20,7 +20,7 @@
 //!         artifact: "m".into(),
 //!     }],
 //!     verifier_version: "0.1.0".into(),
-//!     time_verified: 1_796_083_200,
+//!     time_verified: palisade_core::Timestamp::from_unix(1_796_083_200),
 //!     resource_uri: "pipeline.pal".into(),
 //!     policy_uri: "pipeline.pal#policies".into(),
 //!     policy_sha256: "sha256:".to_string() + &"cd".repeat(32),

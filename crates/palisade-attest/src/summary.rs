@@ -4,7 +4,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use palisade_graph::{Node, PipelineGraph};
+use palisade_core::Digest;
+use palisade_graph::{LineageGraph, Node};
 use palisade_policy::Evaluation;
 use palisade_syntax::{Artifact, ArtifactKind};
 
@@ -35,7 +36,7 @@ pub struct SummaryOptions {
 ///
 /// Input attestations are every artifact's `facts.evidence_files`, deduplicated and sorted.
 pub fn summarize(
-    graph: &PipelineGraph,
+    graph: &LineageGraph,
     evaluation: &Evaluation,
     policy_digest: &str,
     options: &SummaryOptions,
@@ -57,7 +58,8 @@ pub fn summarize(
                 continue;
             };
             let artifact = &pipeline.artifacts[node.decl];
-            let sha256 = subject_digest(graph, artifact, &node.facts.sha256)?;
+            let known = graph.facts(index).and_then(|f| f.digest.as_ref());
+            let sha256 = subject_digest(graph, artifact, known)?;
             subjects.insert(Subject {
                 name: subject_name(artifact),
                 sha256,
@@ -68,11 +70,11 @@ pub fn summarize(
     }
 
     let mut inputs = BTreeSet::new();
-    for (_, node) in graph.artifacts() {
-        for file in &node.facts.evidence_files {
+    for (index, _) in graph.artifacts() {
+        for file in graph.facts(index).map_or(&[][..], |f| &f.evidence_files) {
             inputs.insert(InputAttestation {
                 uri: file.path.clone(),
-                sha256: file.sha256.clone(),
+                sha256: file.digest.hex(),
             });
         }
     }
@@ -118,15 +120,11 @@ fn subject_name(artifact: &Artifact) -> String {
     format!("{} {}", artifact.kind, artifact.name.value)
 }
 
-fn is_sha256_hex(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 /// The sha256 hex of a released artifact (see [`summarize`]).
 fn subject_digest(
-    graph: &PipelineGraph,
+    graph: &LineageGraph,
     artifact: &Artifact,
-    known: &str,
+    known: Option<&Digest>,
 ) -> Result<String, AttestError> {
     let pipeline = &graph.pipeline;
     let no_digest = |reason: String, help: &str, span| {
@@ -140,8 +138,8 @@ fn subject_digest(
             span,
         }))
     };
-    if is_sha256_hex(known) {
-        return Ok(known.to_ascii_lowercase());
+    if let Some(sha256) = known.and_then(Digest::as_sha256) {
+        return Ok(hex::encode(sha256));
     }
     if artifact.kind == ArtifactKind::Secret {
         return Err(no_digest(
@@ -166,24 +164,16 @@ fn subject_digest(
         return Ok(tree.root.sha256_hex());
     }
     if let Some(digest) = &artifact.digest {
-        return match digest.value.split_once(':') {
-            Some(("sha256", hex)) if is_sha256_hex(hex) => Ok(hex.to_ascii_lowercase()),
-            _ => Err(no_digest(
-                format!(
-                    "`digest = {:?}` is not `sha256:` and 64 hex digits",
-                    digest.value
-                ),
-                "write the digest as sha256:<64 hex digits>",
+        return match digest.value.as_sha256() {
+            Some(sha256) => Ok(hex::encode(sha256)),
+            None => Err(no_digest(
+                format!("`digest = \"{}\"` is not a sha256 digest", digest.value),
+                "pin it by sha256 as well: a verification summary names its subjects by sha256",
                 digest.span,
             )),
         };
     }
     if let Some(remote) = &artifact.remote {
-        if let Some((_, hex)) = remote.value.rsplit_once("@sha256:")
-            && is_sha256_hex(hex)
-        {
-            return Ok(hex.to_ascii_lowercase());
-        }
         return Err(no_digest(
             format!("`{}` is not pinned by a sha256 digest", remote.value),
             "pin it: `ref = \"…@sha256:<digest>\"` or `digest = \"sha256:<digest>\"`",
@@ -201,20 +191,29 @@ fn subject_digest(
 mod tests {
     use super::*;
 
-    fn graph(dir: &Path, text: &str) -> PipelineGraph {
+    fn declared(dir: &Path, text: &str) -> palisade_graph::DeclaredGraph {
         let base = dir.canonicalize().unwrap();
         let pipeline =
             palisade_syntax::parse_str(text, "pipeline.pal", &base, &Default::default()).unwrap();
-        let mut graph = PipelineGraph::build(pipeline).unwrap();
-        graph.compute_upstream();
-        graph
+        palisade_graph::DeclaredGraph::build(pipeline).unwrap()
+    }
+
+    fn graph(dir: &Path, text: &str) -> LineageGraph {
+        declared(dir, text)
+            .attach(palisade_graph::Evidence::default())
+            .lineage()
     }
 
     fn evaluation(allowed: bool) -> Evaluation {
+        use palisade_core::Decision;
         Evaluation {
             pipeline: "p".into(),
-            decision: if allowed { "allow" } else { "deny" },
-            at: 1_796_083_200,
+            decision: if allowed {
+                Decision::Allow
+            } else {
+                Decision::Deny
+            },
+            at: palisade_core::Timestamp::from_unix(1_796_083_200),
             policy_digest: String::new(),
             summary: Default::default(),
             violations: Vec::new(),
@@ -238,7 +237,7 @@ mod tests {
               dataset "unreleased" { path = "nope.csv" }
               model "m" { path = "m.bin" }
               model "t" { path = "tok" }
-              image "i" { ref = "r.example/i@sha256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" }
+              image "i" { ref = "r.example/i@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" }
               image "j" { ref = "r.example/j:v1" digest = "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" }
               release "a" { artifacts = [model "m", image "i"] environment = "prod" exposure = "public" }
               release "b" { artifacts = [model "m", model "t", image "j"] environment = "prod" exposure = "public" }
@@ -266,7 +265,7 @@ mod tests {
             vec![
                 ("m.bin", SHA_ABC, "m"),
                 (
-                    "r.example/i@sha256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                    "r.example/i@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
                     &*"a".repeat(64),
                     "i"
                 ),
@@ -282,25 +281,34 @@ mod tests {
     #[test]
     fn facts_sha256_wins_over_hashing() {
         let dir = tempfile::tempdir().unwrap();
-        let mut g = graph(
+        let d = declared(
             dir.path(),
             r#"pipeline "p" {
               model "m" { path = "missing.bin" }
               release "a" { artifacts = [model "m"] environment = "prod" exposure = "public" }
             }"#,
         );
-        let m = g.find(palisade_syntax::Kind::Model, "m").unwrap();
-        g.artifact_mut(m).unwrap().facts.sha256 = "C".repeat(64);
-        g.artifact_mut(m).unwrap().facts.evidence_files = vec![
-            palisade_graph::EvidenceFile {
-                path: "sbom/z.json".into(),
-                sha256: "1".repeat(64),
-            },
-            palisade_graph::EvidenceFile {
-                path: "sbom/a.json".into(),
-                sha256: "2".repeat(64),
-            },
-        ];
+        let digest = |hex: &str| format!("sha256:{hex}").parse::<Digest>().unwrap();
+        let facts = palisade_graph::ArtifactFacts {
+            digest: Some(digest(&"C".repeat(64))),
+            evidence_files: vec![
+                palisade_graph::EvidenceFile {
+                    path: "sbom/z.json".into(),
+                    digest: digest(&"1".repeat(64)),
+                },
+                palisade_graph::EvidenceFile {
+                    path: "sbom/a.json".into(),
+                    digest: digest(&"2".repeat(64)),
+                },
+            ],
+            ..Default::default()
+        };
+        let g = d
+            .attach(palisade_graph::Evidence {
+                artifacts: vec![Some(facts)],
+                boms: Vec::new(),
+            })
+            .lineage();
         let s = summarize(
             &g,
             &evaluation(false),
@@ -352,10 +360,7 @@ mod tests {
         .replace("{}", &"e".repeat(128));
         let g = graph(dir.path(), &text);
         let e = summarize(&g, &evaluation(true), "", &SummaryOptions::default()).unwrap_err();
-        assert!(
-            e.to_string().contains("is not `sha256:` and 64 hex digits"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("is not a sha256 digest"), "{e}");
 
         let g = graph(
             dir.path(),

@@ -70,7 +70,7 @@ pub struct Summary {
     /// palisade's version (`predicate.verifier.version.palisade`).
     pub verifier_version: String,
     /// When the verdict was reached (Unix seconds; `--at`).
-    pub time_verified: i64,
+    pub time_verified: palisade_core::Timestamp,
     /// `resourceUri`: what was verified (by default the pipeline file).
     pub resource_uri: String,
     /// `policy.uri`.
@@ -199,7 +199,7 @@ impl Summary {
                     id: VERIFIER_ID,
                     version: BTreeMap::from([("palisade", self.verifier_version.as_str())]),
                 },
-                time_verified: palisade_policy::time::format_rfc3339(self.time_verified),
+                time_verified: self.time_verified.to_string(),
                 resource_uri: &self.resource_uri,
                 policy: OutResource {
                     uri: &self.policy_uri,
@@ -270,7 +270,7 @@ mod tests {
                 },
             ],
             verifier_version: "0.1.0".into(),
-            time_verified: 1_796_083_200, // 2026-12-01T00:00:00Z
+            time_verified: palisade_core::Timestamp::from_unix(1_796_083_200), // 2026-12-01T00:00:00Z
             resource_uri: "pipeline.pal".into(),
             policy_uri: "pipeline.pal#policies".into(),
             policy_sha256: format!("sha256:{}", "cc".repeat(32)),
@@ -368,7 +368,7 @@ mod tests {
         two.input_attestations.reverse();
         assert_eq!(one.statement_json(), two.statement_json());
         let mut later = summary(true);
-        later.time_verified += 1;
+        later.time_verified = later.time_verified.plus(1);
         assert_ne!(one.statement_json(), later.statement_json());
     }
 

@@ -23,12 +23,14 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use palisade_bench::{
-    Shape, add_evidence, add_packages, cpu_time_ns, pack_of, parse, peak_rss_kib, pipeline_text,
-    plain,
+    Shape, add_evidence, add_packages, cpu_time_ns, declared_evidence, pack_of, parse,
+    peak_rss_kib, pipeline_text, plain,
 };
-use palisade_graph::PipelineGraph;
+use palisade_core::Timestamp;
+use palisade_gate::Gate;
+use palisade_graph::DeclaredGraph;
 
-const AT: i64 = 1_800_000_000;
+const AT: Timestamp = Timestamp::from_unix(1_800_000_000);
 const CASE_VAR: &str = "PALISADE_BENCH_CASE";
 const ROW: &str = "@row\t";
 
@@ -249,16 +251,17 @@ fn run_case(case: &Case) -> Result<(), Box<dyn Error>> {
     let start = Instant::now();
     let pipeline = parse(&text)?;
     let peak_parse = peak_rss_kib();
-    let mut graph = PipelineGraph::build(pipeline)?;
-    add_packages(&mut graph, case.packages, 2, 0.02);
-    add_evidence(&mut graph);
-    graph.compute_upstream();
+    let declared = DeclaredGraph::build(pipeline)?;
+    let mut evidence = declared_evidence(&declared);
+    add_packages(&declared, &mut evidence, case.packages, 2, 0.02);
+    add_evidence(&declared, &mut evidence);
+    let gate = Gate::assemble(declared, evidence, pack.clone(), AT)?;
     let peak_graph = peak_rss_kib();
-    let verdict = palisade_policy::evaluate(&graph, &pack, AT)?;
+    let verdict = gate.evaluate()?;
     let first = start.elapsed();
     let peak_e2e = peak_rss_kib();
     drop(verdict);
-    drop(graph);
+    drop(gate);
 
     let mut timings: BTreeMap<&'static str, Timings> = BTreeMap::new();
     let mut facts = None;
@@ -266,12 +269,14 @@ fn run_case(case: &Case) -> Result<(), Box<dyn Error>> {
         let start = Instant::now();
         let cpu_start = cpu_time_ns();
         let pipeline = time(&mut timings, "parse", || parse(&text))?;
-        let mut graph = time(&mut timings, "graph", || PipelineGraph::build(pipeline))?;
-        time(&mut timings, "packages", || {
-            add_packages(&mut graph, case.packages, 2, 0.02);
-            add_evidence(&mut graph);
+        let declared = time(&mut timings, "graph", || DeclaredGraph::build(pipeline))?;
+        let attached = time(&mut timings, "packages", || {
+            let mut evidence = declared_evidence(&declared);
+            add_packages(&declared, &mut evidence, case.packages, 2, 0.02);
+            add_evidence(&declared, &mut evidence);
+            declared.attach(evidence)
         });
-        time(&mut timings, "upstream", || graph.compute_upstream());
+        let graph = time(&mut timings, "upstream", || attached.lineage());
         let verdict = time(&mut timings, "evaluate", || {
             palisade_policy::evaluate(&graph, &pack, AT)
         })?;
@@ -292,7 +297,7 @@ fn run_case(case: &Case) -> Result<(), Box<dyn Error>> {
         let specs = palisade_policy::requests(&graph);
         let plain_start = Instant::now();
         let requests = time(&mut timings, "plain_requests", || {
-            plain::requests(&graph, &specs, &map.uids, AT)
+            plain::requests(&graph, &specs, &map.uids, AT.unix())
         })?;
         let decisions = time(&mut timings, "plain_authorize", || {
             plain::authorize(&requests, &pack.set, &map.entities)
@@ -301,7 +306,8 @@ fn run_case(case: &Case) -> Result<(), Box<dyn Error>> {
         if facts.is_none() {
             let agree = verdict.outcomes.len() == decisions.len()
                 && verdict.outcomes.iter().zip(&decisions).all(|(o, d)| {
-                    (o.decision == "allow") == (d.decision == cedar_policy::Decision::Allow)
+                    (o.decision == palisade_core::RequestDecision::Allow)
+                        == (d.decision == cedar_policy::Decision::Allow)
                 });
             let denied = decisions
                 .iter()

@@ -2,7 +2,7 @@
 //! so that policies over them see a realistic mix of passes and failures instead of "absent"
 //! everywhere.
 
-use palisade_graph::{Counts, Integrity, PipelineGraph, Severity, SignatureState};
+use palisade_graph::{Counts, DeclaredGraph, Evidence, Integrity, Severity, SignatureState};
 use palisade_syntax::ArtifactKind;
 
 /// What [`add_evidence`] set, for tests and reports.
@@ -23,15 +23,13 @@ pub struct EvidenceMix {
 /// model card (every 4th does not), images are signed with verified provenance (every 5th
 /// lacks both), and every 4th code artifact has one high SAST finding.
 ///
-/// Call before [`PipelineGraph::compute_upstream`], as the evidence stage would be.
-pub fn add_evidence(graph: &mut PipelineGraph) -> EvidenceMix {
+/// `evidence` starts from [`crate::declared_evidence`].
+pub fn add_evidence(graph: &DeclaredGraph, evidence: &mut Evidence) -> EvidenceMix {
     let mut mix = EvidenceMix::default();
-    let nodes: Vec<_> = graph.artifacts().map(|(index, _)| index).collect();
-    for (n, index) in nodes.into_iter().enumerate() {
-        let Some(artifact) = graph.artifact_mut(index) else {
+    for (n, artifact) in graph.pipeline.artifacts.iter().enumerate() {
+        let Some(Some(facts)) = evidence.artifacts.get_mut(n) else {
             continue;
         };
-        let facts = &mut artifact.facts;
         // Secrets are vault references: nothing to hash, so the lock never pins them.
         if artifact.kind != ArtifactKind::Secret
             && facts.integrity == Integrity::Unpinned
@@ -60,7 +58,8 @@ pub fn add_evidence(graph: &mut PipelineGraph) -> EvidenceMix {
                 facts.signature = SignatureState::Verified;
                 facts.signers.insert("release".to_owned());
                 facts.provenance.state = SignatureState::Verified;
-                facts.provenance.builder_id = "https://github.com/acme/builders/ci-0@v1".to_owned();
+                facts.provenance.builder_id =
+                    Some("https://github.com/acme/builders/ci-0@v1".to_owned());
                 facts.provenance.builders.insert("ci-0".to_owned());
             }
             ArtifactKind::Code if n % 4 == 0 => {
@@ -101,8 +100,9 @@ mod tests {
             &Default::default(),
         )
         .unwrap();
-        let mut graph = PipelineGraph::build(pipeline).unwrap();
-        let mix = add_evidence(&mut graph);
+        let graph = DeclaredGraph::build(pipeline).unwrap();
+        let mut evidence = crate::declared_evidence(&graph);
+        let mix = add_evidence(&graph, &mut evidence);
         assert_eq!(
             mix,
             EvidenceMix {

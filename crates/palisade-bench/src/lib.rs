@@ -3,20 +3,20 @@
 //! [`pipeline_text`] writes a valid `.pal` file of a given [`Shape`] (datasets with `pii`
 //! labels, base models with `llm` labels, a lineage chain of the given depth, training and
 //! serving stages, public and internal releases, secrets, identities, a waiver);
-//! [`add_packages`] attaches synthetic SBOM packages to the built graph; [`add_evidence`] fills
-//! in signature, lock and provenance facts; [`extra_policies`] writes forbid policies so the
+//! [`add_packages`] adds synthetic SBOM packages to the evidence a graph is attached with;
+//! [`add_evidence`] fills in signature, lock and provenance facts; [`synthetic_gate`] loads
+//! all of it through the gate, as every command does; [`extra_policies`] writes forbid policies so the
 //! pack reaches SPEC §8's 30 policies; [`plain`] sends the same requests straight to Cedar with
 //! the whole policy set, the baseline Palisade's scoped, parallel evaluation is measured against.
 //! Everything is deterministic.
 //!
 //! ```
-//! use palisade_bench::{Shape, synthetic_graph, pack_of};
+//! use palisade_bench::{Shape, synthetic_gate, pack_of};
+//! use palisade_core::Timestamp;
 //!
-//! let (graph, attached) = synthetic_graph(&Shape::small(), 200, 2, 0.05).unwrap();
-//! assert_eq!(attached.packages.len(), 200);
-//! let pack = pack_of(30).unwrap();
-//! let verdict = palisade_policy::evaluate(&graph, &pack, 1_800_000_000).unwrap();
-//! assert_eq!(verdict.summary.requests, palisade_policy::requests(&graph).len());
+//! let gate = synthetic_gate(&Shape::small(), 200, pack_of(30).unwrap(), Timestamp::from_unix(1_800_000_000)).unwrap();
+//! let verdict = gate.evaluate().unwrap();
+//! assert_eq!(verdict.summary.requests, palisade_policy::requests(&gate.graph).len());
 //! ```
 
 // Tests may panic on what they did not expect; library code may not.
@@ -33,13 +33,15 @@ mod shape;
 use std::path::Path;
 
 use miette::Diagnostic;
-use palisade_graph::{GraphError, PipelineGraph};
+use palisade_core::Timestamp;
+use palisade_gate::Gate;
+use palisade_graph::{DeclaredGraph, GraphError, LineageGraph};
 use palisade_policy::{PolicyErrors, PolicyPack};
 use palisade_syntax::{Diagnostics, LoadOptions};
 
 pub use evidence::{EvidenceMix, add_evidence};
 pub use memory::{cpu_time_ns, peak_rss_kib};
-pub use packages::{Attached, add_packages};
+pub use packages::{Attached, add_packages, declared_evidence};
 pub use policies::extra_policies;
 pub use rng::XorShift;
 pub use shape::{Shape, pipeline_text};
@@ -63,6 +65,10 @@ pub enum BenchError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Policy(#[from] Box<PolicyErrors>),
+    /// The gate refused the synthetic pipeline.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Gate(#[from] Box<palisade_gate::GateError>),
 }
 
 /// Parses `text` as the synthetic pipeline file (paths resolve under the current folder; the
@@ -72,21 +78,51 @@ pub fn parse(text: &str) -> Result<palisade_syntax::Pipeline, BenchError> {
         .map_err(|e| BenchError::Parse(Box::new(e)))
 }
 
-/// The whole preparation, as `palisade evaluate` would do it before the policies: parse the
-/// shape's text, build the graph, attach `packages` packages and the synthetic evidence, and
-/// compute the upstream facts.
+/// The synthetic pipeline of `shape` with `packages` packages and the synthetic evidence,
+/// ready to attach: the declared graph and its evidence.
+pub fn synthetic_evidence(
+    shape: &Shape,
+    packages: usize,
+    deps_per_package: usize,
+    vuln_ratio: f64,
+) -> Result<(DeclaredGraph, palisade_graph::Evidence, Attached), BenchError> {
+    let pipeline = parse(&pipeline_text(shape))?;
+    let graph = DeclaredGraph::build(pipeline).map_err(|e| BenchError::Graph(Box::new(e)))?;
+    let mut evidence = declared_evidence(&graph);
+    let attached = add_packages(
+        &graph,
+        &mut evidence,
+        packages,
+        deps_per_package,
+        vuln_ratio,
+    );
+    add_evidence(&graph, &mut evidence);
+    Ok((graph, evidence, attached))
+}
+
+/// The whole preparation, as `palisade evaluate` does it before the policies, with synthetic
+/// evidence: the graph with every fact.
 pub fn synthetic_graph(
     shape: &Shape,
     packages: usize,
     deps_per_package: usize,
     vuln_ratio: f64,
-) -> Result<(PipelineGraph, Attached), BenchError> {
-    let pipeline = parse(&pipeline_text(shape))?;
-    let mut graph = PipelineGraph::build(pipeline).map_err(|e| BenchError::Graph(Box::new(e)))?;
-    let attached = add_packages(&mut graph, packages, deps_per_package, vuln_ratio);
-    add_evidence(&mut graph);
-    graph.compute_upstream();
-    Ok((graph, attached))
+) -> Result<(LineageGraph, Attached), BenchError> {
+    let (graph, evidence, attached) =
+        synthetic_evidence(shape, packages, deps_per_package, vuln_ratio)?;
+    Ok((graph.attach(evidence).lineage(), attached))
+}
+
+/// The synthetic pipeline loaded through the gate ([`Gate::assemble`]), as every command loads
+/// a pipeline: ready to evaluate at `at`.
+pub fn synthetic_gate(
+    shape: &Shape,
+    packages: usize,
+    pack: PolicyPack,
+    at: Timestamp,
+) -> Result<Gate, BenchError> {
+    let (graph, evidence, _) = synthetic_evidence(shape, packages, 2, 0.02)?;
+    Gate::assemble(graph, evidence, pack, at).map_err(|e| BenchError::Gate(Box::new(e)))
 }
 
 /// The baseline pack plus [`extra_policies`] up to `total` policies (just the baseline when it
@@ -112,7 +148,7 @@ mod tests {
 
     use super::*;
 
-    const AT: i64 = 1_800_000_000;
+    const AT: Timestamp = Timestamp::from_unix(1_800_000_000);
 
     /// The generator's text parses and the graph builds, with exactly the shape's counts: a
     /// language change that breaks the generator fails here, not in a benchmark run.
@@ -125,9 +161,9 @@ mod tests {
         assert_eq!(pipeline.stages.len(), shape.stage_count());
         assert_eq!(pipeline.releases.len(), shape.images);
         assert_eq!(pipeline.waivers.len(), 1);
-        let mut graph = PipelineGraph::build(pipeline).unwrap();
+        let graph = DeclaredGraph::build(pipeline).unwrap();
         assert_eq!(graph.node_count(), shape.declared_nodes());
-        graph.compute_upstream();
+        let graph = graph.attach(palisade_graph::Evidence::default()).lineage();
         // Taint flows down the chain: raw-0 is pii, so the deepest features and the model
         // trained on them carry it.
         let last = graph
@@ -167,14 +203,14 @@ mod tests {
             let (graph, _) = synthetic_graph(&shape, packages, 2, 0.2).unwrap();
             let pack = pack_of(30).unwrap();
             let verdict = palisade_policy::evaluate(&graph, &pack, AT).unwrap();
-            let plain = plain::decide_all(&graph, &pack.set, AT).unwrap();
+            let plain = plain::decide_all(&graph, &pack.set, AT.unix()).unwrap();
             assert_eq!(verdict.outcomes.len(), plain.len());
             let mut denied = 0;
             let mut actions = BTreeSet::new();
             let mut forbids = BTreeSet::new();
             for (outcome, plain) in verdict.outcomes.iter().zip(&plain) {
                 actions.insert(outcome.action);
-                let palisade_allows = outcome.decision == "allow";
+                let palisade_allows = outcome.decision == palisade_core::RequestDecision::Allow;
                 assert_eq!(
                     palisade_allows,
                     plain.decision == Decision::Allow,
@@ -242,46 +278,47 @@ mod tests {
     /// The explaining path of every violation, computed as the evaluation did before it shared
     /// one lineage pass per question: a breadth-first search per violation. Same paths.
     fn searched_path(
-        graph: &PipelineGraph,
+        graph: &LineageGraph,
         lineage: Option<&str>,
         principal: palisade_graph::NodeIndex,
-        action: &str,
+        action: palisade_policy::Action,
         resource: palisade_graph::NodeIndex,
     ) -> Vec<String> {
-        use palisade_graph::{Node, SignatureState};
+        use palisade_graph::{ArtifactFacts, Node, SignatureState};
         let artifact_node = if matches!(graph.node(resource), Node::Artifact(_)) {
             resource
         } else {
             principal
         };
+        let content = |n| {
+            graph
+                .artifact(n)
+                .is_some_and(|a| a.kind != palisade_syntax::ArtifactKind::Secret)
+        };
+        let strictly = |test: &dyn Fn(&ArtifactFacts) -> bool| {
+            graph.lineage_path(artifact_node, |_, n| {
+                n != artifact_node && content(n) && graph.facts(n).is_some_and(test)
+            })
+        };
+        let any = |test: &dyn Fn(&ArtifactFacts) -> bool| {
+            graph.lineage_path(artifact_node, |_, n| graph.facts(n).is_some_and(test))
+        };
         let found = lineage.and_then(|how| match how {
-            "unsigned" => graph.path_to_upstream(artifact_node, |a| {
-                a.kind != palisade_syntax::ArtifactKind::Secret
-                    && a.facts.signature != SignatureState::Verified
-            }),
-            "unpinned" => graph.path_to_upstream(artifact_node, |a| {
-                a.kind != palisade_syntax::ArtifactKind::Secret && !a.facts.integrity.is_pinned()
-            }),
-            "secrets" => graph.lineage_path(artifact_node, |g, n| {
-                g.artifact(n).is_some_and(|a| a.facts.secrets.total > 0)
-            }),
-            "sast" => graph.lineage_path(artifact_node, |g, n| {
-                g.artifact(n)
-                    .is_some_and(|a| a.facts.sast.critical + a.facts.sast.high > 0)
-            }),
-            "vulnerabilities" => graph.lineage_path(artifact_node, |g, n| {
-                g.artifact(n).is_some_and(|a| {
-                    a.facts.vulnerabilities.highest() >= palisade_graph::Severity::High
-                })
-            }),
+            "unsigned" => strictly(&|f| f.signature != SignatureState::Verified),
+            "unpinned" => strictly(&|f| !f.integrity.is_pinned()),
+            "secrets" => any(&|f| f.secrets.total > 0),
+            "sast" => any(&|f| f.sast.critical + f.sast.high > 0),
+            "vulnerabilities" => {
+                any(&|f| f.vulnerabilities.highest() >= palisade_graph::Severity::High)
+            }
             label => label
                 .strip_prefix("label:")
                 .and_then(|l| graph.path_to_label(artifact_node, l)),
         });
         let mut path = found.unwrap_or_else(|| vec![artifact_node]);
         match action {
-            "write" => path.insert(0, principal),
-            "include" => path.insert(0, resource),
+            palisade_policy::Action::Write => path.insert(0, principal),
+            palisade_policy::Action::Include => path.insert(0, resource),
             _ => path.push(principal),
         }
         path.into_iter().map(|n| graph.uid_string(n)).collect()
@@ -323,7 +360,7 @@ mod tests {
                     &graph,
                     lineage,
                     nodes[&v.principal],
-                    &v.action,
+                    v.action,
                     nodes[&v.resource],
                 );
                 check_path(&v.path, &expected);
@@ -351,7 +388,7 @@ mod tests {
                 &graph,
                 lineage,
                 nodes[&v.principal],
-                &v.action,
+                v.action,
                 nodes[&v.resource],
             );
             elided += usize::from(check_path(&v.path, &full));
@@ -369,7 +406,7 @@ mod tests {
         assert_eq!(three.shards.len(), 3);
         assert_eq!(one.uids, three.uids);
         let specs = palisade_policy::requests(&graph);
-        let requests = plain::requests(&graph, &specs, &one.uids, AT).unwrap();
+        let requests = plain::requests(&graph, &specs, &one.uids, AT.unix()).unwrap();
         let whole = plain::authorize(&requests, &pack.set, &one.entities);
         let authorizer = cedar_policy::Authorizer::new();
         let mut packages = 0;
@@ -394,7 +431,7 @@ mod tests {
     #[test]
     fn a_policy_naming_a_package_keeps_one_store() {
         let (graph, attached) = synthetic_graph(&Shape::small(), 9_000, 1, 0.05).unwrap();
-        let named = graph.package(attached.packages[7]).unwrap().key.clone();
+        let named = attached.packages[7].clone();
         let mut files = palisade_policy::baseline();
         files.push(palisade_policy::PolicyFile {
             name: "named.cedar".to_owned(),
@@ -407,12 +444,12 @@ mod tests {
         });
         let pack = PolicyPack::load(files).unwrap_or_else(|e| panic!("{e:?}"));
         let verdict = palisade_policy::evaluate(&graph, &pack, AT).unwrap();
-        let plain = plain::decide_all(&graph, &pack.set, AT).unwrap();
+        let plain = plain::decide_all(&graph, &pack.set, AT.unix()).unwrap();
         assert_eq!(verdict.outcomes.len(), plain.len());
         let mut named_denials = 0;
         for (outcome, plain) in verdict.outcomes.iter().zip(&plain) {
             assert_eq!(
-                outcome.decision == "allow",
+                outcome.decision == palisade_core::RequestDecision::Allow,
                 plain.decision == Decision::Allow
             );
             assert!(plain.errors.is_empty(), "{:?}", plain.errors);

@@ -1,6 +1,8 @@
 //! Synthetic SBOM packages attached to a built graph, as the evidence stage would attach them.
 
-use palisade_graph::{NodeIndex, PackageFacts, PipelineGraph, Severity};
+use std::collections::BTreeMap;
+
+use palisade_graph::{BomPackages, DeclaredGraph, Evidence, PackageFacts, Severity};
 use palisade_syntax::ArtifactKind;
 
 use crate::rng::XorShift;
@@ -31,8 +33,8 @@ const ECOSYSTEMS: &[&str] = &["pypi", "npm", "cargo", "maven", "golang"];
 /// What [`add_packages`] attached.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attached {
-    /// The package nodes, in creation order.
-    pub packages: Vec<NodeIndex>,
+    /// The packages' keys, in creation order.
+    pub packages: Vec<String>,
     /// `include` pairs made (a package shared by two SBOMs counts twice).
     pub inclusions: usize,
     /// Package → package dependency edges made.
@@ -41,30 +43,48 @@ pub struct Attached {
     pub vulnerable: usize,
 }
 
-/// Attaches `n` synthetic packages to the graph's artifacts that carry SBOMs (code, models,
-/// images; round robin, and one in eight also to a second artifact, as an image includes its
-/// code's packages). Each package gets a purl, a license, with probability `vuln_ratio` one or
-/// two vulnerabilities, and up to `deps_per_package` dependencies on earlier packages. The
-/// owners' own facts (licenses, vulnerability counts) are updated as the evidence stage would.
+/// Evidence that says only what the declarations say: the starting point the synthetic
+/// evidence is added to.
+pub fn declared_evidence(graph: &DeclaredGraph) -> Evidence {
+    Evidence {
+        artifacts: graph
+            .pipeline
+            .artifacts
+            .iter()
+            .map(|a| Some(palisade_evidence::declared_facts(a)))
+            .collect(),
+        boms: Vec::new(),
+    }
+}
+
+/// Adds `n` synthetic SBOM packages to `evidence`, in the SBOMs of the graph's artifacts that
+/// carry SBOMs (code, models, images; round robin, and one in eight also to a second
+/// artifact, as an image includes its code's packages). Each package gets a purl, a license,
+/// with probability `vuln_ratio` one or two vulnerabilities, and up to `deps_per_package`
+/// dependencies on earlier packages of the same SBOM. The owners' own facts (licenses,
+/// vulnerability counts) are updated as the evidence stage would.
 ///
-/// Deterministic. Call before [`PipelineGraph::compute_upstream`]. Without any code, model or
-/// image artifact nothing is attached.
+/// Deterministic. Without any code, model or image artifact nothing is added.
 pub fn add_packages(
-    graph: &mut PipelineGraph,
+    graph: &DeclaredGraph,
+    evidence: &mut Evidence,
     n: usize,
     deps_per_package: usize,
     vuln_ratio: f64,
 ) -> Attached {
     let mut rng = XorShift::new(0x5EED_0000 ^ n as u64);
-    let owners: Vec<NodeIndex> = graph
-        .artifacts()
+    let owners: Vec<usize> = graph
+        .pipeline
+        .artifacts
+        .iter()
+        .enumerate()
         .filter(|(_, a)| {
             matches!(
                 a.kind,
                 ArtifactKind::Code | ArtifactKind::Model | ArtifactKind::Image
             )
         })
-        .map(|(index, _)| index)
+        .map(|(decl, _)| decl)
         .collect();
     let mut attached = Attached {
         packages: Vec::with_capacity(n),
@@ -75,6 +95,7 @@ pub fn add_packages(
     if owners.is_empty() {
         return attached;
     }
+    let mut boms: BTreeMap<usize, BomPackages> = BTreeMap::new();
     for i in 0..n {
         let package = synthetic_package(&mut rng, i, vuln_ratio);
         if package.vulnerabilities.total > 0 {
@@ -85,31 +106,26 @@ pub fn add_packages(
             let second = owners[(i + 1 + rng.below(owners.len() - 1)) % owners.len()];
             my_owners.push(second);
         }
-        let mut index = None;
-        for &owner in &my_owners {
-            index = Some(graph.add_package(owner, package.clone()));
+        for (n_owner, &owner) in my_owners.iter().enumerate() {
+            if let Some(Some(facts)) = evidence.artifacts.get_mut(owner) {
+                facts.licenses.extend(package.licenses.iter().cloned());
+                facts.vulnerabilities.merge(&package.vulnerabilities);
+            }
+            let bom = boms.entry(owner).or_default();
+            bom.packages.push(package.clone());
             attached.inclusions += 1;
-            if let Some(artifact) = graph.artifact_mut(owner) {
-                artifact
-                    .facts
-                    .licenses
-                    .extend(package.licenses.iter().cloned());
-                artifact
-                    .facts
-                    .vulnerabilities
-                    .merge(&package.vulnerabilities);
+            // Dependencies on earlier packages of the first owner's SBOM.
+            let me = bom.packages.len() - 1;
+            if n_owner == 0 && me > 0 {
+                for _ in 0..deps_per_package {
+                    bom.dependencies.push((me, rng.below(me)));
+                    attached.dependencies += 1;
+                }
             }
         }
-        let Some(index) = index else { continue };
-        if i > 0 {
-            for _ in 0..deps_per_package {
-                let dependency = attached.packages[rng.below(i)];
-                graph.add_package_dependency(index, dependency);
-                attached.dependencies += 1;
-            }
-        }
-        attached.packages.push(index);
+        attached.packages.push(package.key);
     }
+    evidence.boms.extend(boms);
     attached
 }
 
@@ -121,9 +137,9 @@ fn synthetic_package(rng: &mut XorShift, i: usize, vuln_ratio: f64) -> PackageFa
     let mut package = PackageFacts {
         key: purl.clone(),
         name,
-        version,
-        purl,
-        component_type: "library".to_owned(),
+        version: Some(version),
+        purl: Some(purl),
+        component_type: Some("library".to_owned()),
         ..PackageFacts::default()
     };
     if let Some(license) = rng.weighted(LICENSES) {
@@ -149,7 +165,7 @@ mod tests {
     use super::*;
     use crate::{Shape, pipeline_text};
 
-    fn graph() -> PipelineGraph {
+    fn graph() -> DeclaredGraph {
         let text = pipeline_text(&Shape::small());
         let pipeline = palisade_syntax::parse_str(
             &text,
@@ -158,17 +174,17 @@ mod tests {
             &Default::default(),
         )
         .unwrap();
-        PipelineGraph::build(pipeline).unwrap()
+        DeclaredGraph::build(pipeline).unwrap()
     }
 
     #[test]
     fn attaches_n_packages_deterministically() {
-        let mut a = graph();
+        let a = graph();
         let before = a.node_count();
-        let attached = add_packages(&mut a, 500, 2, 0.1);
+        let mut evidence = declared_evidence(&a);
+        let attached = add_packages(&a, &mut evidence, 500, 2, 0.1);
         assert_eq!(attached.packages.len(), 500);
-        assert_eq!(a.node_count(), before + 500);
-        assert_eq!(attached.dependencies, 499 * 2);
+        assert!(attached.dependencies > 800, "{}", attached.dependencies);
         assert!(attached.inclusions > 500 && attached.inclusions < 600);
         // About 10 % vulnerable.
         assert!(
@@ -176,10 +192,12 @@ mod tests {
             "{}",
             attached.vulnerable
         );
-        let mut b = graph();
-        assert_eq!(add_packages(&mut b, 500, 2, 0.1), attached);
-        let requests = palisade_policy::requests(&a);
-        let includes = requests
+        let b = graph();
+        let mut again = declared_evidence(&b);
+        assert_eq!(add_packages(&b, &mut again, 500, 2, 0.1), attached);
+        let lineage = a.attach(evidence).lineage();
+        assert_eq!(lineage.node_count(), before + 500);
+        let includes = palisade_policy::requests(&lineage)
             .iter()
             .filter(|r| r.action == palisade_policy::Action::Include)
             .count();
@@ -188,11 +206,13 @@ mod tests {
 
     #[test]
     fn owners_carry_licenses_and_vulnerabilities() {
-        let mut g = graph();
-        let attached = add_packages(&mut g, 300, 0, 1.0);
+        let g = graph();
+        let mut evidence = declared_evidence(&g);
+        let attached = add_packages(&g, &mut evidence, 300, 0, 1.0);
         assert_eq!(attached.vulnerable, 300);
+        let g = g.attach(evidence);
         let app = g.find(palisade_syntax::Kind::Code, "app-0").unwrap();
-        let facts = &g.artifact(app).unwrap().facts;
+        let facts = g.facts(app).unwrap();
         assert!(facts.vulnerabilities.total > 0);
         assert!(facts.licenses.contains("MIT"));
         // Datasets have no SBOM here, so they include nothing.
@@ -210,9 +230,10 @@ mod tests {
             &Default::default(),
         )
         .unwrap();
-        let mut g = PipelineGraph::build(pipeline).unwrap();
-        let attached = add_packages(&mut g, 10, 1, 0.5);
+        let g = DeclaredGraph::build(pipeline).unwrap();
+        let mut evidence = declared_evidence(&g);
+        let attached = add_packages(&g, &mut evidence, 10, 1, 0.5);
         assert!(attached.packages.is_empty());
-        assert_eq!(g.node_count(), 1);
+        assert_eq!(g.attach(evidence).node_count(), 1);
     }
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use cedar_policy::{Authorizer, Context, Decision, Entities, EntityUid, PolicySet, Request};
 use miette::Diagnostic;
-use palisade_graph::{NodeIndex, PipelineGraph};
+use palisade_graph::{LineageGraph, NodeIndex};
 use palisade_policy::RequestSpec;
 use palisade_policy::entities::uid;
 
@@ -53,13 +53,17 @@ pub struct PlainDecision {
 }
 
 /// The request context exactly as Palisade builds it ([`palisade_policy::entities::context`]).
-pub fn context(graph: &PipelineGraph, spec: &RequestSpec, at: i64) -> Result<Context, String> {
+pub fn context(
+    graph: &LineageGraph,
+    spec: &RequestSpec,
+    at: i64,
+) -> Result<Context, palisade_policy::InternalError> {
     palisade_policy::entities::context(graph, spec.principal, at)
 }
 
 /// The Cedar requests for `specs` (in order), one context per request.
 pub fn requests(
-    graph: &PipelineGraph,
+    graph: &LineageGraph,
     specs: &[RequestSpec],
     uids: &HashMap<NodeIndex, EntityUid>,
     at: i64,
@@ -89,7 +93,7 @@ pub fn requests(
                 request: describe(),
                 reason,
             };
-            let context = context(graph, spec, at).map_err(invalid)?;
+            let context = context(graph, spec, at).map_err(|e| invalid(e.to_string()))?;
             Request::new(
                 principal.clone(),
                 uid("Action", spec.action.as_str()),
@@ -132,13 +136,13 @@ pub fn authorize(requests: &[Request], set: &PolicySet, entities: &Entities) -> 
 
 /// Everything at once: entities, Palisade's requests, plain-Cedar decisions in request order.
 pub fn decide_all(
-    graph: &PipelineGraph,
+    graph: &LineageGraph,
     set: &PolicySet,
     at: i64,
 ) -> Result<Vec<PlainDecision>, PlainError> {
-    let map = palisade_policy::entities::build(graph).map_err(|reason| PlainError::Entities {
+    let map = palisade_policy::entities::build(graph).map_err(|e| PlainError::Entities {
         pipeline: graph.pipeline.name.value.clone(),
-        reason,
+        reason: e.to_string(),
     })?;
     let specs = palisade_policy::requests(graph);
     let requests = requests(graph, &specs, &map.uids, at)?;

@@ -2,18 +2,19 @@
 //! (syntax → graph → evidence → policy → report); the logic lives in the libraries.
 
 mod evidence_cmd;
-mod explain;
-mod gate;
 mod sign;
 mod testcases;
 
-use std::io::Write as _;
-use std::path::PathBuf;
+use std::io::{IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use gate::{Gate, GateOptions};
+use palisade_core::Timestamp;
+use palisade_evidence::LockMode;
+use palisade_gate::{Gate, Options, PolicyArg};
+use palisade_syntax::Kind;
 
 /// Small allocations dominate evaluating big graphs (Cedar values and entities): mimalloc is
 /// markedly faster at them than the system allocator.
@@ -41,14 +42,17 @@ struct Cli {
     command: Command,
 }
 
-#[derive(clap::Args, Clone)]
-struct PipelineArgs {
-    /// The pipeline file (default: pipeline.pal in the current folder).
-    #[arg(value_name = "PIPELINE")]
-    pipeline: Option<PathBuf>,
+/// `--at`: an RFC 3339 time (or a bare date, meaning midnight UTC).
+fn parse_at(text: &str) -> Result<Timestamp, String> {
+    Timestamp::parse_rfc3339(text).map_err(|e| e.to_string())
+}
+
+/// How every command that judges a pipeline loads it: the same flags, parsed the same way.
+#[derive(clap::Args, Clone, Debug)]
+struct LoadArgs {
     /// Policy folders (or @baseline), replacing the pipeline's `policies` list. Repeatable.
     #[arg(long = "policies", value_name = "DIR")]
-    policies: Vec<String>,
+    policies: Vec<PolicyArg>,
     /// Let paths in the pipeline leave its folder (through `..` or symlinks).
     #[arg(long)]
     allow_outside: bool,
@@ -58,6 +62,33 @@ struct PipelineArgs {
     /// Ignore palisade.lock: every local artifact is `unpinned`.
     #[arg(long)]
     no_lock: bool,
+    /// Judge at this time (RFC 3339, e.g. 2026-11-25T12:00:00Z): waivers, `context.now` and
+    /// certificate validity all read it, so a past decision replays the same on any later
+    /// day. Default: now.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_at)]
+    at: Option<Timestamp>,
+}
+
+impl LoadArgs {
+    fn options(&self) -> Options {
+        Options {
+            policies: self.policies.clone(),
+            allow_outside: self.allow_outside,
+            lock: if self.lock {
+                LockMode::Require
+            } else if self.no_lock {
+                LockMode::Ignore
+            } else {
+                LockMode::Auto
+            },
+            at: self.at.unwrap_or_else(Timestamp::now),
+            progress: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn load(&self, pipeline: &Path) -> miette::Result<Gate> {
+        Gate::load(pipeline, &self.options()).map_err(miette::Report::new)
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -78,44 +109,46 @@ enum GraphFormat {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Parse, resolve and validate the pipeline and its policies.
+    /// Parse, resolve and validate the pipeline and its policies, and read its evidence.
     Check {
+        /// The pipeline file (default: pipeline.pal in the current folder).
+        #[arg(value_name = "PIPELINE")]
+        pipeline: Option<PathBuf>,
         #[command(flatten)]
-        args: PipelineArgs,
+        load: LoadArgs,
     },
     /// Evaluate every policy across the graph; exit 0 allowed, 1 denied, 2 unusable input.
     Evaluate {
+        /// The pipeline file (default: pipeline.pal in the current folder).
+        #[arg(value_name = "PIPELINE")]
+        pipeline: Option<PathBuf>,
         #[command(flatten)]
-        args: PipelineArgs,
+        load: LoadArgs,
         /// Report format.
         #[arg(long, value_enum, default_value = "human")]
         format: ReportFormat,
         /// Write the report to FILE instead of standard output.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
-        /// Judge at this time (RFC 3339), e.g. to replay a past decision; default: now.
-        #[arg(long, value_name = "RFC3339")]
-        at: Option<String>,
     },
     /// Show the lineage, evidence and every decision for one thing.
     Explain {
-        /// The pipeline file, then the kind and name (e.g. `model fraud-xgb`).
+        /// The pipeline file (optional), then the kind and name (e.g. `model fraud-xgb`).
         #[arg(num_args = 2..=3, value_names = ["PIPELINE", "KIND", "NAME"], required = true)]
         words: Vec<String>,
-        /// Policy folders replacing the pipeline's list.
-        #[arg(long = "policies", value_name = "DIR")]
-        policies: Vec<String>,
-        /// Judge at this time (RFC 3339).
-        #[arg(long, value_name = "RFC3339")]
-        at: Option<String>,
-        /// Print JSON instead of text.
+        #[command(flatten)]
+        load: LoadArgs,
+        /// Print JSON (palisade.explain/v1) instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Print the graph.
     Graph {
+        /// The pipeline file (default: pipeline.pal in the current folder).
+        #[arg(value_name = "PIPELINE")]
+        pipeline: Option<PathBuf>,
         #[command(flatten)]
-        args: PipelineArgs,
+        load: LoadArgs,
         /// Output format.
         #[arg(long, value_enum, default_value = "dot")]
         format: GraphFormat,
@@ -129,9 +162,10 @@ enum Command {
     Test {
         /// Folder to search for test cases (default: current folder).
         dir: Option<PathBuf>,
-        /// Policy folders replacing each case's list.
-        #[arg(long = "policies", value_name = "DIR")]
-        policies: Vec<String>,
+        /// `--policies` replaces each case's list; `--at` is the time of cases without an
+        /// `// at:` line (default: 2027-01-15, so cases are reproducible).
+        #[command(flatten)]
+        load: LoadArgs,
     },
     /// Write or refresh palisade.lock: blake3 and sha256 of every local path.
     Lock(evidence_cmd::LockArgs),
@@ -240,49 +274,71 @@ fn pipeline_path(path: Option<PathBuf>) -> PathBuf {
     path.unwrap_or_else(|| PathBuf::from("pipeline.pal"))
 }
 
-fn options(args: &PipelineArgs) -> GateOptions {
-    GateOptions {
-        policies: args.policies.clone(),
-        allow_outside: args.allow_outside,
-        lock: if args.lock {
-            palisade_evidence::LockMode::Require
-        } else if args.no_lock {
-            palisade_evidence::LockMode::Ignore
-        } else {
-            palisade_evidence::LockMode::Auto
-        },
-    }
-}
-
-fn at_time(at: Option<&str>) -> miette::Result<i64> {
-    match at {
-        Some(text) => palisade_policy::parse_at(text)
-            .map_err(|e| miette::miette!(code = "palisade::usage", "--at: {e}")),
-        None => Ok(std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-            .unwrap_or(0)),
-    }
-}
-
+/// Writes a command's output to `output`, or standard output. A failure to write is exit 2
+/// (the report did not reach its reader), except a closed pipe (`palisade … | head`), which
+/// is the reader's choice.
 fn write_output(output: Option<&PathBuf>, text: &str) -> miette::Result<()> {
     match output {
-        Some(path) => std::fs::write(path, text)
-            .map_err(|e| miette::miette!("cannot write {}: {e}", path.display())),
+        Some(path) => std::fs::write(path, text).map_err(|e| {
+            miette::miette!(
+                code = "palisade::output",
+                "cannot write {}: {e}",
+                path.display()
+            )
+        }),
         None => {
             let mut stdout = std::io::stdout().lock();
-            // A closed pipe (`palisade … | head`) is not an error worth a stack of messages.
-            let _ = stdout.write_all(text.as_bytes());
-            let _ = stdout.flush();
-            Ok(())
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(miette::miette!(
+                    code = "palisade::output",
+                    "cannot write to standard output: {e}"
+                )),
+                _ => Ok(()),
+            }
         }
     }
 }
 
+/// The node `explain` is about, or a usage error with a suggestion.
+fn explained_node(
+    gate: &Gate,
+    kind: &str,
+    name: &str,
+) -> miette::Result<palisade_graph::NodeIndex> {
+    let graph = &gate.graph;
+    let kind_value = Kind::from_keyword(kind).ok_or_else(|| {
+        let names: Vec<&str> = Kind::ALL.iter().map(|k| k.keyword()).collect();
+        let hint = palisade_syntax::suggest(kind, names.iter().copied())
+            .map_or_else(String::new, |s| format!(" (did you mean `{s}`?)"));
+        miette::miette!(
+            code = "palisade::usage",
+            "unknown kind `{kind}`{hint}; kinds are {}",
+            names.join(", ")
+        )
+    })?;
+    graph.find(kind_value, name).ok_or_else(|| {
+        let declared: Vec<String> = graph
+            .graph()
+            .node_indices()
+            .filter(|&n| graph.node_name(n).0.eq_ignore_ascii_case(kind))
+            .map(|n| graph.node_name(n).1.to_owned())
+            .collect();
+        let hint = palisade_syntax::suggest(name, declared.iter().map(String::as_str))
+            .map_or_else(String::new, |s| format!(" (did you mean {s:?}?)"));
+        miette::miette!(
+            code = "palisade::usage",
+            "no {kind} {name:?} is declared{hint}"
+        )
+    })
+}
+
 fn run(cli: Cli) -> miette::Result<u8> {
     match cli.command {
-        Command::Check { args } => {
-            let gate = Gate::load(&pipeline_path(args.pipeline.clone()), &options(&args))?;
+        Command::Check { pipeline, load } => {
+            let gate = load.load(&pipeline_path(pipeline))?;
             let evidence = &gate.evidence;
             println!(
                 "ok: pipeline {:?}: {} declarations, {} packages, {} policies ({})",
@@ -308,14 +364,13 @@ fn run(cli: Cli) -> miette::Result<u8> {
             Ok(ALLOWED)
         }
         Command::Evaluate {
-            args,
+            pipeline,
+            load,
             format,
             output,
-            at,
         } => {
-            let at = at_time(at.as_deref())?;
-            let gate = Gate::load(&pipeline_path(args.pipeline.clone()), &options(&args))?;
-            let evaluation = gate.evaluate(at)?;
+            let gate = load.load(&pipeline_path(pipeline))?;
+            let evaluation = gate.evaluate().map_err(miette::Report::new)?;
             let format = match format {
                 ReportFormat::Human => palisade_report::Format::Human,
                 ReportFormat::Json => palisade_report::Format::Json,
@@ -338,39 +393,35 @@ fn run(cli: Cli) -> miette::Result<u8> {
                 DENIED
             })
         }
-        Command::Explain {
-            words,
-            policies,
-            at,
-            json,
-        } => {
+        Command::Explain { words, load, json } => {
             let (pipeline, kind, name) = match words.as_slice() {
                 [kind, name] => (PathBuf::from("pipeline.pal"), kind, name),
                 [pipeline, kind, name] => (PathBuf::from(pipeline), kind, name),
                 _ => {
                     return Err(miette::miette!(
+                        code = "palisade::usage",
                         "usage: palisade explain [PIPELINE] <KIND> <NAME>"
                     ));
                 }
             };
-            let at = at_time(at.as_deref())?;
-            let gate = Gate::load(
-                &pipeline,
-                &GateOptions {
-                    policies,
-                    ..GateOptions::default()
-                },
-            )?;
-            let text = explain::explain(&gate, kind, name, at, json)?;
+            let gate = load.load(&pipeline)?;
+            let node = explained_node(&gate, kind, name)?;
+            let evaluation = gate.evaluate().map_err(miette::Report::new)?;
+            let text = if json {
+                palisade_report::explain::json(&gate.graph, node, &evaluation)
+            } else {
+                palisade_report::explain::text(&gate.graph, node, &evaluation)
+            };
             write_output(None, &text)?;
             Ok(ALLOWED)
         }
         Command::Graph {
-            args,
+            pipeline,
+            load,
             format,
             packages,
         } => {
-            let gate = Gate::load(&pipeline_path(args.pipeline.clone()), &options(&args))?;
+            let gate = load.load(&pipeline_path(pipeline))?;
             let options = palisade_graph::render::RenderOptions { packages };
             let text = match format {
                 GraphFormat::Dot => palisade_graph::render::dot(&gate.graph, options),
@@ -384,9 +435,9 @@ fn run(cli: Cli) -> miette::Result<u8> {
             write_output(None, palisade_policy::schema_text())?;
             Ok(ALLOWED)
         }
-        Command::Test { dir, policies } => {
+        Command::Test { dir, load } => {
             let dir = dir.unwrap_or_else(|| PathBuf::from("."));
-            testcases::run(&dir, &policies)
+            testcases::run(&dir, &load)
         }
         Command::Lock(args) => evidence_cmd::lock(args),
         Command::Hash(args) => evidence_cmd::hash(args),

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use palisade_sigstore::keys::{PublicKey, SigningKey};
 
-use crate::gate::{Gate, GateOptions};
-use crate::{ALLOWED, DENIED};
+use palisade_core::Timestamp;
+
+use crate::{ALLOWED, DENIED, LoadArgs};
 
 /// The environment variable holding the password of a cosign-encrypted private key.
 const PASSWORD_VAR: &str = "PALISADE_KEY_PASSWORD";
@@ -42,12 +43,8 @@ pub struct AttestArgs {
     /// Write the bundle to FILE (default: standard output).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Judge at this time (RFC 3339); default: now.
-    #[arg(long, value_name = "RFC3339")]
-    pub at: Option<String>,
-    /// Policy folders (or @baseline), replacing the pipeline's `policies` list. Repeatable.
-    #[arg(long = "policies", value_name = "DIR")]
-    pub policies: Vec<String>,
+    #[command(flatten)]
+    pub load: LoadArgs,
     /// The VSA's `resourceUri` (default: the pipeline file's name), e.g. the repository URL.
     #[arg(long = "resource-uri", value_name = "URI")]
     pub resource_uri: Option<String>,
@@ -79,8 +76,8 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "PATH")]
     pub artifact: Vec<PathBuf>,
     /// Certificates must be valid at this time (RFC 3339); default: now.
-    #[arg(long, value_name = "RFC3339")]
-    pub at: Option<String>,
+    #[arg(long, value_name = "RFC3339", value_parser = crate::parse_at)]
+    pub at: Option<Timestamp>,
     /// Also fail unless the bundle is a verification summary whose result is PASSED.
     #[arg(long)]
     pub require_passed: bool,
@@ -203,7 +200,6 @@ fn signing_key(path: &Path) -> miette::Result<SigningKey> {
 
 /// Runs `palisade attest`.
 pub fn attest(args: AttestArgs) -> miette::Result<u8> {
-    let at = crate::at_time(args.at.as_deref())?;
     // Read the key before the (possibly long) evaluation, so a wrong password fails fast.
     let key = signing_key(&args.key)?;
     let public_pem = match &args.public_key {
@@ -224,14 +220,8 @@ pub fn attest(args: AttestArgs) -> miette::Result<u8> {
         None => key.public_key().to_pem(),
     };
     let pipeline = crate::pipeline_path(args.pipeline.clone());
-    let gate = Gate::load(
-        &pipeline,
-        &GateOptions {
-            policies: args.policies.clone(),
-            ..GateOptions::default()
-        },
-    )?;
-    let evaluation = gate.evaluate(at)?;
+    let gate = args.load.load(&pipeline)?;
+    let evaluation = gate.evaluate().map_err(miette::Report::new)?;
     let summary = palisade_attest::summarize(
         &gate.graph,
         &evaluation,
@@ -273,16 +263,7 @@ pub fn verify(args: VerifyArgs) -> miette::Result<u8> {
             "verify needs a trusted --key or --ca"
         ));
     }
-    let now = match &args.at {
-        Some(text) => {
-            let secs = crate::at_time(Some(text))?;
-            let secs = u64::try_from(secs).map_err(|_| {
-                miette::miette!(code = "palisade::usage", "--at: {text} is before 1970")
-            })?;
-            std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)
-        }
-        None => std::time::SystemTime::now(),
-    };
+    let now = args.at.unwrap_or_else(Timestamp::now).to_system_time();
     let mut keys = Vec::new();
     for path in &args.key {
         keys.push(palisade_attest::verify::trusted_key_file(path).map_err(miette::Report::new)?);

@@ -3,7 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::gate::{Gate, GateOptions};
+use palisade_core::Timestamp;
+use palisade_gate::Gate;
+
+use crate::LoadArgs;
+
+/// The time of a case without an `// at:` line (and no `--at`): fixed, so cases are
+/// reproducible (2027-01-15).
+const DEFAULT_AT: Timestamp = Timestamp::from_unix(1_800_000_000);
 
 fn find_cases(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> std::io::Result<()> {
     if depth > 16 {
@@ -33,7 +40,7 @@ fn find_cases(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> std::io::Resu
     Ok(())
 }
 
-pub fn run(dir: &Path, policies: &[String]) -> miette::Result<u8> {
+pub fn run(dir: &Path, load: &LoadArgs) -> miette::Result<u8> {
     let mut cases = Vec::new();
     find_cases(dir, &mut cases, 0)
         .map_err(|e| miette::miette!("cannot read {}: {e}", dir.display()))?;
@@ -53,21 +60,18 @@ pub fn run(dir: &Path, policies: &[String]) -> miette::Result<u8> {
         let expected =
             palisade_policy::testcase::parse(&text).map_err(|e| miette::miette!("{name}: {e}"))?;
         let at = match &expected.at {
-            Some(at) => {
-                palisade_policy::parse_at(at).map_err(|e| miette::miette!("{name}: // at: {e}"))?
-            }
-            None => 1_800_000_000, // a fixed time, so cases are reproducible (2027-01-15)
+            Some(at) => Timestamp::parse_rfc3339(at)
+                .map_err(|e| miette::miette!(code = "palisade::usage", "{name}: // at: {e}"))?,
+            None => load.at.unwrap_or(DEFAULT_AT),
         };
-        let options = GateOptions {
-            policies: policies.to_vec(),
-            ..GateOptions::default()
-        };
-        let problems = match Gate::load(case, &options).and_then(|gate| gate.evaluate(at)) {
+        let mut options = load.options();
+        options.at = at;
+        let evaluated = Gate::load(case, &options)
+            .map_err(miette::Report::new)
+            .and_then(|gate| gate.evaluate().map_err(miette::Report::new));
+        let problems = match evaluated {
             Ok(evaluation) => palisade_policy::testcase::compare(&expected, &evaluation),
-            Err(report) if expected.rejected => {
-                let _ = report;
-                Vec::new()
-            }
+            Err(_) if expected.rejected => Vec::new(),
             Err(report) => vec![format!("could not evaluate: {report}")],
         };
         if problems.is_empty() {

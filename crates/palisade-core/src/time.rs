@@ -270,7 +270,8 @@ fn digits(bytes: &[u8]) -> Option<i64> {
     Some(bytes.iter().fold(0i64, |n, b| n * 10 + i64::from(b - b'0')))
 }
 
-fn days_in_month(year: i32, month: u8) -> u8 {
+/// Days in `month` (1–12) of `year` (proleptic Gregorian).
+pub fn days_in_month(year: i32, month: u8) -> u8 {
     match month {
         2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
         2 => 28,

@@ -90,20 +90,25 @@ fn main() {
             palisade_syntax::load(&root.join("pipeline.pal"), &Default::default()).unwrap();
         let parse = t.elapsed();
         let t = Instant::now();
-        let mut graph = palisade_graph::PipelineGraph::build(pipeline).unwrap();
+        let graph = palisade_graph::DeclaredGraph::build(pipeline).unwrap();
         let build = t.elapsed();
         let t = Instant::now();
         let pack = palisade_policy::PolicyPack::load(palisade_policy::baseline()).unwrap();
         let policies = t.elapsed();
         let t = Instant::now();
-        let summary =
-            palisade_evidence::attach(&mut graph, &palisade_evidence::Options::default()).unwrap();
+        let (attached, summary) =
+            palisade_evidence::attach(graph, &palisade_evidence::Options::default()).unwrap();
         let evidence = t.elapsed();
         let t = Instant::now();
-        graph.compute_upstream();
+        let graph = attached.lineage();
         let upstream = t.elapsed();
         let t = Instant::now();
-        let evaluation = palisade_policy::evaluate(&graph, &pack, 1_800_000_000).unwrap();
+        let evaluation = palisade_policy::evaluate(
+            &graph,
+            &pack,
+            palisade_core::Timestamp::from_unix(1_800_000_000),
+        )
+        .unwrap();
         let evaluate = t.elapsed();
         let total = start.elapsed();
         println!(

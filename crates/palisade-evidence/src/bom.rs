@@ -35,7 +35,8 @@ pub fn severity(severity: CdxSeverity) -> Severity {
         CdxSeverity::High | CdxSeverity::Unknown => Severity::High,
         CdxSeverity::Medium => Severity::Medium,
         CdxSeverity::Low => Severity::Low,
-        CdxSeverity::Info | CdxSeverity::None => Severity::None,
+        CdxSeverity::Info => Severity::Info,
+        CdxSeverity::None => Severity::None,
     }
 }
 
@@ -107,12 +108,12 @@ fn package(component: &Component) -> PackageFacts {
     PackageFacts {
         key: component.key(),
         name,
-        version: component.version.clone().unwrap_or_default(),
-        purl: component.purl.clone().unwrap_or_default(),
+        version: component.version.clone().filter(|v| !v.is_empty()),
+        purl: component.purl.clone().filter(|p| !p.is_empty()),
         licenses: component.licenses.iter().flat_map(license_names).collect(),
         vulnerability_ids: BTreeSet::new(),
         vulnerabilities: Counts::default(),
-        component_type: component.kind.as_str().to_owned(),
+        component_type: Some(component.kind.as_str().to_owned()),
     }
 }
 
@@ -161,7 +162,7 @@ pub fn facts(bom: &Bom) -> BomFacts {
             continue;
         }
         let severity = severity(vulnerability.severity());
-        if severity == Severity::None {
+        if !severity.counts() {
             continue;
         }
         let mut affected: Vec<usize> = vulnerability
@@ -228,7 +229,8 @@ mod tests {
             .iter()
             .find(|p| p.name == "numpy")
             .expect("numpy is listed");
-        assert!(numpy.purl.starts_with("pkg:pypi/numpy@"), "{}", numpy.purl);
+        let purl = numpy.purl.as_deref().unwrap_or_default();
+        assert!(purl.starts_with("pkg:pypi/numpy@"), "{purl}");
         assert!(!facts.dependencies.is_empty());
         assert_eq!(facts.vulnerabilities, Counts::default());
     }

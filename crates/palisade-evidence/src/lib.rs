@@ -17,10 +17,10 @@
 //! ```no_run
 //! # fn main() -> miette::Result<()> {
 //! let pipeline = palisade_syntax::load("pipeline.pal".as_ref(), &Default::default())?;
-//! let mut graph = palisade_graph::PipelineGraph::build(pipeline)?;
-//! let summary = palisade_evidence::attach(&mut graph, &palisade_evidence::Options::default())?;
+//! let declared = palisade_graph::DeclaredGraph::build(pipeline)?;
+//! let (attached, summary) = palisade_evidence::attach(declared, &palisade_evidence::Options::default())?;
 //! println!("{} evidence files, {} bytes hashed", summary.evidence_files, summary.bytes_hashed);
-//! graph.compute_upstream();
+//! let graph = attached.lineage();
 //! # Ok(())
 //! # }
 //! ```
@@ -33,14 +33,15 @@ pub mod trust;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::SystemTime;
 
 use miette::SourceSpan;
 use rayon::prelude::*;
 
+use palisade_core::Severity;
+use palisade_core::{Digest, Timestamp};
 use palisade_graph::{
-    ArtifactFacts, Counts, EvidenceFile, FindingSummary, Integrity, MAX_FINDINGS, NodeIndex,
-    PipelineGraph, SignatureState,
+    ArtifactFacts, AttachedGraph, BomPackages, Counts, DeclaredGraph, Evidence, EvidenceFile,
+    FindingSummary, Integrity, MAX_FINDINGS, SignatureState,
 };
 use palisade_hash::lock::{self, Lockfile};
 use palisade_hash::{HashOptions, TreeDigests};
@@ -71,8 +72,8 @@ pub struct Options {
     pub lock: LockMode,
     /// Show a progress bar while hashing (only drawn on a terminal).
     pub progress: bool,
-    /// The time certificates are checked at.
-    pub now: SystemTime,
+    /// The time certificates are checked at: the evaluation's clock (`--at`).
+    pub now: Timestamp,
 }
 
 impl Default for Options {
@@ -80,7 +81,7 @@ impl Default for Options {
         Options {
             lock: LockMode::Auto,
             progress: false,
-            now: SystemTime::now(),
+            now: Timestamp::now(),
         }
     }
 }
@@ -126,9 +127,12 @@ pub fn build_lock(pipeline: &Pipeline, progress: bool) -> Result<Lockfile, Evide
     Ok(lockfile)
 }
 
-/// Reads all evidence and sets the facts of every artifact (and adds the SBOMs' packages).
-/// Call before [`PipelineGraph::compute_upstream`].
-pub fn attach(graph: &mut PipelineGraph, options: &Options) -> Result<Summary, EvidenceErrors> {
+/// Reads all evidence and attaches it: the facts of every artifact and the SBOMs' packages.
+/// The next phase is [`AttachedGraph::lineage`].
+pub fn attach(
+    graph: DeclaredGraph,
+    options: &Options,
+) -> Result<(AttachedGraph, Summary), EvidenceErrors> {
     let pipeline = &graph.pipeline;
     let mut errors = Vec::new();
 
@@ -192,41 +196,35 @@ pub fn attach(graph: &mut PipelineGraph, options: &Options) -> Result<Summary, E
         lock: lockfile.as_ref(),
         now: options.now,
     };
-    let nodes: Vec<(NodeIndex, usize, ArtifactFacts)> = graph
-        .artifacts()
-        .map(|(index, node)| (index, node.decl, node.facts.clone()))
-        .collect();
-    let gathered: Vec<Gathered> = nodes
+    let gathered: Vec<Gathered> = (0..pipeline.artifacts.len())
         .into_par_iter()
-        .map(|(index, decl, facts)| context.gather(index, decl, facts, hashed.trees.get(&decl)))
+        .map(|decl| context.gather(decl, hashed.trees.get(&decl)))
         .collect();
 
-    let mut boms = Vec::new();
-    for g in gathered {
+    let mut evidence = Evidence {
+        artifacts: Vec::with_capacity(gathered.len()),
+        boms: Vec::new(),
+    };
+    for (decl, g) in gathered.into_iter().enumerate() {
         errors.extend(g.errors);
         summary.evidence_files += g.facts.evidence_files.len();
-        if let Some(artifact) = graph.artifact_mut(g.index) {
-            artifact.facts = g.facts;
-        }
+        evidence.artifacts.push(Some(g.facts));
         if let Some(bom) = g.bom {
-            boms.push((g.index, bom));
+            evidence.boms.push((
+                decl,
+                BomPackages {
+                    packages: bom.packages,
+                    dependencies: bom.dependencies,
+                },
+            ));
         }
     }
     if !errors.is_empty() {
         return Err(EvidenceErrors { errors });
     }
-    for (owner, bom) in boms {
-        let nodes: Vec<NodeIndex> = bom
-            .packages
-            .into_iter()
-            .map(|package| graph.add_package(owner, package))
-            .collect();
-        for (dependent, dependency) in bom.dependencies {
-            graph.add_package_dependency(nodes[dependent], nodes[dependency]);
-        }
-    }
-    summary.packages = graph.packages().count();
-    Ok(summary)
+    let attached = graph.attach(evidence);
+    summary.packages = attached.packages().count();
+    Ok((attached, summary))
 }
 
 /// A message with the pipeline folder's absolute prefix removed, so paths read as written.
@@ -351,25 +349,19 @@ struct Context<'a> {
     trust: &'a Trust,
     identities: &'a [(String, String)],
     lock: Option<&'a Lockfile>,
-    now: SystemTime,
+    now: Timestamp,
 }
 
 struct Gathered {
-    index: NodeIndex,
     facts: ArtifactFacts,
     bom: Option<bom::BomFacts>,
     errors: Vec<EvidenceError>,
 }
 
 impl Context<'_> {
-    fn gather(
-        &self,
-        index: NodeIndex,
-        decl: usize,
-        mut facts: ArtifactFacts,
-        tree: Option<&TreeDigests>,
-    ) -> Gathered {
+    fn gather(&self, decl: usize, tree: Option<&TreeDigests>) -> Gathered {
         let artifact = &self.pipeline.artifacts[decl];
+        let mut facts = declared_facts(artifact);
         let mut errors = Vec::new();
         let mut fail = |span: SourceSpan, slot: &str, file: &str, cause: miette::Report| {
             errors.push(error_at(
@@ -384,7 +376,7 @@ impl Context<'_> {
         };
 
         if let Some(tree) = tree {
-            facts.sha256 = tree.root.sha256_hex();
+            facts.digest = Some(Digest::sha256(tree.root.sha256));
             match self.lock {
                 None => facts.integrity = Integrity::Unpinned,
                 Some(lockfile) => {
@@ -427,9 +419,10 @@ impl Context<'_> {
                 Ok(scan) => {
                     if scan.pickle_based {
                         facts.model.unsafe_format = true;
-                        if facts.model.format.is_empty() {
-                            facts.model.format = "pickle".to_owned();
-                        }
+                        facts
+                            .model
+                            .format
+                            .get_or_insert_with(|| "pickle".to_owned());
                     }
                     facts.model.imports.extend(scan.imports);
                     facts.model.dangerous_imports.extend(scan.dangerous_imports);
@@ -490,25 +483,19 @@ impl Context<'_> {
                         });
                         findings.extend(report.findings.iter().filter_map(|f| {
                             let severity = match f.severity {
-                                palisade_sarif::Severity::Critical => {
-                                    palisade_graph::Severity::Critical
-                                }
-                                palisade_sarif::Severity::High => palisade_graph::Severity::High,
-                                palisade_sarif::Severity::Medium => {
-                                    palisade_graph::Severity::Medium
-                                }
-                                palisade_sarif::Severity::Low => palisade_graph::Severity::Low,
+                                palisade_sarif::Severity::Critical => Severity::Critical,
+                                palisade_sarif::Severity::High => Severity::High,
+                                palisade_sarif::Severity::Medium => Severity::Medium,
+                                palisade_sarif::Severity::Low => Severity::Low,
                                 palisade_sarif::Severity::Info => return None,
                             };
                             Some(FindingSummary {
                                 slot: slot.to_owned(),
                                 tool: f.tool.clone(),
-                                rule: f.rule_id.clone().unwrap_or_default(),
+                                rule: f.rule_id.clone(),
                                 severity,
                                 message: f.message.clone(),
-                                location: f.location.as_ref().map_or_else(String::new, |l| match l
-                                    .start_line
-                                {
+                                location: f.location.as_ref().map(|l| match l.start_line {
                                     Some(line) => format!("{}:{line}", l.uri),
                                     None => l.uri.clone(),
                                 }),
@@ -557,7 +544,7 @@ impl Context<'_> {
                         }
                         _ => Ok(trust::check_signature(
                             &bundle,
-                            &facts.sha256,
+                            facts.digest.as_ref(),
                             &trust,
                             self.now,
                             file,
@@ -585,28 +572,71 @@ impl Context<'_> {
                     facts.evidence_files.push(read);
                     let (found, reason) = trust::check_provenance(
                         &bundle,
-                        &facts.sha256,
+                        facts.digest.as_ref(),
                         self.trust,
                         self.identities,
                         self.now,
                         file,
                     );
                     facts.provenance = found;
-                    if !reason.is_empty() {
-                        facts.provenance_reason = reason;
-                    }
+                    facts.provenance_reason = reason;
                 }
                 Err(cause) => fail(provenance.span, "provenance", file, cause),
             }
         }
 
         Gathered {
-            index,
             facts,
             bom: bom_facts,
             errors,
         }
     }
+}
+
+/// Formats that are pickles underneath: loading them can run arbitrary code.
+const PICKLE_FORMATS: &[&str] = &[
+    "pickle",
+    "pkl",
+    "pytorch",
+    "pt",
+    "pth",
+    "torch",
+    "joblib",
+    "dill",
+    "cloudpickle",
+    "keras-pickle",
+    "npy-object",
+];
+
+/// File extensions of pickle-based model files.
+const PICKLE_EXTENSIONS: &[&str] = &["pkl", "pickle", "pt", "pth", "joblib", "ckpt", "dill"];
+
+/// What an artifact's declaration alone says ([`ArtifactFacts::declared`]), and for a model
+/// whether its declared format or file extension is pickle-based: the facts evidence starts
+/// from (and what synthetic benchmarks start from).
+pub fn declared_facts(artifact: &Artifact) -> ArtifactFacts {
+    let mut facts = ArtifactFacts::declared(artifact);
+    if artifact.kind == ArtifactKind::Model {
+        facts.model.unsafe_format |= declared_pickle(artifact);
+    }
+    facts
+}
+
+/// Whether a model's declaration says it is pickle-based (by format, or by its path's
+/// extension): the scan of its files can only add to this, never clear it.
+fn declared_pickle(artifact: &Artifact) -> bool {
+    let format = artifact
+        .format
+        .as_ref()
+        .map(|f| f.value.to_lowercase())
+        .unwrap_or_default();
+    let by_extension = artifact.path.as_ref().is_some_and(|p| {
+        std::path::Path::new(&p.value.written)
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| PICKLE_EXTENSIONS.contains(&e.to_lowercase().as_str()))
+    });
+    PICKLE_FORMATS.contains(&format.as_str()) || by_extension
 }
 
 fn read_bundle(
@@ -630,7 +660,7 @@ fn read_evidence<T>(
     let value = parse(&bytes)?;
     let file = EvidenceFile {
         path: path.written.clone(),
-        sha256: hex::encode(sha2::Sha256::digest(&bytes)),
+        digest: Digest::sha256(sha2::Sha256::digest(&bytes).into()),
     };
     Ok((value, file))
 }

@@ -3,7 +3,8 @@
 //! (`"invalid"`, with the reason); only a file that cannot be read at all is an error.
 
 use std::collections::BTreeSet;
-use std::time::SystemTime;
+
+use palisade_core::{Digest, Timestamp};
 
 use palisade_graph::{ProvenanceFacts, SignatureState};
 use palisade_sigstore::bundle::Bundle;
@@ -130,8 +131,8 @@ pub struct SignatureCheck {
     pub state: SignatureState,
     /// Who verified.
     pub signers: BTreeSet<String>,
-    /// Why it is invalid (`""` when verified).
-    pub reason: String,
+    /// Why it is invalid (`None` when verified).
+    pub reason: Option<String>,
 }
 
 impl SignatureCheck {
@@ -139,7 +140,7 @@ impl SignatureCheck {
         SignatureCheck {
             state: SignatureState::Invalid,
             signers: BTreeSet::new(),
-            reason: reason.into(),
+            reason: Some(reason.into()),
         }
     }
 
@@ -147,7 +148,7 @@ impl SignatureCheck {
         SignatureCheck {
             state: SignatureState::Verified,
             signers: BTreeSet::from([signer]),
-            reason: String::new(),
+            reason: None,
         }
     }
 }
@@ -161,12 +162,14 @@ pub fn peek_statement(bundle: &Bundle, file: &str) -> Option<Statement> {
     intoto::parse_statement(&envelope.payload, file).ok()
 }
 
-/// Whether a statement names `sha256` (lowercase hex) among its subjects.
-fn names_subject(statement: &Statement, sha256: &str) -> bool {
+/// Whether a statement names `digest` among its subjects (same algorithm, same bytes).
+fn names_subject(statement: &Statement, digest: &Digest) -> bool {
     statement.subjects.iter().any(|s| {
-        s.digest
-            .get("sha256")
-            .is_some_and(|d| d.eq_ignore_ascii_case(sha256))
+        s.digest.iter().any(|(algorithm, hex_digits)| {
+            palisade_core::DigestAlgorithm::from_name(algorithm)
+                .and_then(|a| Digest::from_hex(a, hex_digits).ok())
+                .is_some_and(|d| &d == digest)
+        })
     })
 }
 
@@ -182,10 +185,16 @@ pub fn check_model_signature(
     bundle: &Bundle,
     model: &ModelOnDisk<'_>,
     trust: &Trust,
-    now: SystemTime,
+    now: Timestamp,
 ) -> Result<SignatureCheck, miette::Report> {
-    let verification = verify_model(bundle, model.path, &trust.keys, &trust.authorities, now)
-        .map_err(miette::Report::new)?;
+    let verification = verify_model(
+        bundle,
+        model.path,
+        &trust.keys,
+        &trust.authorities,
+        now.to_system_time(),
+    )
+    .map_err(miette::Report::new)?;
     let signer = match verification.signature {
         Outcome::Verified { signer, .. } => signer,
         Outcome::Invalid { reason } => return Ok(SignatureCheck::invalid(reason)),
@@ -238,19 +247,18 @@ pub fn is_model_signature(bundle: &Bundle, file: &str) -> bool {
     peek_statement(bundle, file).is_some_and(|s| s.predicate_type.starts_with(MODEL_SIGNING_PREFIX))
 }
 
-/// Checks a signature over an artifact whose sha256 is `sha256` (`""` when unknown): a message
-/// signature over those bytes, or a DSSE in-toto statement naming that digest as a subject.
+/// Checks a signature over an artifact whose content digest is `digest` (`None` when
+/// unknown): a message signature over those bytes, or a DSSE in-toto statement naming that
+/// digest as a subject.
 pub fn check_signature(
     bundle: &Bundle,
-    sha256: &str,
+    digest: Option<&Digest>,
     trust: &Trust,
-    now: SystemTime,
+    now: Timestamp,
     file: &str,
 ) -> SignatureCheck {
-    let digest: Option<[u8; 32]> = hex::decode(sha256)
-        .ok()
-        .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok());
-    if bundle.envelope().is_none() && digest.is_none() {
+    let sha256 = digest.and_then(Digest::as_sha256);
+    if bundle.envelope().is_none() && sha256.is_none() {
         return SignatureCheck::invalid(
             "a message signature signs one file's bytes, and this artifact has no single sha256 to compare",
         );
@@ -259,8 +267,8 @@ pub fn check_signature(
         bundle,
         &trust.keys,
         &trust.authorities,
-        digest.as_ref(),
-        now,
+        sha256.as_ref(),
+        now.to_system_time(),
     ) {
         Outcome::Invalid { reason } => SignatureCheck::invalid(reason),
         Outcome::Verified {
@@ -273,15 +281,17 @@ pub fn check_signature(
                 Err(e) => {
                     SignatureCheck::invalid(format!("the signed statement is unreadable: {e}"))
                 }
-                Ok(_) if sha256.is_empty() => SignatureCheck::invalid(
-                    "the artifact has no known sha256 (no local file, no pinned digest), so the signed statement cannot be matched to it",
-                ),
-                Ok(statement) if names_subject(&statement, sha256) => {
-                    SignatureCheck::verified(signer)
-                }
-                Ok(_) => SignatureCheck::invalid(format!(
-                    "signed by {signer}, but the statement is about other artifacts (no subject has sha256:{sha256})"
-                )),
+                Ok(statement) => match digest {
+                    None => SignatureCheck::invalid(
+                        "the artifact has no known digest (no local file, no pinned digest), so the signed statement cannot be matched to it",
+                    ),
+                    Some(digest) if names_subject(&statement, digest) => {
+                        SignatureCheck::verified(signer)
+                    }
+                    Some(digest) => SignatureCheck::invalid(format!(
+                        "signed by {signer}, but the statement is about other artifacts (no subject has {digest})"
+                    )),
+                },
             },
             Some(other) => SignatureCheck::invalid(format!(
                 "signed by {signer}, but the DSSE payload is {other}, not an in-toto statement that names the artifact"
@@ -290,35 +300,40 @@ pub fn check_signature(
     }
 }
 
-/// Checks a provenance attestation for an artifact whose sha256 is `sha256`: signed by a trusted
-/// key or authority, an in-toto statement with the artifact among its subjects. Builder facts
-/// come only from a verified statement.
+/// Checks a provenance attestation for an artifact whose content digest is `digest`: signed by
+/// a trusted key or authority, an in-toto statement with the artifact among its subjects.
+/// Builder facts come only from a verified statement. The reason is set when it is invalid.
 pub fn check_provenance(
     bundle: &Bundle,
-    sha256: &str,
+    digest: Option<&Digest>,
     trust: &Trust,
     identities: &[(String, String)],
-    now: SystemTime,
+    now: Timestamp,
     file: &str,
-) -> (ProvenanceFacts, String) {
+) -> (ProvenanceFacts, Option<String>) {
     let invalid = |reason: String| {
         (
             ProvenanceFacts {
                 state: SignatureState::Invalid,
                 ..ProvenanceFacts::default()
             },
-            reason,
+            Some(reason),
         )
     };
-    let (signer, payload, payload_type) =
-        match verify_bundle(bundle, &trust.keys, &trust.authorities, None, now) {
-            Outcome::Invalid { reason } => return invalid(reason),
-            Outcome::Verified {
-                signer,
-                payload,
-                payload_type,
-            } => (signer, payload, payload_type),
-        };
+    let (signer, payload, payload_type) = match verify_bundle(
+        bundle,
+        &trust.keys,
+        &trust.authorities,
+        None,
+        now.to_system_time(),
+    ) {
+        Outcome::Invalid { reason } => return invalid(reason),
+        Outcome::Verified {
+            signer,
+            payload,
+            payload_type,
+        } => (signer, payload, payload_type),
+    };
     if payload_type.as_deref() != Some(IN_TOTO) {
         return invalid(format!(
             "signed by {signer}, but it is not an in-toto statement (DSSE payload type {})",
@@ -331,32 +346,31 @@ pub fn check_provenance(
         Ok(statement) => statement,
         Err(e) => return invalid(format!("the signed statement is unreadable: {e}")),
     };
-    if sha256.is_empty() {
+    let Some(digest) = digest else {
         return invalid(
-            "the artifact has no known sha256 (no local file, no pinned digest), so provenance cannot be matched to it"
+            "the artifact has no known digest (no local file, no pinned digest), so provenance cannot be matched to it"
                 .to_owned(),
         );
-    }
-    if !names_subject(&statement, sha256) {
+    };
+    if !names_subject(&statement, digest) {
         return invalid(format!(
-            "signed by {signer}, but its subjects do not include the artifact (sha256:{sha256})"
+            "signed by {signer}, but its subjects do not include the artifact ({digest})"
         ));
     }
     let facts = intoto::provenance_facts(&statement);
-    let builder_id = facts.builder_id.unwrap_or_default();
     let builders = identities
         .iter()
-        .filter(|(_, builder)| !builder_id.is_empty() && *builder == builder_id)
+        .filter(|(_, builder)| facts.builder_id.as_deref() == Some(builder.as_str()))
         .map(|(name, _)| name.clone())
         .collect();
     (
         ProvenanceFacts {
             state: SignatureState::Verified,
-            builder_id,
-            build_type: facts.build_type.unwrap_or_default(),
-            predicate_type: facts.predicate_type,
+            builder_id: facts.builder_id.filter(|b| !b.is_empty()),
+            build_type: facts.build_type.filter(|b| !b.is_empty()),
+            predicate_type: Some(facts.predicate_type),
             builders,
         },
-        String::new(),
+        None,
     )
 }

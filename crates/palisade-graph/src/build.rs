@@ -8,10 +8,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use palisade_syntax::{Kind, Pipeline, Reference, Spanned};
 
-use crate::{
-    ArtifactFacts, ArtifactNode, DownstreamFacts, EdgeKind, GraphError, Integrity, Node, NodeId,
-    PipelineGraph, StageFacts, UpstreamFacts,
-};
+use crate::{ArtifactNode, EdgeKind, GraphError, Node, NodeId, PipelineGraph};
 
 pub(crate) fn build(pipeline: Pipeline) -> Result<PipelineGraph, GraphError> {
     let mut graph: DiGraph<Node, EdgeKind> = DiGraph::new();
@@ -32,29 +29,9 @@ pub(crate) fn build(pipeline: Pipeline) -> Result<PipelineGraph, GraphError> {
         );
     }
     for (i, artifact) in pipeline.artifacts.iter().enumerate() {
-        let facts = ArtifactFacts {
-            // Without evidence: a remote artifact pinned by digest is "remote", anything else
-            // is unpinned until the lock says otherwise.
-            integrity: if artifact.path.is_none() && artifact.digest.is_some() {
-                Integrity::Remote
-            } else {
-                Integrity::Unpinned
-            },
-            sha256: artifact
-                .digest
-                .as_ref()
-                .and_then(|d| d.value.strip_prefix("sha256:"))
-                .unwrap_or_default()
-                .to_owned(),
-            model: declared_model_facts(artifact),
-            ..ArtifactFacts::default()
-        };
         let node = ArtifactNode {
             decl: i,
             kind: artifact.kind,
-            facts,
-            upstream: UpstreamFacts::default(),
-            downstream: DownstreamFacts::default(),
             packages: Vec::new(),
         };
         add(
@@ -65,12 +42,7 @@ pub(crate) fn build(pipeline: Pipeline) -> Result<PipelineGraph, GraphError> {
         );
     }
     for (i, stage) in pipeline.stages.iter().enumerate() {
-        add(
-            &mut graph,
-            Kind::Stage,
-            &stage.name.value,
-            Node::Stage(i, StageFacts::default()),
-        );
+        add(&mut graph, Kind::Stage, &stage.name.value, Node::Stage(i));
     }
     for (i, release) in pipeline.releases.iter().enumerate() {
         add(
@@ -149,7 +121,7 @@ fn check_cycles(graph: &PipelineGraph) -> Result<(), GraphError> {
         component
             .iter()
             .copied()
-            .filter(|&n| matches!(graph.graph[n], Node::Stage(..)))
+            .filter(|&n| matches!(graph.graph[n], Node::Stage(_)))
             .min_by_key(|&n| graph.span(n).map(|s| s.offset()))
             .or(component.first().copied())
     };
@@ -223,46 +195,6 @@ fn ordinal(n: usize) -> String {
     format!("{n}{suffix}")
 }
 
-/// Formats that are pickles underneath: loading them can run arbitrary code.
-pub const PICKLE_FORMATS: &[&str] = &[
-    "pickle",
-    "pkl",
-    "pytorch",
-    "pt",
-    "pth",
-    "torch",
-    "joblib",
-    "dill",
-    "cloudpickle",
-    "keras-pickle",
-    "npy-object",
-];
-
-/// File extensions of pickle-based model files.
-pub const PICKLE_EXTENSIONS: &[&str] = &["pkl", "pickle", "pt", "pth", "joblib", "ckpt", "dill"];
-
-/// What the declaration alone says about a model: its format and whether it is pickle-based
-/// (by declared format, or by the path's extension). Scans of the files refine this later.
-fn declared_model_facts(artifact: &palisade_syntax::Artifact) -> crate::ModelFacts {
-    let format = artifact
-        .format
-        .as_ref()
-        .map(|f| f.value.to_lowercase())
-        .unwrap_or_default();
-    let by_extension = artifact.path.as_ref().is_some_and(|p| {
-        std::path::Path::new(&p.value.written)
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| PICKLE_EXTENSIONS.contains(&e.to_lowercase().as_str()))
-    });
-    crate::ModelFacts {
-        unsafe_format: artifact.kind == palisade_syntax::ArtifactKind::Model
-            && (PICKLE_FORMATS.contains(&format.as_str()) || by_extension),
-        format,
-        ..crate::ModelFacts::default()
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
@@ -277,7 +209,7 @@ mod tests {
         let pipeline =
             palisade_syntax::parse_str(text, "p.pal", Path::new("."), &Default::default())
                 .unwrap_or_else(|e| panic!("{e:?}"));
-        PipelineGraph::build(pipeline)
+        super::build(pipeline)
     }
 
     fn cycle_of(text: &str) -> String {

@@ -5,7 +5,6 @@
 //! [`crate::PipelineGraph::compute_upstream`] derives the upstream ones.
 
 use std::collections::BTreeSet;
-use std::fmt;
 
 use serde::Serialize;
 
@@ -65,41 +64,7 @@ impl SignatureState {
     }
 }
 
-/// Finding or vulnerability severity, lowest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// Nothing found.
-    #[default]
-    None,
-    /// Low.
-    Low,
-    /// Medium.
-    Medium,
-    /// High.
-    High,
-    /// Critical.
-    Critical,
-}
-
-impl Severity {
-    /// The contract value (`"none"`, `"low"` … `"critical"`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::None => "none",
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use palisade_core::{Digest, Exposure, Severity};
 
 /// Findings counted by severity: the record `{critical, high, medium, low, total}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
@@ -120,7 +85,7 @@ impl Counts {
     /// Counts one finding of `severity` (a `None` severity is not counted).
     pub fn add(&mut self, severity: Severity) {
         match severity {
-            Severity::None => return,
+            Severity::None | Severity::Info => return,
             Severity::Low => self.low += 1,
             Severity::Medium => self.medium += 1,
             Severity::High => self.high += 1,
@@ -157,8 +122,8 @@ impl Counts {
 /// Facts about a model's file format and documentation.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct ModelFacts {
-    /// The declared or detected format (`safetensors`, `pickle`, …); `""` if unknown.
-    pub format: String,
+    /// The declared or detected format (`safetensors`, `pickle`, …); `None` if unknown.
+    pub format: Option<String>,
     /// A pickle-based format (can execute code when loaded).
     pub unsafe_format: bool,
     /// Imports a pickle would execute that are dangerous (`posix.system`).
@@ -177,12 +142,12 @@ pub struct ProvenanceFacts {
     /// `"verified"`, `"invalid"` or `"absent"`: the provenance statement's signature and its
     /// subject digest matching the artifact.
     pub state: SignatureState,
-    /// The builder id (`runDetails.builder.id`), `""` if unknown.
-    pub builder_id: String,
-    /// The build type, `""` if unknown.
-    pub build_type: String,
+    /// The builder id (`runDetails.builder.id`).
+    pub builder_id: Option<String>,
+    /// The build type.
+    pub build_type: Option<String>,
     /// The predicate type of the statement.
-    pub predicate_type: String,
+    pub predicate_type: Option<String>,
     /// Declared identities whose builder id matched.
     pub builders: BTreeSet<String>,
 }
@@ -199,7 +164,7 @@ pub struct ArtifactFacts {
     /// Signature verification.
     pub signature: SignatureState,
     /// Why a signature is invalid, for reports.
-    pub signature_reason: String,
+    pub signature_reason: Option<String>,
     /// Declared keys / identities that verified the signature.
     pub signers: BTreeSet<String>,
     /// SAST findings.
@@ -218,15 +183,36 @@ pub struct ArtifactFacts {
     pub model: ModelFacts,
     /// Provenance facts.
     pub provenance: ProvenanceFacts,
-    /// Why the provenance is invalid, for reports (`""` otherwise).
-    pub provenance_reason: String,
-    /// The sha256 of the artifact's content, hex (model-signing style for directories), or the
-    /// pinned digest of a remote artifact; `""` if unknown.
-    pub sha256: String,
+    /// Why the provenance is invalid, for reports.
+    pub provenance_reason: Option<String>,
+    /// The artifact's content digest: the sha256 of a local file or folder (model-signing
+    /// style for folders), or the digest a remote artifact is pinned by; `None` if unknown.
+    pub digest: Option<Digest>,
     /// Evidence files read for this artifact, with their sha256 (for attestations).
     pub evidence_files: Vec<EvidenceFile>,
     /// Scanner findings (SARIF), most severe first, at most [`MAX_FINDINGS`] kept for reports.
     pub findings: Vec<FindingSummary>,
+}
+
+impl ArtifactFacts {
+    /// What an artifact's declaration alone says, before any evidence is read: a remote
+    /// artifact pinned by a digest is `remote` with that digest; anything else is `unpinned`
+    /// until the lock says otherwise; a model's format is the one declared.
+    pub fn declared(artifact: &palisade_syntax::Artifact) -> Self {
+        ArtifactFacts {
+            integrity: if artifact.path.is_none() && artifact.digest.is_some() {
+                Integrity::Remote
+            } else {
+                Integrity::Unpinned
+            },
+            digest: artifact.digest.as_ref().map(|d| d.value.clone()),
+            model: ModelFacts {
+                format: artifact.format.as_ref().map(|f| f.value.to_lowercase()),
+                ..ModelFacts::default()
+            },
+            ..ArtifactFacts::default()
+        }
+    }
 }
 
 /// How many findings per artifact are kept for reports (the counts cover all of them).
@@ -239,14 +225,14 @@ pub struct FindingSummary {
     pub slot: String,
     /// The tool that reported it.
     pub tool: String,
-    /// Its rule id, `""` if none.
-    pub rule: String,
+    /// Its rule id.
+    pub rule: Option<String>,
     /// Normalised severity.
     pub severity: Severity,
     /// The message.
     pub message: String,
-    /// `uri:line` in the scanned code, `""` if none.
-    pub location: String,
+    /// `uri:line` in the scanned code.
+    pub location: Option<String>,
 }
 
 /// An evidence file that was read, and its digest.
@@ -254,8 +240,8 @@ pub struct FindingSummary {
 pub struct EvidenceFile {
     /// Path relative to the pipeline's folder, as written.
     pub path: String,
-    /// sha256 hex of its bytes.
-    pub sha256: String,
+    /// sha256 of its bytes.
+    pub digest: Digest,
 }
 
 /// Facts derived from an artifact's whole lineage (everything upstream of it, itself included
@@ -285,9 +271,9 @@ pub struct UpstreamFacts {
 /// Facts derived for a stage.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct StageFacts {
-    /// The most exposed release downstream of this stage (`"public"`, `"internal"`, `"private"`,
-    /// or `"none"` if nothing it produces is released).
-    pub exposure: String,
+    /// The most exposed release downstream of what this stage writes (`None` if nothing it
+    /// produces is released).
+    pub exposure: Option<Exposure>,
     /// Labels over the stage's inputs and their lineage.
     pub input_labels: BTreeSet<String>,
 }
@@ -303,8 +289,8 @@ pub struct DownstreamFacts {
     pub unidentified_producers: u64,
     /// Releases that ship it directly.
     pub released_in: BTreeSet<String>,
-    /// The most exposed release downstream (`"none"` if none).
-    pub exposure: String,
+    /// The most exposed release downstream (`None` if none).
+    pub exposure: Option<Exposure>,
 }
 
 /// A package from an SBOM.
@@ -314,10 +300,10 @@ pub struct PackageFacts {
     pub key: String,
     /// Component name (with group, `group/name`, if any).
     pub name: String,
-    /// Version, `""` if unknown.
-    pub version: String,
-    /// purl, `""` if none.
-    pub purl: String,
+    /// Version.
+    pub version: Option<String>,
+    /// purl.
+    pub purl: Option<String>,
     /// SPDX ids, names or expressions.
     pub licenses: BTreeSet<String>,
     /// Vulnerabilities affecting it, after VEX.
@@ -325,5 +311,5 @@ pub struct PackageFacts {
     /// Those vulnerabilities by severity.
     pub vulnerabilities: Counts,
     /// CycloneDX component type (`library`, `machine-learning-model`, `data` …).
-    pub component_type: String,
+    pub component_type: Option<String>,
 }

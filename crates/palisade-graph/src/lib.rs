@@ -7,19 +7,30 @@
 //! `uses_secret` (secret → stage) and `released_by` (artifact → release). An artifact's lineage
 //! is therefore everything with a path *to* it.
 //!
-//! Upstream facts are computed in Rust in one topological pass ([`PipelineGraph::compute_upstream`]),
-//! never by Cedar's `in`: Cedar's transitive closure grows with the square of the lineage depth.
+//! The graph goes through three phases, each a type, so that nothing can judge a graph whose
+//! facts were never computed:
+//!
+//! 1. [`DeclaredGraph`]: the declared things and their edges ([`DeclaredGraph::build`]);
+//! 2. [`AttachedGraph`]: plus what evidence says ([`DeclaredGraph::attach`] takes the
+//!    [`Evidence`] that `palisade-evidence` gathers: artifact facts and SBOM packages);
+//! 3. [`LineageGraph`]: plus every upstream and downstream fact ([`AttachedGraph::lineage`]),
+//!    computed in Rust in one topological pass, never by Cedar's `in` (Cedar's transitive
+//!    closure grows with the square of the lineage depth). Policies judge only this type.
+//!
+//! Each phase derefs to the one before it, down to [`PipelineGraph`], the structure they share.
 //!
 //! ```
 //! # use std::path::Path;
+//! use palisade_graph::{DeclaredGraph, Evidence};
+//!
 //! let text = r#"pipeline "p" {
 //!   dataset "d" { path = "d.csv" labels = ["pii"] }
 //!   model "m" { path = "m.bin" }
 //!   stage "train" { inputs = [dataset "d"] outputs = [model "m"] }
 //! }"#;
 //! let pipeline = palisade_syntax::parse_str(text, "pipeline.pal", Path::new("."), &Default::default()).unwrap();
-//! let mut graph = palisade_graph::PipelineGraph::build(pipeline).unwrap();
-//! graph.compute_upstream();
+//! // Facts from the declarations only; `palisade_evidence::attach` reads the real evidence.
+//! let graph = DeclaredGraph::build(pipeline).unwrap().attach(Evidence::default()).lineage();
 //! let model = graph.find(palisade_syntax::Kind::Model, "m").unwrap();
 //! assert!(graph.upstream(model).unwrap().labels.contains("pii"));
 //! ```
@@ -30,6 +41,7 @@ mod build;
 mod error;
 pub mod facts;
 mod lineage;
+mod phases;
 pub mod render;
 
 use std::collections::{HashMap, HashSet};
@@ -44,6 +56,7 @@ pub use error::GraphError;
 pub use facts::*;
 pub use lineage::{LineagePath, NearestOrigins};
 pub use petgraph::graph::NodeIndex;
+pub use phases::{AttachedGraph, BomPackages, DeclaredGraph, Evidence, LineageGraph};
 
 /// The kind of an edge, named as in the SPEC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -84,30 +97,25 @@ pub enum Node {
     Key(usize),
     /// `pipeline.identities[i]`.
     Identity(usize),
-    /// `pipeline.artifacts[i]`, with its facts.
+    /// `pipeline.artifacts[i]`.
     Artifact(Box<ArtifactNode>),
-    /// `pipeline.stages[i]`, with its facts.
-    Stage(usize, StageFacts),
+    /// `pipeline.stages[i]`.
+    Stage(usize),
     /// `pipeline.releases[i]`.
     Release(usize),
     /// A package from an SBOM.
     Package(Box<PackageFacts>),
 }
 
-/// An artifact node: its declaration and everything known about it.
+/// An artifact node: its declaration and the packages its SBOM includes. What evidence and
+/// lineage say about it lives in [`AttachedGraph`] and [`LineageGraph`].
 #[derive(Debug, Clone)]
 pub struct ArtifactNode {
     /// Index into `pipeline.artifacts`.
     pub decl: usize,
     /// The artifact's kind.
     pub kind: ArtifactKind,
-    /// What evidence says about it.
-    pub facts: ArtifactFacts,
-    /// What its lineage says (after [`PipelineGraph::compute_upstream`]).
-    pub upstream: UpstreamFacts,
-    /// What is downstream of it.
-    pub downstream: DownstreamFacts,
-    /// Packages its SBOM includes.
+    /// Packages its SBOM includes (empty before evidence is attached).
     pub packages: Vec<NodeIndex>,
 }
 
@@ -126,7 +134,7 @@ pub fn entity_type(node: &Node) -> &'static str {
         Node::Key(_) => "Key",
         Node::Identity(_) => "Identity",
         Node::Artifact(artifact) => artifact_entity_type(artifact.kind),
-        Node::Stage(..) => "Stage",
+        Node::Stage(_) => "Stage",
         Node::Release(_) => "Release",
         Node::Package(_) => "Package",
     }
@@ -143,7 +151,8 @@ pub fn artifact_entity_type(kind: ArtifactKind) -> &'static str {
     }
 }
 
-/// The pipeline as one graph.
+/// The structure every phase shares: the pipeline, its nodes and edges, and the topological
+/// order. Read-only outside this crate; build it through [`DeclaredGraph::build`].
 #[derive(Debug, Clone)]
 pub struct PipelineGraph {
     /// The parsed pipeline the graph was built from.
@@ -159,11 +168,6 @@ pub struct PipelineGraph {
 }
 
 impl PipelineGraph {
-    /// Builds the graph of a pipeline; a cycle between stages is an error naming every node on it.
-    pub fn build(pipeline: Pipeline) -> Result<Self, GraphError> {
-        build::build(pipeline)
-    }
-
     /// The underlying petgraph graph.
     pub fn graph(&self) -> &DiGraph<Node, EdgeKind> {
         &self.graph
@@ -199,17 +203,11 @@ impl PipelineGraph {
         }
     }
 
-    /// The artifact at `index`, mutably (the evidence stage fills in its facts).
-    pub fn artifact_mut(&mut self, index: NodeIndex) -> Option<&mut ArtifactNode> {
+    fn artifact_mut(&mut self, index: NodeIndex) -> Option<&mut ArtifactNode> {
         match &mut self.graph[index] {
             Node::Artifact(artifact) => Some(artifact),
             _ => None,
         }
-    }
-
-    /// The upstream facts of an artifact.
-    pub fn upstream(&self, index: NodeIndex) -> Option<&UpstreamFacts> {
-        self.artifact(index).map(|artifact| &artifact.upstream)
     }
 
     /// Every artifact node, in declaration order.
@@ -232,7 +230,7 @@ impl PipelineGraph {
 
     /// Adds (or finds, deduplicating by key) a package and records that `owner`'s SBOM includes
     /// it. Returns the package's node.
-    pub fn add_package(&mut self, owner: NodeIndex, package: PackageFacts) -> NodeIndex {
+    pub(crate) fn add_package(&mut self, owner: NodeIndex, package: PackageFacts) -> NodeIndex {
         let id = NodeId::Package(package.key.clone());
         let index = match self.index.get(&id) {
             Some(&existing) => {
@@ -265,7 +263,7 @@ impl PipelineGraph {
     }
 
     /// Records that package `dependent` depends on package `dependency` (edge dependency → dependent).
-    pub fn add_package_dependency(&mut self, dependent: NodeIndex, dependency: NodeIndex) {
+    pub(crate) fn add_package_dependency(&mut self, dependent: NodeIndex, dependency: NodeIndex) {
         // Sets, not `find_edge`: that scans every dependent of a popular package.
         let pair = (dependency, dependent);
         if !self.included.contains(&pair) && self.dependencies.insert(pair) {
@@ -321,7 +319,7 @@ impl PipelineGraph {
                 artifact_entity_type(artifact.kind),
                 &pipeline.artifacts[artifact.decl].name.value,
             ),
-            Node::Stage(i, _) => ("Stage", &pipeline.stages[*i].name.value),
+            Node::Stage(i) => ("Stage", &pipeline.stages[*i].name.value),
             Node::Release(i) => ("Release", &pipeline.releases[*i].name.value),
             Node::Package(package) => ("Package", &package.key),
         }
@@ -340,7 +338,7 @@ impl PipelineGraph {
             Node::Key(i) => pipeline.keys[*i].name.span,
             Node::Identity(i) => pipeline.identities[*i].name.span,
             Node::Artifact(artifact) => pipeline.artifacts[artifact.decl].name.span,
-            Node::Stage(i, _) => pipeline.stages[*i].name.span,
+            Node::Stage(i) => pipeline.stages[*i].name.span,
             Node::Release(i) => pipeline.releases[*i].name.span,
             Node::Package(_) => return None,
         })

@@ -8,31 +8,45 @@ use petgraph::Direction;
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 
-use crate::{ArtifactKind, EdgeKind, Node, PipelineGraph, Severity};
+use crate::{
+    ArtifactKind, AttachedGraph, DownstreamFacts, EdgeKind, Exposure, Node, PipelineGraph,
+    Severity, StageFacts, UpstreamFacts,
+};
 
 /// Edges along which data flows between artifacts and stages (what "lineage" follows).
 pub(crate) const FLOW: [EdgeKind; 2] = [EdgeKind::Input, EdgeKind::Output];
 
-/// Exposure levels, least exposed first.
-const EXPOSURES: [&str; 4] = ["none", "private", "internal", "public"];
-
-fn exposure_rank(exposure: &str) -> usize {
-    EXPOSURES.iter().position(|e| *e == exposure).unwrap_or(0)
+/// Every derived fact of a graph, by declaration index.
+pub(crate) struct Lineage {
+    pub(crate) upstream: Vec<UpstreamFacts>,
+    pub(crate) downstream: Vec<DownstreamFacts>,
+    pub(crate) stages: Vec<StageFacts>,
 }
 
-impl PipelineGraph {
-    /// Computes every upstream and downstream fact. Call after the evidence stage has filled in
-    /// the artifacts' own facts; calling it again recomputes from scratch.
-    ///
-    /// Cost: one pass over the declared nodes in topological order. Label, license and source
-    /// sets propagate by union (idempotent, so diamonds are fine); counts over *distinct*
-    /// upstream artifacts use one bitset per node, freed as soon as its last successor has
-    /// consumed it, so a 10,000-deep chain keeps only a few bitsets alive.
-    pub fn compute_upstream(&mut self) {
-        let order = self.topo.clone();
+/// Computes every upstream and downstream fact of a graph whose evidence is attached.
+///
+/// Cost: one pass over the declared nodes in topological order. Label, license and source
+/// sets propagate by union (idempotent, so diamonds are fine); counts over *distinct*
+/// upstream artifacts use one bitset per node, freed as soon as its last successor has
+/// consumed it, so a 10,000-deep chain keeps only a few bitsets alive.
+pub(crate) fn compute(attached: &AttachedGraph) -> Lineage {
+    let upstream = compute_upstream(attached);
+    let stages = compute_stage_facts(attached, &upstream);
+    let (downstream, stages) = compute_downstream(attached, stages);
+    Lineage {
+        upstream,
+        downstream,
+        stages,
+    }
+}
+
+fn compute_upstream(graph: &AttachedGraph) -> Vec<UpstreamFacts> {
+    let mut result = vec![UpstreamFacts::default(); graph.pipeline.artifacts.len()];
+    {
+        let order = graph.topo.clone();
         let artifact_ordinal: HashMap<NodeIndex, usize> = order
             .iter()
-            .filter(|&&n| matches!(self.graph[n], Node::Artifact(_)))
+            .filter(|&&n| matches!(graph.graph[n], Node::Artifact(_)))
             .enumerate()
             .map(|(i, &n)| (n, i))
             .collect();
@@ -44,24 +58,25 @@ impl PipelineGraph {
         let mut by_ordinal = vec![NodeIndex::end(); width];
         for (&node, &i) in &artifact_ordinal {
             by_ordinal[i] = node;
-            if let Node::Artifact(artifact) = &self.graph[node] {
+            if let (Node::Artifact(artifact), Some(facts)) = (&graph.graph[node], graph.facts(node))
+            {
                 // Secrets are references into a vault, never content: they are neither signed
                 // nor hashed, so they don't count as unsigned or unpinned lineage.
                 let content = artifact.kind != ArtifactKind::Secret;
                 unsigned.set(
                     i,
-                    content && artifact.facts.signature != crate::SignatureState::Verified,
+                    content && facts.signature != crate::SignatureState::Verified,
                 );
-                unpinned.set(i, content && !artifact.facts.integrity.is_pinned());
-                with_secrets.set(i, artifact.facts.secrets.total > 0);
-                with_sast.set(i, artifact.facts.sast.total > 0);
+                unpinned.set(i, content && !facts.integrity.is_pinned());
+                with_secrets.set(i, facts.secrets.total > 0);
+                with_sast.set(i, facts.sast.total > 0);
             }
         }
 
         // Remaining successors per node, to free a node's ancestor set once all have used it.
         let mut pending: HashMap<NodeIndex, usize> = order
             .iter()
-            .map(|&n| (n, self.flow_successors(n).count()))
+            .map(|&n| (n, graph.flow_successors(n).count()))
             .collect();
         let mut ancestors: HashMap<NodeIndex, FixedBitSet> = HashMap::new();
         // Small propagated sets: labels, licenses, source datasets/models, max severity.
@@ -78,7 +93,7 @@ impl PipelineGraph {
             let mut my_datasets = BTreeSet::new();
             let mut my_models = BTreeSet::new();
             let mut my_severity = Severity::None;
-            let predecessors: Vec<NodeIndex> = self.flow_predecessors(node).collect();
+            let predecessors: Vec<NodeIndex> = graph.flow_predecessors(node).collect();
             for &pred in &predecessors {
                 if let Some(set) = ancestors.get(&pred) {
                     mine.union_with(set);
@@ -100,21 +115,22 @@ impl PipelineGraph {
                 }
                 my_severity = my_severity.max(severity.get(&pred).copied().unwrap_or_default());
             }
-            let produced = self
+            let produced = graph
                 .graph
                 .edges_directed(node, Direction::Incoming)
                 .any(|e| *e.weight() == EdgeKind::Output);
-            if let Node::Artifact(artifact) = &self.graph[node] {
-                let decl = &self.pipeline.artifacts[artifact.decl];
+            if let (Node::Artifact(artifact), Some(facts)) = (&graph.graph[node], graph.facts(node))
+            {
+                let decl = &graph.pipeline.artifacts[artifact.decl];
                 let name = &decl.name.value;
                 // What flows on downstream includes the artifact itself; `upstream_*` counts
                 // below are computed before adding it ("strictly upstream").
                 let upstream_unsigned = count_intersection(&mine, &unsigned);
                 let upstream_unpinned = count_intersection(&mine, &unpinned);
                 my_labels.extend(decl.labels.iter().map(|l| l.value.clone()));
-                my_labels.extend(artifact.facts.evidence_labels.iter().cloned());
-                my_licenses.extend(artifact.facts.licenses.iter().cloned());
-                my_severity = my_severity.max(artifact.facts.vulnerabilities.highest());
+                my_labels.extend(facts.evidence_labels.iter().cloned());
+                my_licenses.extend(facts.licenses.iter().cloned());
+                my_severity = my_severity.max(facts.vulnerabilities.highest());
                 // Sources are the datasets and models no stage produces: raw data and base
                 // models. Listing every intermediate would grow with the square of the depth.
                 if !produced {
@@ -128,16 +144,16 @@ impl PipelineGraph {
                         _ => {}
                     }
                 }
-                let mut secrets = artifact.facts.secrets;
-                let mut sast = artifact.facts.sast;
+                let mut secrets = facts.secrets;
+                let mut sast = facts.sast;
                 for i in intersection(&mine, &with_secrets) {
-                    if let Some(a) = self.artifact(by_ordinal[i]) {
-                        secrets.merge(&a.facts.secrets);
+                    if let Some(a) = graph.facts(by_ordinal[i]) {
+                        secrets.merge(&a.secrets);
                     }
                 }
                 for i in intersection(&mine, &with_sast) {
-                    if let Some(a) = self.artifact(by_ordinal[i]) {
-                        sast.merge(&a.facts.sast);
+                    if let Some(a) = graph.facts(by_ordinal[i]) {
+                        sast.merge(&a.sast);
                     }
                 }
                 let upstream = crate::UpstreamFacts {
@@ -159,9 +175,7 @@ impl PipelineGraph {
                     secrets,
                     sast,
                 };
-                if let Node::Artifact(artifact) = &mut self.graph[node] {
-                    artifact.upstream = upstream;
-                }
+                result[artifact.decl] = upstream;
             }
             for pred in predecessors {
                 if let Some(left) = pending.get_mut(&pred) {
@@ -185,94 +199,87 @@ impl PipelineGraph {
                 severity.insert(node, my_severity);
             }
         }
-        self.compute_stage_labels();
-        self.compute_downstream();
     }
+    result
+}
 
-    fn compute_stage_labels(&mut self) {
-        let stages: Vec<NodeIndex> = self
-            .graph
-            .node_indices()
-            .filter(|&n| matches!(self.graph[n], Node::Stage(..)))
-            .collect();
-        for stage in stages {
-            let mut input_labels = BTreeSet::new();
-            for input in self
-                .predecessors(stage, &[EdgeKind::Input])
-                .collect::<Vec<_>>()
-            {
-                if let Some(upstream) = self.upstream(input) {
-                    input_labels.extend(upstream.labels.iter().cloned());
-                }
-            }
-            if let Node::Stage(_, facts) = &mut self.graph[stage] {
-                facts.input_labels = input_labels;
+/// Labels over everything each stage reads.
+fn compute_stage_facts(graph: &AttachedGraph, upstream: &[UpstreamFacts]) -> Vec<StageFacts> {
+    let mut stages = vec![StageFacts::default(); graph.pipeline.stages.len()];
+    for stage in graph.graph.node_indices() {
+        let Node::Stage(i) = graph.graph[stage] else {
+            continue;
+        };
+        let mut input_labels = BTreeSet::new();
+        for input in graph.predecessors(stage, &[EdgeKind::Input]) {
+            if let Some(artifact) = graph.artifact(input) {
+                input_labels.extend(upstream[artifact.decl].labels.iter().cloned());
             }
         }
+        stages[i].input_labels = input_labels;
     }
+    stages
+}
 
-    /// Exposure flows backwards from releases; producers come from `output` edges.
-    fn compute_downstream(&mut self) {
-        let mut exposure: HashMap<NodeIndex, usize> = HashMap::new();
-        for &node in self.topo.iter().rev() {
-            let mut rank = 0;
-            for edge in self.graph.edges_directed(node, Direction::Outgoing) {
-                let target = edge.target();
-                rank = rank.max(match &self.graph[target] {
-                    Node::Release(i) => {
-                        exposure_rank(self.pipeline.releases[*i].exposure.value.as_str())
-                    }
-                    _ if FLOW.contains(edge.weight()) => {
-                        exposure.get(&target).copied().unwrap_or(0)
-                    }
-                    _ => 0,
-                });
-            }
-            exposure.insert(node, rank);
+/// Exposure flows backwards from releases; producers come from `output` edges.
+fn compute_downstream(
+    graph: &AttachedGraph,
+    mut stages: Vec<StageFacts>,
+) -> (Vec<DownstreamFacts>, Vec<StageFacts>) {
+    let mut downstream = vec![DownstreamFacts::default(); graph.pipeline.artifacts.len()];
+    let mut exposure: HashMap<NodeIndex, Option<Exposure>> = HashMap::new();
+    for &node in graph.topo.iter().rev() {
+        let mut most: Option<Exposure> = None;
+        for edge in graph.graph.edges_directed(node, Direction::Outgoing) {
+            let target = edge.target();
+            let reached = match &graph.graph[target] {
+                Node::Release(i) => Some(graph.pipeline.releases[*i].exposure.value),
+                _ if FLOW.contains(edge.weight()) => exposure.get(&target).copied().flatten(),
+                _ => None,
+            };
+            most = most.max(reached);
         }
-        let nodes: Vec<NodeIndex> = self.topo.clone();
-        for node in nodes {
-            let rank = exposure.get(&node).copied().unwrap_or(0);
-            let label = EXPOSURES[rank].to_owned();
-            let mut produced_by = BTreeSet::new();
-            let mut identities = BTreeSet::new();
-            let mut unidentified = 0;
-            let mut released_in = BTreeSet::new();
-            if matches!(self.graph[node], Node::Artifact(_)) {
-                for stage in self.predecessors(node, &[EdgeKind::Output]) {
-                    if let Node::Stage(i, _) = &self.graph[stage] {
-                        let decl = &self.pipeline.stages[*i];
-                        produced_by.insert(decl.name.value.clone());
+        exposure.insert(node, most);
+    }
+    for &node in &graph.topo {
+        let most = exposure.get(&node).copied().flatten();
+        match &graph.graph[node] {
+            Node::Artifact(artifact) => {
+                let mut facts = DownstreamFacts {
+                    exposure: most,
+                    ..DownstreamFacts::default()
+                };
+                for stage in graph.predecessors(node, &[EdgeKind::Output]) {
+                    if let Node::Stage(i) = &graph.graph[stage] {
+                        let decl = &graph.pipeline.stages[*i];
+                        facts.produced_by.insert(decl.name.value.clone());
                         match &decl.runs_as {
                             Some(identity) => {
-                                identities.insert(identity.value.name.clone());
+                                facts
+                                    .producer_identities
+                                    .insert(identity.value.name.clone());
                             }
-                            None => unidentified += 1,
+                            None => facts.unidentified_producers += 1,
                         }
                     }
                 }
-                for release in self.successors(node, &[EdgeKind::ReleasedBy]) {
-                    if let Node::Release(i) = &self.graph[release] {
-                        released_in.insert(self.pipeline.releases[*i].name.value.clone());
+                for release in graph.successors(node, &[EdgeKind::ReleasedBy]) {
+                    if let Node::Release(i) = &graph.graph[release] {
+                        facts
+                            .released_in
+                            .insert(graph.pipeline.releases[*i].name.value.clone());
                     }
                 }
+                downstream[artifact.decl] = facts;
             }
-            match &mut self.graph[node] {
-                Node::Artifact(artifact) => {
-                    artifact.downstream = crate::DownstreamFacts {
-                        produced_by,
-                        producer_identities: identities,
-                        unidentified_producers: unidentified,
-                        released_in,
-                        exposure: label,
-                    };
-                }
-                Node::Stage(_, facts) => facts.exposure = label,
-                _ => {}
-            }
+            Node::Stage(i) => stages[*i].exposure = most,
+            _ => {}
         }
     }
+    (downstream, stages)
+}
 
+impl PipelineGraph {
     fn flow_predecessors(&self, node: NodeIndex) -> impl Iterator<Item = NodeIndex> + '_ {
         self.predecessors(node, &FLOW)
     }
@@ -311,33 +318,8 @@ impl PipelineGraph {
         None
     }
 
-    /// The path from the nearest artifact that itself carries `label` (declared or from
-    /// evidence) to `to`.
-    pub fn path_to_label(&self, to: NodeIndex, label: &str) -> Option<Vec<NodeIndex>> {
-        self.lineage_path(to, |graph, node| {
-            graph.artifact(node).is_some_and(|artifact| {
-                artifact.facts.evidence_labels.contains(label)
-                    || graph.pipeline.artifacts[artifact.decl]
-                        .labels
-                        .iter()
-                        .any(|l| l.value == label)
-            })
-        })
-    }
-
-    /// The path from the nearest strictly-upstream artifact matching `test` to `to`.
-    pub fn path_to_upstream(
-        &self,
-        to: NodeIndex,
-        test: impl Fn(&crate::ArtifactNode) -> bool,
-    ) -> Option<Vec<NodeIndex>> {
-        self.lineage_path(to, |graph, node| {
-            node != to && graph.artifact(node).is_some_and(&test)
-        })
-    }
-
     /// Every node upstream of `to` along data flow (not including `to`), nearest first.
-    pub fn lineage(&self, to: NodeIndex) -> Vec<NodeIndex> {
+    pub fn ancestors(&self, to: NodeIndex) -> Vec<NodeIndex> {
         let mut seen = BTreeSet::from([to]);
         let mut out = Vec::new();
         let mut queue = VecDeque::from([to]);
@@ -572,13 +554,14 @@ mod tests {
 
     use super::*;
 
-    fn graph_of(text: &str) -> PipelineGraph {
+    fn graph_of(text: &str) -> crate::LineageGraph {
         let pipeline =
             palisade_syntax::parse_str(text, "p.pal", Path::new("."), &Default::default())
                 .unwrap_or_else(|e| panic!("{e:?}"));
-        let mut graph = PipelineGraph::build(pipeline).unwrap();
-        graph.compute_upstream();
-        graph
+        crate::DeclaredGraph::build(pipeline)
+            .unwrap()
+            .attach(crate::Evidence::default())
+            .lineage()
     }
 
     /// A random DAG: `datasets` source datasets (every third `pii`, every fifth `llm`), then

@@ -6,7 +6,7 @@ use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 use serde::Serialize;
 
-use crate::{Node, PipelineGraph};
+use crate::{LineageGraph, Node};
 
 /// Which nodes a rendering includes.
 #[derive(Debug, Clone, Copy, Default)]
@@ -15,15 +15,15 @@ pub struct RenderOptions {
     pub packages: bool,
 }
 
-fn included(graph: &PipelineGraph, node: NodeIndex, options: RenderOptions) -> bool {
+fn included(graph: &LineageGraph, node: NodeIndex, options: RenderOptions) -> bool {
     options.packages || !matches!(graph.node(node), Node::Package(_))
 }
 
-fn label(graph: &PipelineGraph, node: NodeIndex) -> String {
+fn label(graph: &LineageGraph, node: NodeIndex) -> String {
     let (kind, name) = graph.node_name(node);
     let mut label = format!("{} {name}", kind.to_lowercase());
-    if let Some(artifact) = graph.artifact(node) {
-        let labels = &artifact.upstream.labels;
+    if let (Some(artifact), Some(upstream)) = (graph.artifact(node), graph.upstream(node)) {
+        let labels = &upstream.labels;
         if !labels.is_empty() {
             let list: Vec<&str> = labels.iter().map(String::as_str).collect();
             let _ = write!(label, "\n[{}]", list.join(", "));
@@ -37,7 +37,7 @@ fn label(graph: &PipelineGraph, node: NodeIndex) -> String {
 
 fn shape(node: &Node) -> &'static str {
     match node {
-        Node::Stage(..) => "box",
+        Node::Stage(_) => "box",
         Node::Release(_) => "doubleoctagon",
         Node::Identity(_) | Node::Key(_) => "hexagon",
         Node::Package(_) => "note",
@@ -46,7 +46,7 @@ fn shape(node: &Node) -> &'static str {
 }
 
 /// Graphviz dot.
-pub fn dot(graph: &PipelineGraph, options: RenderOptions) -> String {
+pub fn dot(graph: &LineageGraph, options: RenderOptions) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -83,7 +83,7 @@ pub fn dot(graph: &PipelineGraph, options: RenderOptions) -> String {
 }
 
 /// Mermaid flowchart.
-pub fn mermaid(graph: &PipelineGraph, options: RenderOptions) -> String {
+pub fn mermaid(graph: &LineageGraph, options: RenderOptions) -> String {
     let mut out = String::from("flowchart LR\n");
     for node in graph
         .graph()
@@ -94,7 +94,7 @@ pub fn mermaid(graph: &PipelineGraph, options: RenderOptions) -> String {
             .replace('"', "#quot;")
             .replace('\n', "<br/>");
         let (open, close) = match graph.node(node) {
-            Node::Stage(..) => ("[", "]"),
+            Node::Stage(_) => ("[", "]"),
             Node::Release(_) => ("{{", "}}"),
             Node::Identity(_) | Node::Key(_) => ("{", "}"),
             Node::Package(_) => ("[/", "/]"),
@@ -143,7 +143,7 @@ struct JsonEdge {
 }
 
 /// JSON: `{schema, pipeline, nodes: [{id, kind, name, …}], edges: [{from, to, kind}]}`.
-pub fn json(graph: &PipelineGraph, options: RenderOptions) -> String {
+pub fn json(graph: &LineageGraph, options: RenderOptions) -> String {
     let nodes = graph
         .graph()
         .node_indices()
@@ -155,7 +155,9 @@ pub fn json(graph: &PipelineGraph, options: RenderOptions) -> String {
                 id: graph.uid_string(node),
                 kind,
                 name: name.to_owned(),
-                upstream_labels: artifact.map(|a| a.upstream.labels.iter().cloned().collect()),
+                upstream_labels: graph
+                    .upstream(node)
+                    .map(|u| u.labels.iter().cloned().collect()),
                 packages: artifact.map(|a| a.packages.len()),
             }
         })

@@ -108,7 +108,7 @@ mod tests {
         for (id, file, severity) in expected {
             let info = pack.policy(id).unwrap_or_else(|| panic!("{id} missing"));
             assert_eq!(info.file, format!("@baseline/{file}"), "{id}");
-            assert_eq!(info.severity, severity, "{id}");
+            assert_eq!(info.severity.as_str(), severity, "{id}");
             assert!(info.message.is_some(), "{id} has no @message");
             if id != "baseline-permit" {
                 assert!(info.help.is_some(), "{id} has no @help");

@@ -95,4 +95,37 @@ pub enum PolicyError {
     #[error("internal error: the generated Cedar schema does not parse: {0}")]
     #[diagnostic(code(palisade::policy::schema))]
     Schema(String),
+    /// Palisade could not turn the graph into Cedar entities or requests: a bug in palisade,
+    /// never a problem with the input (the decision would be unknowable, so the gate stops).
+    #[error("internal error while building {what}: {reason}")]
+    #[diagnostic(
+        code(palisade::policy::internal),
+        help(
+            "this is a bug in palisade, not in your pipeline: please report it with the pipeline that triggers it"
+        )
+    )]
+    Internal {
+        /// What was being built.
+        what: String,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// Palisade could not turn the graph into Cedar entities or requests: a bug in palisade,
+/// never a problem with the input (the decision would be unknowable, so the gate stops with
+/// exit 2).
+#[derive(Debug, Error, Diagnostic)]
+#[error("internal error while building {what}: {reason}")]
+#[diagnostic(
+    code(palisade::policy::internal),
+    help(
+        "this is a bug in palisade, not in your pipeline: please report it with the pipeline that triggers it"
+    )
+)]
+pub struct InternalError {
+    /// What was being built.
+    pub what: String,
+    /// What went wrong.
+    pub reason: String,
 }

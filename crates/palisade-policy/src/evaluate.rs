@@ -4,19 +4,21 @@
 use std::collections::{BTreeMap, HashMap};
 
 use cedar_policy::{
-    ActionConstraint, Authorizer, Context, Decision, EntityUid, PolicySet, PrincipalConstraint,
-    Request, ResourceConstraint,
+    ActionConstraint, Authorizer, Context, EntityUid, PolicySet, PrincipalConstraint, Request,
+    ResourceConstraint,
 };
 use palisade_graph::NodeIndex;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use palisade_graph::{ArtifactNode, EdgeKind, NearestOrigins, Node, PipelineGraph, SignatureState};
+pub use palisade_core::Location;
+use palisade_core::{Decision, LineIndex, RequestDecision, Severity, Timestamp};
+use palisade_graph::{ArtifactFacts, EdgeKind, LineageGraph, NearestOrigins, Node, SignatureState};
 use palisade_syntax::{ArtifactKind, Waiver};
 
 use crate::entities::{self, uid};
+use crate::error::InternalError;
 use crate::load::PolicyPack;
-use crate::time;
 
 /// One request Palisade makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -70,17 +72,6 @@ pub enum Reason {
     PolicyError,
 }
 
-/// A place in a file, 1-based.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Location {
-    /// The file.
-    pub file: String,
-    /// Line.
-    pub line: usize,
-    /// Column.
-    pub column: usize,
-}
-
 /// The waiver that covered a violation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WaiverUse {
@@ -98,13 +89,13 @@ pub struct Violation {
     /// The determining policy's `@id` (`no-permit` when nothing permits).
     pub policy: String,
     /// Its `@severity`.
-    pub severity: String,
+    pub severity: Severity,
     /// Its `@message`, filled in.
     pub message: String,
     /// `Stage::"serve"`.
     pub principal: String,
     /// `release`.
-    pub action: String,
+    pub action: Action,
     /// `Model::"fraud-xgb"`.
     pub resource: String,
     /// The lineage path that explains it, upstream first.
@@ -140,7 +131,7 @@ pub struct Outcome {
     /// `Dataset::"transactions"`.
     pub resource: String,
     /// allow, deny or waived.
-    pub decision: &'static str,
+    pub decision: RequestDecision,
     /// Policies that determined it.
     pub policies: Vec<String>,
 }
@@ -166,10 +157,10 @@ pub struct Evaluation {
     /// The pipeline's name.
     pub pipeline: String,
     /// `allow` or `deny`.
-    pub decision: &'static str,
-    /// When it was judged (Unix seconds; `--at`).
+    pub decision: Decision,
+    /// When it was judged (`--at`).
     #[serde(skip)]
-    pub at: i64,
+    pub at: Timestamp,
     /// The policy set's digest.
     pub policy_digest: String,
     /// Counts.
@@ -189,16 +180,16 @@ pub struct Evaluation {
 impl Evaluation {
     /// True when the release may go ahead.
     pub fn allowed(&self) -> bool {
-        self.decision == "allow"
+        self.decision == Decision::Allow
     }
 }
 
 /// Every request the graph calls for, in a stable order.
-pub fn requests(graph: &PipelineGraph) -> Vec<RequestSpec> {
+pub fn requests(graph: &LineageGraph) -> Vec<RequestSpec> {
     let mut out = Vec::new();
     for &node in graph.topological() {
         match graph.node(node) {
-            Node::Stage(..) => {
+            Node::Stage(_) => {
                 for input in graph.predecessors(node, &[EdgeKind::Input]) {
                     out.push(RequestSpec {
                         principal: node,
@@ -287,14 +278,19 @@ fn scoped(
 }
 
 struct Judged {
-    decision: Decision,
+    decision: cedar_policy::Decision,
     reasons: Vec<String>,
     errors: Vec<(String, String)>,
 }
 
-/// Evaluates every request at time `at` (Unix seconds).
-pub fn evaluate(graph: &PipelineGraph, pack: &PolicyPack, at: i64) -> Result<Evaluation, String> {
+/// Evaluates every request at time `at`.
+pub fn evaluate(
+    graph: &LineageGraph,
+    pack: &PolicyPack,
+    at: Timestamp,
+) -> Result<Evaluation, InternalError> {
     let map = entities::build_sharded(graph, shard_count(graph, pack))?;
+    let checking = entities::checking_schema()?;
     let specs = requests(graph);
     let pipeline_name = graph.pipeline.name.value.clone();
 
@@ -314,7 +310,7 @@ pub fn evaluate(graph: &PipelineGraph, pack: &PolicyPack, at: i64) -> Result<Eva
     let mut contexts: HashMap<NodeIndex, Context> = HashMap::new();
     for spec in &specs {
         if let std::collections::hash_map::Entry::Vacant(slot) = contexts.entry(spec.principal) {
-            slot.insert(entities::context(graph, spec.principal, at)?);
+            slot.insert(entities::context(graph, spec.principal, at.unix())?);
         }
     }
 
@@ -335,7 +331,7 @@ pub fn evaluate(graph: &PipelineGraph, pack: &PolicyPack, at: i64) -> Result<Eva
                 uid("Action", spec.action.as_str()),
                 resource,
                 context,
-                None,
+                checking,
             );
             match request {
                 Ok(request) => {
@@ -369,7 +365,7 @@ pub fn evaluate(graph: &PipelineGraph, pack: &PolicyPack, at: i64) -> Result<Eva
                     }
                 }
                 Err(e) => Judged {
-                    decision: Decision::Deny,
+                    decision: cedar_policy::Decision::Deny,
                     reasons: Vec::new(),
                     errors: vec![("request".to_owned(), e.to_string())],
                 },
@@ -382,7 +378,7 @@ pub fn evaluate(graph: &PipelineGraph, pack: &PolicyPack, at: i64) -> Result<Eva
 
     let mut evaluation = Evaluation {
         pipeline: pipeline_name,
-        decision: "allow",
+        decision: Decision::Allow,
         at,
         policy_digest: pack.digest.clone(),
         summary: Summary {
@@ -426,7 +422,7 @@ pub fn evaluate(graph: &PipelineGraph, pack: &PolicyPack, at: i64) -> Result<Eva
                         violation
                     })
                     .collect()
-            } else if judged.decision == Decision::Allow {
+            } else if judged.decision == cedar_policy::Decision::Allow {
                 Vec::new()
             } else if judged.reasons.is_empty() {
                 vec![explainer.violation(spec, "no-permit", Reason::NoPermit)]
@@ -452,18 +448,18 @@ pub fn evaluate(graph: &PipelineGraph, pack: &PolicyPack, at: i64) -> Result<Eva
             principal,
             action: spec.action,
             resource,
-            decision: "allow",
+            decision: RequestDecision::Allow,
             policies: judged.reasons,
         };
         if !judged.errors.is_empty() {
             evaluation.summary.errors += 1;
-            outcome.decision = "deny";
+            outcome.decision = RequestDecision::Deny;
             evaluation.violations.extend(drafted);
-        } else if judged.decision == Decision::Allow {
+        } else if judged.decision == cedar_policy::Decision::Allow {
             evaluation.summary.allowed += 1;
         } else if outcome.policies.is_empty() {
             evaluation.summary.denied += 1;
-            outcome.decision = "deny";
+            outcome.decision = RequestDecision::Deny;
             evaluation.violations.extend(drafted);
         } else {
             let mut found = Vec::new();
@@ -491,11 +487,11 @@ pub fn evaluate(graph: &PipelineGraph, pack: &PolicyPack, at: i64) -> Result<Eva
             }
             if all_waived {
                 evaluation.summary.waived += 1;
-                outcome.decision = "waived";
+                outcome.decision = RequestDecision::Waived;
                 evaluation.waived.extend(found);
             } else {
                 evaluation.summary.denied += 1;
-                outcome.decision = "deny";
+                outcome.decision = RequestDecision::Deny;
                 // Partially waived denials stay violations; the waived parts are still listed
                 // under `waived` so the reader sees what the waiver covers.
                 for v in found {
@@ -522,21 +518,15 @@ pub fn evaluate(graph: &PipelineGraph, pack: &PolicyPack, at: i64) -> Result<Eva
             ));
         }
     }
-    let rank = |s: &str| {
-        crate::load::SEVERITIES
-            .iter()
-            .position(|x| *x == s)
-            .unwrap_or(0)
-    };
     evaluation.violations.sort_by(|a, b| {
-        rank(&a.severity)
-            .cmp(&rank(&b.severity))
+        b.severity
+            .cmp(&a.severity)
             .then_with(|| a.location.line.cmp(&b.location.line))
             .then_with(|| a.policy.cmp(&b.policy))
             .then_with(|| a.resource.cmp(&b.resource))
     });
     if evaluation.summary.denied > 0 || evaluation.summary.errors > 0 {
-        evaluation.decision = "deny";
+        evaluation.decision = Decision::Deny;
     }
     Ok(evaluation)
 }
@@ -549,7 +539,7 @@ const PACKAGES_PER_SHARD: usize = 4_096;
 
 /// How many entity stores to build: one per [`PACKAGES_PER_SHARD`] packages (at most 64); one
 /// when a policy names a package by uid (it must be found whichever store answers).
-fn shard_count(graph: &PipelineGraph, pack: &PolicyPack) -> usize {
+fn shard_count(graph: &LineageGraph, pack: &PolicyPack) -> usize {
     let names_a_package = pack.set.policies().any(|policy| {
         policy
             .entity_literals()
@@ -564,9 +554,10 @@ fn shard_count(graph: &PipelineGraph, pack: &PolicyPack) -> usize {
     }
 }
 
-/// Whether a waiver no longer applies at `at`: it covers through the whole of its `expires` day (UTC).
-pub fn expired(waiver: &Waiver, at: i64) -> bool {
-    at >= waiver.expires.value.unix_seconds() + 86_400
+/// Whether a waiver no longer applies at `at`: it covers through the whole of its `expires` day
+/// (UTC), up to the first instant of the next day.
+pub fn expired(waiver: &Waiver, at: Timestamp) -> bool {
+    at >= waiver.expires.value.end()
 }
 
 fn covering_waiver(
@@ -574,7 +565,7 @@ fn covering_waiver(
     policy: &str,
     principal: &str,
     resource: &str,
-    at: i64,
+    at: Timestamp,
 ) -> Option<usize> {
     waivers.iter().position(|w| {
         w.policy.value == policy
@@ -607,7 +598,7 @@ fn entity_type_of(kind: palisade_syntax::Kind) -> &'static str {
 }
 
 /// A pal-style reference for messages: `model "fraud-xgb"`.
-fn mention(graph: &PipelineGraph, node: NodeIndex) -> String {
+fn mention(graph: &LineageGraph, node: NodeIndex) -> String {
     let (ty, name) = graph.node_name(node);
     format!("{} {}", ty.to_lowercase(), palisade_graph::quote(name))
 }
@@ -626,43 +617,20 @@ pub fn elided_marker(count: usize) -> String {
 /// question (not one search per violation) and the file's line starts (not a scan per
 /// location).
 struct Explainer<'g> {
-    graph: &'g PipelineGraph,
+    graph: &'g LineageGraph,
     pack: &'g PolicyPack,
-    /// Byte offset of each line's first character.
-    line_starts: Vec<usize>,
+    lines: LineIndex,
     origins: HashMap<String, Option<NearestOrigins>>,
 }
 
 impl<'g> Explainer<'g> {
-    fn new(graph: &'g PipelineGraph, pack: &'g PolicyPack) -> Self {
-        let text = graph.pipeline.source.text.as_str();
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
+    fn new(graph: &'g LineageGraph, pack: &'g PolicyPack) -> Self {
         Self {
             graph,
             pack,
-            line_starts,
+            lines: LineIndex::new(&graph.pipeline.source.text),
             origins: HashMap::new(),
         }
-    }
-
-    /// 1-based line and column (in characters) of a byte offset, as `SourceFile::line_col`.
-    fn line_col(&self, offset: usize) -> (usize, usize) {
-        let text = self.graph.pipeline.source.text.as_str();
-        let mut offset = offset.min(text.len());
-        while offset > 0 && !text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        // The first start is 0, so at least one start is at or before the offset.
-        let line = self.line_starts.partition_point(|&start| start <= offset);
-        let start = self
-            .line_starts
-            .get(line.saturating_sub(1))
-            .copied()
-            .unwrap_or(0);
-        let column = text.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
-        (line, column)
     }
 
     fn location(&self, spec: &RequestSpec) -> Location {
@@ -672,12 +640,11 @@ impl<'g> Explainer<'g> {
             .filter(|_| !matches!(graph.node(spec.resource), Node::Package(_)))
             .or_else(|| graph.span(spec.principal))
             .unwrap_or(graph.pipeline.name.span);
-        let (line, column) = self.line_col(span.offset());
-        Location {
-            file: graph.pipeline.source.name.clone(),
-            line,
-            column,
-        }
+        self.lines.location(
+            &graph.pipeline.source.name,
+            &graph.pipeline.source.text,
+            span.offset(),
+        )
     }
 
     fn violation(&self, spec: &RequestSpec, policy: &str, reason: Reason) -> Violation {
@@ -698,10 +665,10 @@ impl<'g> Explainer<'g> {
             .replace("{action}", spec.action.as_str());
         Violation {
             policy: policy.to_owned(),
-            severity: info.map_or_else(|| "high".to_owned(), |i| i.severity.clone()),
+            severity: info.map_or(Severity::High, |i| i.severity),
             message,
             principal: graph.uid_string(spec.principal),
-            action: spec.action.as_str().to_owned(),
+            action: spec.action,
             resource: graph.uid_string(spec.resource),
             path: self.explain_path(spec, info.and_then(|i| i.lineage.as_deref())),
             location: self.location(spec),
@@ -731,32 +698,30 @@ impl<'g> Explainer<'g> {
         if self.origins.contains_key(lineage) {
             return;
         }
-        let artifact_is = |test: &dyn Fn(&ArtifactNode) -> bool| {
-            graph.nearest_origins(|g, n| g.artifact(n).is_some_and(test))
+        let artifact_is = |test: &dyn Fn(ArtifactKind, &ArtifactFacts) -> bool| {
+            graph.nearest_origins(|g, n| {
+                g.artifact(n)
+                    .zip(graph.facts(n))
+                    .is_some_and(|(a, facts)| test(a.kind, facts))
+            })
         };
         let origins = match lineage {
-            "unsigned" => Some(artifact_is(&|a| {
-                a.kind != ArtifactKind::Secret && a.facts.signature != SignatureState::Verified
+            "unsigned" => Some(artifact_is(&|kind, facts| {
+                kind != ArtifactKind::Secret && facts.signature != SignatureState::Verified
             })),
-            "unpinned" => Some(artifact_is(&|a| {
-                a.kind != ArtifactKind::Secret && !a.facts.integrity.is_pinned()
+            "unpinned" => Some(artifact_is(&|kind, facts| {
+                kind != ArtifactKind::Secret && !facts.integrity.is_pinned()
             })),
-            "secrets" => Some(artifact_is(&|a| a.facts.secrets.total > 0)),
-            "sast" => Some(artifact_is(&|a| {
-                a.facts.sast.critical + a.facts.sast.high > 0
+            "secrets" => Some(artifact_is(&|_, facts| facts.secrets.total > 0)),
+            "sast" => Some(artifact_is(&|_, facts| {
+                facts.sast.critical + facts.sast.high > 0
             })),
-            "vulnerabilities" => Some(artifact_is(&|a| {
-                a.facts.vulnerabilities.highest() >= palisade_graph::Severity::High
+            "vulnerabilities" => Some(artifact_is(&|_, facts| {
+                facts.vulnerabilities.highest() >= Severity::High
             })),
-            other => other.strip_prefix("label:").map(|label| {
-                artifact_is(&|a| {
-                    a.facts.evidence_labels.contains(label)
-                        || graph.pipeline.artifacts[a.decl]
-                            .labels
-                            .iter()
-                            .any(|l| l.value == label)
-                })
-            }),
+            other => other
+                .strip_prefix("label:")
+                .map(|label| graph.nearest_origins(|_, n| graph.has_own_label(n, label))),
         };
         self.origins.insert(lineage.to_owned(), origins);
     }
@@ -805,9 +770,4 @@ pub fn by_policy(evaluation: &Evaluation) -> BTreeMap<String, usize> {
         *counts.entry(v.policy.clone()).or_default() += 1;
     }
     counts
-}
-
-/// Parses `--at`.
-pub fn parse_at(text: &str) -> Result<i64, String> {
-    time::parse_rfc3339(text)
 }

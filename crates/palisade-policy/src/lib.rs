@@ -2,11 +2,15 @@
 //! entities built from the graph, one request per pair in the actions table evaluated against
 //! only the policies whose scope can match it, fail-closed error handling and waivers.
 //!
+//! Only a [`palisade_graph::LineageGraph`] can be judged: a graph whose lineage facts were
+//! never computed is a different type.
+//!
 //! ```no_run
-//! # fn demo(graph: &palisade_graph::PipelineGraph) -> Result<(), Box<dyn std::error::Error>> {
+//! # fn demo(graph: &palisade_graph::LineageGraph) -> Result<(), Box<dyn std::error::Error>> {
 //! let pack = palisade_policy::PolicyPack::load(palisade_policy::baseline())?;
 //! palisade_policy::check_waivers(&graph.pipeline, &pack)?;
-//! let verdict = palisade_policy::evaluate(graph, &pack, 1_800_000_000)?;
+//! let at = palisade_core::Timestamp::parse_rfc3339("2027-01-15T00:00:00Z")?;
+//! let verdict = palisade_policy::evaluate(graph, &pack, at)?;
 //! println!("{}: {} violations", verdict.decision, verdict.violations.len());
 //! # Ok(()) }
 //! ```
@@ -20,35 +24,29 @@ mod evaluate;
 mod load;
 pub mod schema;
 pub mod testcase;
-pub mod time;
 
 use palisade_syntax::Pipeline;
 
 pub use baseline::{BASELINE_FILES, baseline};
-pub use error::{PolicyError, PolicyErrors};
+pub use error::{InternalError, PolicyError, PolicyErrors};
 pub use evaluate::{
     Action, Evaluation, Location, Outcome, Reason, RequestSpec, Summary, Violation, WaiverUse,
-    by_policy, expired, parse_at, requests,
+    by_policy, expired, requests,
 };
-pub use load::{PolicyFile, PolicyInfo, PolicyPack, SEVERITIES, line_col, read_folder};
+pub use load::{PolicyFile, PolicyInfo, PolicyPack, line_col, read_folder};
 pub use schema::schema_text;
 
-/// Evaluates every request of the graph against the pack at `at` (Unix seconds).
+/// Evaluates every request of the graph against the pack at `at`.
 ///
 /// # Errors
-/// Only if the graph cannot be turned into Cedar entities (a bug; the decision would be
-/// unknowable, so callers exit 2).
+/// Only [`InternalError`]: the graph could not be turned into Cedar entities or requests, a bug
+/// in palisade (the decision would be unknowable, so callers exit 2).
 pub fn evaluate(
-    graph: &palisade_graph::PipelineGraph,
+    graph: &palisade_graph::LineageGraph,
     pack: &PolicyPack,
-    at: i64,
-) -> Result<Evaluation, PolicyErrors> {
-    evaluate::evaluate(graph, pack, at).map_err(|e| PolicyErrors {
-        errors: vec![PolicyError::Io {
-            path: "(entities)".to_owned(),
-            reason: e,
-        }],
-    })
+    at: palisade_core::Timestamp,
+) -> Result<Evaluation, InternalError> {
+    evaluate::evaluate(graph, pack, at)
 }
 
 /// Checks that every waiver names a loaded policy (with a suggestion when one is close).

@@ -14,6 +14,8 @@ use cedar_policy::{Effect, Policy, PolicyId, PolicySet, ValidationMode, Validato
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use sha2::{Digest, Sha256};
 
+use palisade_core::Severity;
+
 use crate::error::{PolicyError, PolicyErrors};
 use crate::schema;
 
@@ -26,9 +28,6 @@ pub struct PolicyFile {
     pub text: Arc<String>,
 }
 
-/// Severity annotation values, highest first.
-pub const SEVERITIES: [&str; 4] = ["critical", "high", "medium", "low"];
-
 /// What Palisade knows about one policy: its annotations and where it was written.
 #[derive(Debug, Clone)]
 pub struct PolicyInfo {
@@ -37,7 +36,7 @@ pub struct PolicyInfo {
     /// permit or forbid.
     pub effect: Effect,
     /// `@severity` (default `high`).
-    pub severity: String,
+    pub severity: Severity,
     /// `@message` template (may name `{resource}` and `{principal}`).
     pub message: Option<String>,
     /// `@help`.
@@ -74,7 +73,7 @@ impl PolicyPack {
     /// Loads and validates files; every error of every file is collected.
     pub fn load(files: Vec<PolicyFile>) -> Result<Self, PolicyErrors> {
         let schema = schema::schema().map_err(|e| PolicyErrors {
-            errors: vec![PolicyError::Schema(e)],
+            errors: vec![PolicyError::Schema(e.reason)],
         })?;
         let validator = Validator::new(schema.clone());
         let mut errors = Vec::new();
@@ -239,15 +238,18 @@ fn policy_info(
         Some(_) => return Err(annotation_error(file, offset, "@id is empty", None)),
         None => format!("{stem}#{n}"),
     };
-    let severity = policy.annotation("severity").unwrap_or("high").to_owned();
-    if !SEVERITIES.contains(&severity.as_str()) {
-        return Err(annotation_error(
-            file,
-            offset,
-            &format!("@severity({severity:?}) is not one of critical, high, medium, low"),
-            None,
-        ));
-    }
+    let written = policy.annotation("severity").unwrap_or("high");
+    let severity = Severity::POLICY
+        .into_iter()
+        .find(|s| s.as_str() == written)
+        .ok_or_else(|| {
+            annotation_error(
+                file,
+                offset,
+                &format!("@severity({written:?}) is not one of critical, high, medium, low"),
+                None,
+            )
+        })?;
     let lineage = policy.annotation("lineage").map(str::to_owned);
     if let Some(value) = &lineage {
         let known = ["unsigned", "unpinned", "secrets", "sast", "vulnerabilities"];

@@ -1,302 +1,678 @@
-//! The Cedar schema Palisade generates: entity types, their attributes (the attribute contract
-//! of SPEC §5) and the actions, each documented.
+//! The Cedar schema and the entity attributes, from one table.
 //!
-//! The schema text is generated from the tables below, so `palisade schema`, strict validation
-//! and the entities the engine builds all come from one source.
+//! Every attribute of every entity type (and of the request context) is one [`Attr`] row: its
+//! name, its Cedar type, its documentation and the function that computes its value from the
+//! graph. `palisade schema` prints the schema generated from these rows, strict validation
+//! checks policies against it, and `entities.rs` builds every entity by running the same rows,
+//! so a name cannot be typed twice and drift. In debug builds (every test) the entities and
+//! each request's context are also validated against the parsed schema by Cedar itself.
 
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
-use cedar_policy::Schema;
+use cedar_policy::{RestrictedExpression, Schema};
 
-/// A Cedar type in the schema, as text.
+use palisade_core::Exposure;
+use palisade_graph::{
+    ArtifactFacts, Counts, DownstreamFacts, LineageGraph, NodeIndex, PackageFacts, StageFacts,
+    UpstreamFacts,
+};
+use palisade_syntax::{Artifact, ArtifactKind, Identity, Key, Pipeline, Release, Stage};
+
+use crate::error::InternalError;
+
+/// A Cedar attribute type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ty {
+    /// `String`.
+    String,
+    /// `Long`.
+    Long,
+    /// `Bool`.
+    Bool,
+    /// `Set<String>`.
+    StringSet,
+    /// The `Counts` record: `{critical, high, medium, low, total}` of `Long`.
+    Counts,
+}
+
+impl Ty {
+    /// The type in Cedar's schema syntax.
+    pub fn cedar(self) -> &'static str {
+        match self {
+            Ty::String => "String",
+            Ty::Long => "Long",
+            Ty::Bool => "Bool",
+            Ty::StringSet => "Set<String>",
+            Ty::Counts => "Counts",
+        }
+    }
+}
+
+/// An attribute's value, before it becomes a Cedar expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// A string.
+    String(String),
+    /// A long (saturated into `i64`).
+    Long(i64),
+    /// A boolean.
+    Bool(bool),
+    /// A set of strings.
+    Set(Vec<String>),
+    /// A `Counts` record.
+    Counts(Counts),
+}
+
+impl Value {
+    fn str(text: &str) -> Value {
+        Value::String(text.to_owned())
+    }
+
+    fn opt(text: Option<&str>) -> Value {
+        Value::String(text.unwrap_or_default().to_owned())
+    }
+
+    fn count(n: u64) -> Value {
+        Value::Long(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+
+    fn set<'a>(items: impl IntoIterator<Item = &'a String>) -> Value {
+        Value::Set(items.into_iter().cloned().collect())
+    }
+
+    /// The Cedar type this value has.
+    pub fn ty(&self) -> Ty {
+        match self {
+            Value::String(_) => Ty::String,
+            Value::Long(_) => Ty::Long,
+            Value::Bool(_) => Ty::Bool,
+            Value::Set(_) => Ty::StringSet,
+            Value::Counts(_) => Ty::Counts,
+        }
+    }
+
+    /// The value as a Cedar expression.
+    pub fn into_expr(self) -> RestrictedExpression {
+        match self {
+            Value::String(s) => RestrictedExpression::new_string(s),
+            Value::Long(n) => RestrictedExpression::new_long(n),
+            Value::Bool(b) => RestrictedExpression::new_bool(b),
+            Value::Set(items) => RestrictedExpression::new_set(
+                items.into_iter().map(RestrictedExpression::new_string),
+            ),
+            Value::Counts(c) => {
+                let long =
+                    |n: u64| RestrictedExpression::new_long(i64::try_from(n).unwrap_or(i64::MAX));
+                RestrictedExpression::new_record([
+                    ("critical".to_owned(), long(c.critical)),
+                    ("high".to_owned(), long(c.high)),
+                    ("medium".to_owned(), long(c.medium)),
+                    ("low".to_owned(), long(c.low)),
+                    ("total".to_owned(), long(c.total)),
+                ])
+                // Five distinct keys: the record is always well formed.
+                .unwrap_or_else(|_| RestrictedExpression::new_bool(false))
+            }
+        }
+    }
+}
+
+/// One attribute: name, type, documentation and how to compute it from a view of type `V`.
 #[derive(Debug, Clone, Copy)]
-pub struct Attr {
-    /// Attribute name (snake_case, stable).
+pub struct Attr<F> {
+    /// Attribute name (snake_case, stable: users write policies against it).
     pub name: &'static str,
-    /// Cedar type (`String`, `Long`, `Bool`, `Set<String>`, `Counts`).
-    pub ty: &'static str,
-    /// What it means.
+    /// Cedar type.
+    pub ty: Ty,
+    /// What it means (the comment above it in `palisade schema`).
     pub doc: &'static str,
+    /// Computes the value.
+    pub value: F,
 }
 
-const fn attr(name: &'static str, ty: &'static str, doc: &'static str) -> Attr {
-    Attr { name, ty, doc }
+/// What an artifact's attributes are computed from.
+pub struct ArtifactView<'a> {
+    /// The declaration.
+    pub decl: &'a Artifact,
+    /// Evidence facts.
+    pub facts: &'a ArtifactFacts,
+    /// Lineage facts.
+    pub upstream: &'a UpstreamFacts,
+    /// Downstream facts.
+    pub downstream: &'a DownstreamFacts,
 }
+
+/// What a stage's attributes are computed from.
+pub struct StageView<'a> {
+    /// The declaration.
+    pub decl: &'a Stage,
+    /// Derived facts.
+    pub facts: &'a StageFacts,
+}
+
+/// What a request's context is computed from.
+pub struct ContextView<'a> {
+    /// The pipeline.
+    pub pipeline: &'a Pipeline,
+    /// The principal's environment, if it has one.
+    pub environment: Option<&'a str>,
+    /// The release's exposure, or the principal's most exposed release downstream.
+    pub exposure: Option<Exposure>,
+    /// The evaluation time, Unix seconds.
+    pub now: i64,
+}
+
+/// An artifact attribute.
+pub type ArtifactAttr = Attr<fn(&ArtifactView<'_>) -> Value>;
+/// A stage attribute.
+pub type StageAttr = Attr<fn(&StageView<'_>) -> Value>;
+/// A release attribute.
+pub type ReleaseAttr = Attr<fn(&Release) -> Value>;
+/// An identity attribute.
+pub type IdentityAttr = Attr<fn(&Identity) -> Value>;
+/// A key attribute.
+pub type KeyAttr = Attr<fn(&Key) -> Value>;
+/// A package attribute.
+pub type PackageAttr = Attr<fn(&PackageFacts) -> Value>;
+/// A pipeline attribute.
+pub type PipelineAttr = Attr<fn(&Pipeline) -> Value>;
+/// A context attribute.
+pub type ContextAttr = Attr<fn(&ContextView<'_>) -> Value>;
 
 /// Attributes every artifact (`Code`, `Dataset`, `Model`, `Image`, `Secret`) has.
-pub const ARTIFACT_ATTRS: &[Attr] = &[
-    attr("name", "String", "the declared name"),
-    attr("kind", "String", "code, dataset, model, image or secret"),
-    attr(
-        "labels",
-        "Set<String>",
-        "declared labels plus labels from evidence (e.g. an ML-BOM's data classification)",
-    ),
-    attr(
-        "upstream_labels",
-        "Set<String>",
-        "labels over the artifact and its whole lineage (taint: a model trained on a pii dataset carries pii)",
-    ),
-    attr(
-        "integrity",
-        "String",
-        "\"verified\", \"mismatch\", \"unpinned\" or \"remote\" (palisade.lock)",
-    ),
-    attr(
-        "signature",
-        "String",
-        "\"verified\", \"invalid\" or \"absent\"",
-    ),
-    attr(
-        "signers",
-        "Set<String>",
-        "declared keys / identities whose signature verified",
-    ),
-    attr("sast", "Counts", "SAST findings (SARIF)"),
-    attr("dast", "Counts", "DAST findings (SARIF)"),
-    attr("secrets", "Counts", "secret-scan findings (SARIF)"),
-    attr("scans", "Counts", "other scanner findings (SARIF)"),
-    attr(
-        "vulnerabilities",
-        "Counts",
-        "vulnerabilities over the packages its SBOM includes, after VEX",
-    ),
-    attr(
-        "licenses",
-        "Set<String>",
-        "licenses of the packages its SBOM includes",
-    ),
-    attr(
-        "upstream_unsigned",
-        "Long",
-        "artifacts strictly upstream whose signature is not verified",
-    ),
-    attr(
-        "upstream_unpinned",
-        "Long",
-        "artifacts strictly upstream that are not pinned (integrity neither verified nor remote)",
-    ),
-    attr(
-        "upstream_max_vulnerability",
-        "String",
-        "highest vulnerability severity over the lineage: none, low, medium, high, critical",
-    ),
-    attr(
-        "upstream_licenses",
-        "Set<String>",
-        "licenses over the lineage",
-    ),
-    attr(
-        "upstream_datasets",
-        "Set<String>",
-        "source datasets (not produced by a stage) the artifact derives from",
-    ),
-    attr(
-        "upstream_models",
-        "Set<String>",
-        "source (base) models the artifact derives from",
-    ),
-    attr(
-        "upstream_secrets",
-        "Counts",
-        "secret-scan findings over the artifact and its lineage",
-    ),
-    attr(
-        "upstream_sast",
-        "Counts",
-        "SAST findings over the artifact and its lineage",
-    ),
-    attr(
-        "remote",
-        "Bool",
-        "declared by ref/uri rather than a local path",
-    ),
-    attr(
-        "pinned_digest",
-        "Bool",
-        "declares a digest (sha256:… or an image ref @sha256:…)",
-    ),
-    attr("has_bom", "Bool", "declares a CycloneDX bom"),
-    attr(
-        "provenance",
-        "String",
-        "\"verified\", \"invalid\" or \"absent\": a provenance statement signed by a declared key/identity whose subject matches the artifact's digest",
-    ),
-    attr(
-        "builder_id",
-        "String",
-        "SLSA builder id from the provenance, \"\" if none",
-    ),
-    attr(
-        "build_type",
-        "String",
-        "SLSA build type from the provenance, \"\" if none",
-    ),
-    attr(
-        "builders",
-        "Set<String>",
-        "declared identities whose `builder` matched the provenance's builder id",
-    ),
-    attr("produced_by", "Set<String>", "stages that write it"),
-    attr(
-        "producer_identities",
-        "Set<String>",
-        "identities those stages run as",
-    ),
-    attr(
-        "unidentified_producers",
-        "Long",
-        "stages writing it that run as no declared identity",
-    ),
-    attr("released", "Bool", "shipped directly by some release"),
-    attr(
-        "exposure",
-        "String",
-        "most exposed release downstream: public, internal, private or none",
-    ),
+pub const ARTIFACT_ATTRS: &[ArtifactAttr] = &[
+    Attr {
+        name: "name",
+        ty: Ty::String,
+        doc: "the declared name",
+        value: |a| Value::str(&a.decl.name.value),
+    },
+    Attr {
+        name: "kind",
+        ty: Ty::String,
+        doc: "code, dataset, model, image or secret",
+        value: |a| Value::str(a.decl.kind.kind().keyword()),
+    },
+    Attr {
+        name: "labels",
+        ty: Ty::StringSet,
+        doc: "declared labels plus labels from evidence (e.g. an ML-BOM's data classification)",
+        value: |a| {
+            let mut labels: std::collections::BTreeSet<&String> =
+                a.decl.labels.iter().map(|l| &l.value).collect();
+            labels.extend(a.facts.evidence_labels.iter());
+            Value::set(labels)
+        },
+    },
+    Attr {
+        name: "upstream_labels",
+        ty: Ty::StringSet,
+        doc: "labels over the artifact and its whole lineage (taint: a model trained on a pii dataset carries pii)",
+        value: |a| Value::set(&a.upstream.labels),
+    },
+    Attr {
+        name: "integrity",
+        ty: Ty::String,
+        doc: "\"verified\", \"mismatch\", \"unpinned\" or \"remote\" (palisade.lock)",
+        value: |a| Value::str(a.facts.integrity.as_str()),
+    },
+    Attr {
+        name: "signature",
+        ty: Ty::String,
+        doc: "\"verified\", \"invalid\" or \"absent\"",
+        value: |a| Value::str(a.facts.signature.as_str()),
+    },
+    Attr {
+        name: "signers",
+        ty: Ty::StringSet,
+        doc: "declared keys / identities whose signature verified",
+        value: |a| Value::set(&a.facts.signers),
+    },
+    Attr {
+        name: "sast",
+        ty: Ty::Counts,
+        doc: "SAST findings (SARIF)",
+        value: |a| Value::Counts(a.facts.sast),
+    },
+    Attr {
+        name: "dast",
+        ty: Ty::Counts,
+        doc: "DAST findings (SARIF)",
+        value: |a| Value::Counts(a.facts.dast),
+    },
+    Attr {
+        name: "secrets",
+        ty: Ty::Counts,
+        doc: "secret-scan findings (SARIF)",
+        value: |a| Value::Counts(a.facts.secrets),
+    },
+    Attr {
+        name: "scans",
+        ty: Ty::Counts,
+        doc: "other scanner findings (SARIF)",
+        value: |a| Value::Counts(a.facts.scans),
+    },
+    Attr {
+        name: "vulnerabilities",
+        ty: Ty::Counts,
+        doc: "vulnerabilities over the packages its SBOM includes, after VEX",
+        value: |a| Value::Counts(a.facts.vulnerabilities),
+    },
+    Attr {
+        name: "licenses",
+        ty: Ty::StringSet,
+        doc: "licenses of the packages its SBOM includes",
+        value: |a| Value::set(&a.facts.licenses),
+    },
+    Attr {
+        name: "upstream_unsigned",
+        ty: Ty::Long,
+        doc: "artifacts strictly upstream whose signature is not verified",
+        value: |a| Value::count(a.upstream.unsigned),
+    },
+    Attr {
+        name: "upstream_unpinned",
+        ty: Ty::Long,
+        doc: "artifacts strictly upstream that are not pinned (integrity neither verified nor remote)",
+        value: |a| Value::count(a.upstream.unpinned),
+    },
+    Attr {
+        name: "upstream_max_vulnerability",
+        ty: Ty::String,
+        doc: "highest vulnerability severity over the lineage: none, low, medium, high, critical",
+        value: |a| Value::str(a.upstream.max_vulnerability.as_str()),
+    },
+    Attr {
+        name: "upstream_licenses",
+        ty: Ty::StringSet,
+        doc: "licenses over the lineage",
+        value: |a| Value::set(&a.upstream.licenses),
+    },
+    Attr {
+        name: "upstream_datasets",
+        ty: Ty::StringSet,
+        doc: "source datasets (not produced by a stage) the artifact derives from",
+        value: |a| Value::set(&a.upstream.datasets),
+    },
+    Attr {
+        name: "upstream_models",
+        ty: Ty::StringSet,
+        doc: "source (base) models the artifact derives from",
+        value: |a| Value::set(&a.upstream.models),
+    },
+    Attr {
+        name: "upstream_secrets",
+        ty: Ty::Counts,
+        doc: "secret-scan findings over the artifact and its lineage",
+        value: |a| Value::Counts(a.upstream.secrets),
+    },
+    Attr {
+        name: "upstream_sast",
+        ty: Ty::Counts,
+        doc: "SAST findings over the artifact and its lineage",
+        value: |a| Value::Counts(a.upstream.sast),
+    },
+    Attr {
+        name: "remote",
+        ty: Ty::Bool,
+        doc: "declared by ref/uri rather than a local path",
+        value: |a| Value::Bool(a.decl.remote.is_some()),
+    },
+    Attr {
+        name: "pinned_digest",
+        ty: Ty::Bool,
+        doc: "declares a digest (sha256:… or an image ref @sha256:…)",
+        value: |a| Value::Bool(a.decl.digest.is_some()),
+    },
+    Attr {
+        name: "has_bom",
+        ty: Ty::Bool,
+        doc: "declares a CycloneDX bom",
+        value: |a| Value::Bool(a.decl.bom.is_some()),
+    },
+    Attr {
+        name: "provenance",
+        ty: Ty::String,
+        doc: "\"verified\", \"invalid\" or \"absent\": a provenance statement signed by a declared key/identity whose subject matches the artifact's digest",
+        value: |a| Value::str(a.facts.provenance.state.as_str()),
+    },
+    Attr {
+        name: "builder_id",
+        ty: Ty::String,
+        doc: "SLSA builder id from the provenance, \"\" if none",
+        value: |a| Value::opt(a.facts.provenance.builder_id.as_deref()),
+    },
+    Attr {
+        name: "build_type",
+        ty: Ty::String,
+        doc: "SLSA build type from the provenance, \"\" if none",
+        value: |a| Value::opt(a.facts.provenance.build_type.as_deref()),
+    },
+    Attr {
+        name: "builders",
+        ty: Ty::StringSet,
+        doc: "declared identities whose `builder` matched the provenance's builder id",
+        value: |a| Value::set(&a.facts.provenance.builders),
+    },
+    Attr {
+        name: "produced_by",
+        ty: Ty::StringSet,
+        doc: "stages that write it",
+        value: |a| Value::set(&a.downstream.produced_by),
+    },
+    Attr {
+        name: "producer_identities",
+        ty: Ty::StringSet,
+        doc: "identities those stages run as",
+        value: |a| Value::set(&a.downstream.producer_identities),
+    },
+    Attr {
+        name: "unidentified_producers",
+        ty: Ty::Long,
+        doc: "stages writing it that run as no declared identity",
+        value: |a| Value::count(a.downstream.unidentified_producers),
+    },
+    Attr {
+        name: "released",
+        ty: Ty::Bool,
+        doc: "shipped directly by some release",
+        value: |a| Value::Bool(!a.downstream.released_in.is_empty()),
+    },
+    Attr {
+        name: "exposure",
+        ty: Ty::String,
+        doc: "most exposed release downstream: public, internal, private or none",
+        value: |a| Value::str(Exposure::name_of(a.downstream.exposure)),
+    },
 ];
 
 /// Attributes only `Model` has.
-pub const MODEL_ATTRS: &[Attr] = &[
-    attr(
-        "format",
-        "String",
-        "declared or detected format (safetensors, onnx, pickle, pytorch …), \"\" if unknown",
-    ),
-    attr(
-        "unsafe_format",
-        "Bool",
-        "pickle-based (can run code when loaded): by declared format, file extension or scan",
-    ),
-    attr(
-        "dangerous_imports",
-        "Set<String>",
-        "dangerous imports the pickle would execute, as module.attr (posix.system)",
-    ),
-    attr("model_card", "Bool", "its ML-BOM carries a model card"),
-    attr(
-        "metrics",
-        "Set<String>",
-        "performance metric types in the model card (accuracy, adversarial-robustness …)",
-    ),
+pub const MODEL_ATTRS: &[ArtifactAttr] = &[
+    Attr {
+        name: "format",
+        ty: Ty::String,
+        doc: "declared or detected format (safetensors, onnx, pickle, pytorch …), \"\" if unknown",
+        value: |a| Value::opt(a.facts.model.format.as_deref()),
+    },
+    Attr {
+        name: "unsafe_format",
+        ty: Ty::Bool,
+        doc: "pickle-based (can run code when loaded): by declared format, file extension or scan",
+        value: |a| Value::Bool(a.facts.model.unsafe_format),
+    },
+    Attr {
+        name: "dangerous_imports",
+        ty: Ty::StringSet,
+        doc: "dangerous imports the pickle would execute, as module.attr (posix.system)",
+        value: |a| Value::set(&a.facts.model.dangerous_imports),
+    },
+    Attr {
+        name: "model_card",
+        ty: Ty::Bool,
+        doc: "its ML-BOM carries a model card",
+        value: |a| Value::Bool(a.facts.model.model_card),
+    },
+    Attr {
+        name: "metrics",
+        ty: Ty::StringSet,
+        doc: "performance metric types in the model card (accuracy, adversarial-robustness …)",
+        value: |a| Value::set(&a.facts.model.metrics),
+    },
 ];
 
 /// Attributes only `Secret` has.
-pub const SECRET_ATTRS: &[Attr] = &[attr("vault", "String", "the vault reference, \"\" if none")];
+pub const SECRET_ATTRS: &[ArtifactAttr] = &[Attr {
+    name: "vault",
+    ty: Ty::String,
+    doc: "the vault reference, \"\" if none",
+    value: |a| Value::opt(a.decl.vault.as_ref().map(|v| v.value.as_str())),
+}];
 
 /// Attributes of `Stage`.
-pub const STAGE_ATTRS: &[Attr] = &[
-    attr("name", "String", "the declared name"),
-    attr(
-        "environment",
-        "String",
-        "where it runs, \"\" if not declared",
-    ),
-    attr(
-        "runs_as",
-        "String",
-        "the declared identity it runs as, \"\" if none",
-    ),
-    attr("guardrails", "Bool", "declares a guardrails configuration"),
-    attr(
-        "exposure",
-        "String",
-        "most exposed release downstream of what it writes: public, internal, private or none",
-    ),
-    attr(
-        "input_labels",
-        "Set<String>",
-        "upstream labels over everything it reads",
-    ),
-    attr(
-        "output_kinds",
-        "Set<String>",
-        "kinds of what it writes (code, dataset, model, image): a stage writing a model trains, one writing an image serves",
-    ),
+pub const STAGE_ATTRS: &[StageAttr] = &[
+    Attr {
+        name: "name",
+        ty: Ty::String,
+        doc: "the declared name",
+        value: |s| Value::str(&s.decl.name.value),
+    },
+    Attr {
+        name: "environment",
+        ty: Ty::String,
+        doc: "where it runs, \"\" if not declared",
+        value: |s| Value::opt(s.decl.environment.as_ref().map(|e| e.value.as_str())),
+    },
+    Attr {
+        name: "runs_as",
+        ty: Ty::String,
+        doc: "the declared identity it runs as, \"\" if none",
+        value: |s| Value::opt(s.decl.runs_as.as_ref().map(|r| r.value.name.as_str())),
+    },
+    Attr {
+        name: "guardrails",
+        ty: Ty::Bool,
+        doc: "declares a guardrails configuration",
+        value: |s| Value::Bool(s.decl.guardrails.is_some()),
+    },
+    Attr {
+        name: "exposure",
+        ty: Ty::String,
+        doc: "most exposed release downstream of what it writes: public, internal, private or none",
+        value: |s| Value::str(Exposure::name_of(s.facts.exposure)),
+    },
+    Attr {
+        name: "input_labels",
+        ty: Ty::StringSet,
+        doc: "upstream labels over everything it reads",
+        value: |s| Value::set(&s.facts.input_labels),
+    },
+    Attr {
+        name: "output_kinds",
+        ty: Ty::StringSet,
+        doc: "kinds of what it writes (code, dataset, model, image): a stage writing a model trains, one writing an image serves",
+        value: |s| {
+            let kinds: std::collections::BTreeSet<String> = s
+                .decl
+                .outputs
+                .iter()
+                .map(|o| o.value.kind.to_string())
+                .collect();
+            Value::Set(kinds.into_iter().collect())
+        },
+    },
 ];
 
 /// Attributes of `Release`.
-pub const RELEASE_ATTRS: &[Attr] = &[
-    attr("name", "String", "the declared name"),
-    attr("environment", "String", "target environment"),
-    attr("exposure", "String", "public, internal or private"),
+pub const RELEASE_ATTRS: &[ReleaseAttr] = &[
+    Attr {
+        name: "name",
+        ty: Ty::String,
+        doc: "the declared name",
+        value: |r| Value::str(&r.name.value),
+    },
+    Attr {
+        name: "environment",
+        ty: Ty::String,
+        doc: "target environment",
+        value: |r| Value::str(&r.environment.value),
+    },
+    Attr {
+        name: "exposure",
+        ty: Ty::String,
+        doc: "public, internal or private",
+        value: |r| Value::str(r.exposure.value.as_str()),
+    },
 ];
 
 /// Attributes of `Identity`.
-pub const IDENTITY_ATTRS: &[Attr] = &[
-    attr("name", "String", "the declared name"),
-    attr("issuer", "String", "OIDC issuer, \"\" if none"),
-    attr("subject", "String", "subject, \"\" if none"),
-    attr("builder", "String", "SLSA builder id, \"\" if none"),
+pub const IDENTITY_ATTRS: &[IdentityAttr] = &[
+    Attr {
+        name: "name",
+        ty: Ty::String,
+        doc: "the declared name",
+        value: |i| Value::str(&i.name.value),
+    },
+    Attr {
+        name: "issuer",
+        ty: Ty::String,
+        doc: "OIDC issuer, \"\" if none",
+        value: |i| Value::opt(i.issuer.as_ref().map(|v| v.value.as_str())),
+    },
+    Attr {
+        name: "subject",
+        ty: Ty::String,
+        doc: "subject, \"\" if none",
+        value: |i| Value::opt(i.subject.as_ref().map(|v| v.value.as_str())),
+    },
+    Attr {
+        name: "builder",
+        ty: Ty::String,
+        doc: "SLSA builder id, \"\" if none",
+        value: |i| Value::opt(i.builder.as_ref().map(|v| v.value.as_str())),
+    },
 ];
 
 /// Attributes of `Key`.
-pub const KEY_ATTRS: &[Attr] = &[attr("name", "String", "the declared name")];
+pub const KEY_ATTRS: &[KeyAttr] = &[Attr {
+    name: "name",
+    ty: Ty::String,
+    doc: "the declared name",
+    value: |k| Value::str(&k.name.value),
+}];
 
 /// Attributes of `Package`.
-pub const PACKAGE_ATTRS: &[Attr] = &[
-    attr("name", "String", "component name (group/name when grouped)"),
-    attr("purl", "String", "package URL, \"\" if none"),
-    attr("version", "String", "version, \"\" if unknown"),
-    attr("licenses", "Set<String>", "SPDX ids, names or expressions"),
-    attr(
-        "vulnerability_ids",
-        "Set<String>",
-        "vulnerabilities affecting it, after VEX",
-    ),
-    attr(
-        "vulnerabilities",
-        "Counts",
-        "those vulnerabilities by severity",
-    ),
-    attr(
-        "max_severity",
-        "String",
-        "highest of them: none, low, medium, high, critical",
-    ),
-    attr(
-        "component_type",
-        "String",
-        "CycloneDX component type (library, machine-learning-model, data …)",
-    ),
+pub const PACKAGE_ATTRS: &[PackageAttr] = &[
+    Attr {
+        name: "name",
+        ty: Ty::String,
+        doc: "component name (group/name when grouped)",
+        value: |p| Value::str(&p.name),
+    },
+    Attr {
+        name: "purl",
+        ty: Ty::String,
+        doc: "package URL, \"\" if none",
+        value: |p| Value::opt(p.purl.as_deref()),
+    },
+    Attr {
+        name: "version",
+        ty: Ty::String,
+        doc: "version, \"\" if unknown",
+        value: |p| Value::opt(p.version.as_deref()),
+    },
+    Attr {
+        name: "licenses",
+        ty: Ty::StringSet,
+        doc: "SPDX ids, names or expressions",
+        value: |p| Value::set(&p.licenses),
+    },
+    Attr {
+        name: "vulnerability_ids",
+        ty: Ty::StringSet,
+        doc: "vulnerabilities affecting it, after VEX",
+        value: |p| Value::set(&p.vulnerability_ids),
+    },
+    Attr {
+        name: "vulnerabilities",
+        ty: Ty::Counts,
+        doc: "those vulnerabilities by severity",
+        value: |p| Value::Counts(p.vulnerabilities),
+    },
+    Attr {
+        name: "max_severity",
+        ty: Ty::String,
+        doc: "highest of them: none, low, medium, high, critical",
+        value: |p| Value::str(p.vulnerabilities.highest().as_str()),
+    },
+    Attr {
+        name: "component_type",
+        ty: Ty::String,
+        doc: "CycloneDX component type (library, machine-learning-model, data …)",
+        value: |p| Value::opt(p.component_type.as_deref()),
+    },
 ];
 
 /// Attributes of `Pipeline`.
-pub const PIPELINE_ATTRS: &[Attr] = &[
-    attr("name", "String", "the pipeline's name"),
-    attr("owner", "String", "owner, \"\" if none"),
+pub const PIPELINE_ATTRS: &[PipelineAttr] = &[
+    Attr {
+        name: "name",
+        ty: Ty::String,
+        doc: "the pipeline's name",
+        value: |p| Value::str(&p.name.value),
+    },
+    Attr {
+        name: "owner",
+        ty: Ty::String,
+        doc: "owner, \"\" if none",
+        value: |p| Value::opt(p.owner.as_ref().map(|o| o.value.as_str())),
+    },
 ];
 
 /// The request context (the same record for every action).
-pub const CONTEXT_ATTRS: &[Attr] = &[
-    attr(
-        "environment",
-        "String",
-        "release: its environment; stage requests: the stage's environment; include: \"\"",
-    ),
-    attr(
-        "exposure",
-        "String",
-        "release: its exposure; otherwise the principal's downstream exposure",
-    ),
-    attr(
-        "now",
-        "Long",
-        "evaluation time, seconds since the Unix epoch (--at)",
-    ),
-    attr("pipeline", "String", "the pipeline's name"),
-    attr(
-        "vulnerability_threshold",
-        "String",
-        "the pipeline's `vulnerability_threshold`: lowest severity the SCA rule denies (critical unless set)",
-    ),
-    attr(
-        "denied_licenses",
-        "Set<String>",
-        "the pipeline's `denied_licenses`, else palisade's default list (strong copyleft, non-commercial, source-available)",
-    ),
+pub const CONTEXT_ATTRS: &[ContextAttr] = &[
+    Attr {
+        name: "environment",
+        ty: Ty::String,
+        doc: "release: its environment; stage requests: the stage's environment; include: \"\"",
+        value: |c| Value::opt(c.environment),
+    },
+    Attr {
+        name: "exposure",
+        ty: Ty::String,
+        doc: "release: its exposure; otherwise the principal's downstream exposure",
+        value: |c| Value::str(Exposure::name_of(c.exposure)),
+    },
+    Attr {
+        name: "now",
+        ty: Ty::Long,
+        doc: "evaluation time, seconds since the Unix epoch (--at)",
+        value: |c| Value::Long(c.now),
+    },
+    Attr {
+        name: "pipeline",
+        ty: Ty::String,
+        doc: "the pipeline's name",
+        value: |c| Value::str(&c.pipeline.name.value),
+    },
+    Attr {
+        name: "vulnerability_threshold",
+        ty: Ty::String,
+        doc: "the pipeline's `vulnerability_threshold`: lowest severity the SCA rule denies (critical unless set)",
+        value: |c| {
+            Value::str(
+                c.pipeline
+                    .vulnerability_threshold
+                    .as_ref()
+                    .map_or("critical", |t| t.value.as_str()),
+            )
+        },
+    },
+    Attr {
+        name: "denied_licenses",
+        ty: Ty::StringSet,
+        doc: "the pipeline's `denied_licenses`, else palisade's default list (strong copyleft, non-commercial, source-available)",
+        value: |c| match &c.pipeline.denied_licenses {
+            Some(list) => Value::Set(list.iter().map(|l| l.value.clone()).collect()),
+            None => Value::Set(
+                DEFAULT_DENIED_LICENSES
+                    .iter()
+                    .map(|l| (*l).to_owned())
+                    .collect(),
+            ),
+        },
+    },
 ];
+
+/// The attributes of an artifact of `kind`: the common ones, then its kind's own.
+pub fn artifact_attrs(kind: ArtifactKind) -> impl Iterator<Item = &'static ArtifactAttr> {
+    let own: &'static [ArtifactAttr] = match kind {
+        ArtifactKind::Model => MODEL_ATTRS,
+        ArtifactKind::Secret => SECRET_ATTRS,
+        _ => &[],
+    };
+    ARTIFACT_ATTRS.iter().chain(own)
+}
 
 /// Licenses denied when the pipeline sets no `denied_licenses`: network copyleft, source-available
 /// and non-commercial licenses (the last matter for model weights and datasets).
@@ -357,22 +733,85 @@ pub const ACTIONS: &[(&str, &[&str], &[&str], &str)] = &[
     ),
 ];
 
-/// The artifact entity types.
-pub const ARTIFACT_TYPES: &[&str] = &["Code", "Dataset", "Model", "Image", "Secret"];
+/// The artifact entity types, and the kind each stands for.
+pub const ARTIFACT_TYPES: &[(&str, ArtifactKind)] = &[
+    ("Code", ArtifactKind::Code),
+    ("Dataset", ArtifactKind::Dataset),
+    ("Model", ArtifactKind::Model),
+    ("Image", ArtifactKind::Image),
+    ("Secret", ArtifactKind::Secret),
+];
 
-fn entity(out: &mut String, name: &str, parents: &str, doc: &str, groups: &[&[Attr]]) {
-    let _ = writeln!(out, "// {doc}");
-    let parents = if parents.is_empty() {
-        String::new()
-    } else {
-        format!(" in [{parents}]")
-    };
-    let _ = writeln!(out, "entity {name}{parents} = {{");
-    for attr in groups.iter().flat_map(|g| g.iter()) {
-        let _ = writeln!(out, "  // {}", attr.doc);
-        let _ = writeln!(out, "  {}: {},", attr.name, attr.ty);
+/// An entity type of the schema: its name, parents, documentation and attributes (name, type,
+/// documentation), in the order `palisade schema` prints them.
+#[derive(Debug, Clone)]
+pub struct EntityShape {
+    /// Type name.
+    pub name: &'static str,
+    /// Parent types.
+    pub parents: &'static [&'static str],
+    /// What it is.
+    pub doc: String,
+    /// (name, type, doc) of each attribute.
+    pub attrs: Vec<(&'static str, Ty, &'static str)>,
+}
+
+fn shape<F>(
+    name: &'static str,
+    parents: &'static [&'static str],
+    doc: &str,
+    attrs: impl IntoIterator<Item = &'static Attr<F>>,
+) -> EntityShape
+where
+    F: 'static,
+{
+    EntityShape {
+        name,
+        parents,
+        doc: doc.to_owned(),
+        attrs: attrs.into_iter().map(|a| (a.name, a.ty, a.doc)).collect(),
     }
-    out.push_str("};\n\n");
+}
+
+/// Every entity type with attributes, in schema order (`Label` has none and is listed apart).
+pub fn entity_shapes() -> Vec<EntityShape> {
+    let mut shapes = vec![
+        shape(
+            "Pipeline",
+            &[],
+            "The pipeline; every declared thing is in it.",
+            PIPELINE_ATTRS,
+        ),
+        shape(
+            "Identity",
+            &["Pipeline"],
+            "A declared CI workload identity.",
+            IDENTITY_ATTRS,
+        ),
+        shape("Key", &["Pipeline"], "A declared public key.", KEY_ATTRS),
+        shape(
+            "Stage",
+            &["Identity", "Pipeline"],
+            "A stage; it is in the identity it runs as.",
+            STAGE_ATTRS,
+        ),
+        shape("Release", &["Pipeline"], "A release.", RELEASE_ATTRS),
+    ];
+    for (name, kind) in ARTIFACT_TYPES {
+        shapes.push(shape(
+            name,
+            &["Label", "Pipeline"],
+            &format!("A declared {} artifact.", kind.kind().keyword()),
+            artifact_attrs(*kind),
+        ));
+    }
+    shapes.push(shape(
+        "Package",
+        &["Label", "Pipeline"],
+        "A package (SBOM component), deduplicated by purl.",
+        PACKAGE_ATTRS,
+    ));
+    shapes
 }
 
 /// The schema in Cedar's schema syntax, documented; what `palisade schema` prints.
@@ -387,24 +826,26 @@ pub fn schema_text() -> &'static str {
         );
         out.push_str("// The request context, the same for every action.\ntype Context = {\n");
         for attr in CONTEXT_ATTRS {
-            let _ = writeln!(out, "  // {}\n  {}: {},", attr.doc, attr.name, attr.ty);
+            let _ = writeln!(out, "  // {}\n  {}: {},", attr.doc, attr.name, attr.ty.cedar());
         }
         out.push_str("};\n\n");
-        entity(&mut out, "Pipeline", "", "The pipeline; every declared thing is in it.", &[PIPELINE_ATTRS]);
-        out.push_str("// A label (pii, llm, financial …); an artifact is in its own and its upstream labels.\nentity Label;\n\n");
-        entity(&mut out, "Identity", "Pipeline", "A declared CI workload identity.", &[IDENTITY_ATTRS]);
-        entity(&mut out, "Key", "Pipeline", "A declared public key.", &[KEY_ATTRS]);
-        entity(&mut out, "Stage", "Identity, Pipeline", "A stage; it is in the identity it runs as.", &[STAGE_ATTRS]);
-        entity(&mut out, "Release", "Pipeline", "A release.", &[RELEASE_ATTRS]);
-        for ty in ARTIFACT_TYPES {
-            let groups: &[&[Attr]] = match *ty {
-                "Model" => &[ARTIFACT_ATTRS, MODEL_ATTRS],
-                "Secret" => &[ARTIFACT_ATTRS, SECRET_ATTRS],
-                _ => &[ARTIFACT_ATTRS],
+        let shapes = entity_shapes();
+        for (i, shape) in shapes.iter().enumerate() {
+            if i == 1 {
+                out.push_str("// A label (pii, llm, financial …); an artifact is in its own and its upstream labels.\nentity Label;\n\n");
+            }
+            let _ = writeln!(out, "// {}", shape.doc);
+            let parents = if shape.parents.is_empty() {
+                String::new()
+            } else {
+                format!(" in [{}]", shape.parents.join(", "))
             };
-            entity(&mut out, ty, "Label, Pipeline", &format!("A declared {} artifact.", ty.to_lowercase()), groups);
+            let _ = writeln!(out, "entity {}{parents} = {{", shape.name);
+            for (name, ty, doc) in &shape.attrs {
+                let _ = writeln!(out, "  // {doc}\n  {name}: {},", ty.cedar());
+            }
+            out.push_str("};\n\n");
         }
-        entity(&mut out, "Package", "Label, Pipeline", "A package (SBOM component), deduplicated by purl.", &[PACKAGE_ATTRS]);
         for (name, principals, resources, doc) in ACTIONS {
             let _ = writeln!(
                 out,
@@ -421,7 +862,7 @@ pub fn schema_text() -> &'static str {
 ///
 /// # Errors
 /// Only if the generated text is not a valid schema, which a unit test rules out.
-pub fn schema() -> Result<&'static Schema, String> {
+pub fn schema() -> Result<&'static Schema, InternalError> {
     static SCHEMA: OnceLock<Result<Schema, String>> = OnceLock::new();
     SCHEMA
         .get_or_init(|| {
@@ -430,11 +871,27 @@ pub fn schema() -> Result<&'static Schema, String> {
                 .map_err(|e| format!("{e:?}"))
         })
         .as_ref()
-        .map_err(Clone::clone)
+        .map_err(|e| InternalError {
+            what: "the Cedar schema".to_owned(),
+            reason: e.clone(),
+        })
+}
+
+/// The view of the artifact at `node`, if it is one.
+pub fn artifact_view(graph: &LineageGraph, node: NodeIndex) -> Option<ArtifactView<'_>> {
+    let artifact = graph.artifact(node)?;
+    Some(ArtifactView {
+        decl: &graph.pipeline.artifacts[artifact.decl],
+        facts: graph.facts(node)?,
+        upstream: graph.upstream(node)?,
+        downstream: graph.downstream(node)?,
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
 
     #[test]
@@ -445,5 +902,20 @@ mod tests {
     #[test]
     fn schema_text_is_stable() {
         insta::assert_snapshot!(schema_text());
+    }
+
+    /// Each attribute name appears once per entity type and the context.
+    #[test]
+    fn names_are_unique_per_type() {
+        for shape in entity_shapes() {
+            let mut seen = BTreeSet::new();
+            for (name, _, _) in &shape.attrs {
+                assert!(seen.insert(*name), "{}.{name} twice", shape.name);
+            }
+        }
+        let mut seen = BTreeSet::new();
+        for attr in CONTEXT_ATTRS {
+            assert!(seen.insert(attr.name), "context.{} twice", attr.name);
+        }
     }
 }

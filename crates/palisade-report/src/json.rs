@@ -8,7 +8,7 @@ use palisade_policy::{Evaluation, Summary, Violation};
 struct Report<'a> {
     schema: &'static str,
     pipeline: &'a str,
-    decision: &'a str,
+    decision: palisade_core::Decision,
     evaluated_at: String,
     policy_digest: &'a str,
     summary: Summary,

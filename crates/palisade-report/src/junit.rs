@@ -58,7 +58,7 @@ pub(crate) fn render(evaluation: &Evaluation, pack: &PolicyPack) -> String {
             let _ = writeln!(
                 out,
                 "      <failure type=\"{}\" message=\"{}\">{}</failure>",
-                xml_escape(&v.severity),
+                xml_escape(v.severity.as_str()),
                 xml_escape(&v.message),
                 xml_escape(&body)
             );

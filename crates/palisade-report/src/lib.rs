@@ -10,6 +10,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod explain;
 mod human;
 mod json;
 mod junit;
@@ -64,7 +65,7 @@ pub fn render(format: Format, evaluation: &Evaluation, pack: &PolicyPack) -> Str
 
 /// `2026-11-25T19:18:18Z` for an evaluation time.
 pub fn timestamp(evaluation: &Evaluation) -> String {
-    palisade_policy::time::format_rfc3339(evaluation.at)
+    evaluation.at.to_string()
 }
 
 /// Escapes text for XML attributes and content.

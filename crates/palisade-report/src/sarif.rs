@@ -5,22 +5,23 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use palisade_core::Severity;
 use palisade_policy::{Evaluation, PolicyPack, Violation};
 
-fn level(severity: &str) -> &'static str {
+fn level(severity: Severity) -> &'static str {
     match severity {
-        "critical" | "high" => "error",
-        "medium" => "warning",
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
         _ => "note",
     }
 }
 
 /// GitHub's `security-severity` scores for our severities.
-fn security_severity(severity: &str) -> &'static str {
+fn security_severity(severity: Severity) -> &'static str {
     match severity {
-        "critical" => "9.5",
-        "high" => "8.0",
-        "medium" => "5.5",
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
         _ => "2.0",
     }
 }
@@ -29,7 +30,7 @@ fn result(v: &Violation, rule_index: usize, suppressed: bool) -> Value {
     let mut result = json!({
         "ruleId": v.policy,
         "ruleIndex": rule_index,
-        "level": level(&v.severity),
+        "level": level(v.severity),
         "message": { "text": v.message },
         "locations": [{
             "physicalLocation": {
@@ -39,7 +40,7 @@ fn result(v: &Violation, rule_index: usize, suppressed: bool) -> Value {
             "logicalLocations": [{ "fullyQualifiedName": v.resource, "kind": "resource" }]
         }],
         "partialFingerprints": {
-            "palisade/v1": format!("{}|{}|{}|{}", v.policy, v.principal, v.action, v.resource)
+            "palisade/v1": format!("{}|{}|{}|{}", v.policy, v.principal, v.action.as_str(), v.resource)
         },
         "properties": {
             "principal": v.principal,
@@ -70,7 +71,7 @@ pub(crate) fn render(evaluation: &Evaluation, pack: &PolicyPack) -> String {
         .iter()
         .map(|(id, &index)| {
             let info = pack.policy(id);
-            let severity = info.map_or("high", |i| i.severity.as_str());
+            let severity = info.map_or(Severity::High, |i| i.severity);
             let mut rule = json!({
                 "id": id,
                 "name": id,

@@ -202,42 +202,7 @@ pub struct PathValue {
     pub resolved: PathBuf,
 }
 
-/// A calendar date written `2027-01-31`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Date {
-    /// Year (four digits as written).
-    pub year: i32,
-    /// Month, 1–12.
-    pub month: u8,
-    /// Day of month, valid for the month and year.
-    pub day: u8,
-}
-
-impl Date {
-    /// Days since 1970-01-01 (proleptic Gregorian calendar).
-    pub fn days_since_epoch(self) -> i64 {
-        // Howard Hinnant's days_from_civil.
-        let y = i64::from(self.year) - i64::from(self.month <= 2);
-        let era = if y >= 0 { y } else { y - 399 } / 400;
-        let yoe = y - era * 400;
-        let m = i64::from(self.month);
-        let d = i64::from(self.day);
-        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        era * 146_097 + doe - 719_468
-    }
-
-    /// Seconds since the Unix epoch at 00:00:00 UTC of this date.
-    pub fn unix_seconds(self) -> i64 {
-        self.days_since_epoch() * 86_400
-    }
-}
-
-impl fmt::Display for Date {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
-    }
-}
+pub use palisade_core::{Date, Digest, Exposure};
 
 /// A whole pipeline file, parsed and resolved.
 #[derive(Debug, Clone)]
@@ -323,8 +288,8 @@ pub struct Artifact {
     pub path: Option<Spanned<PathValue>>,
     /// `ref = "…"` or `uri = "…"`: a remote location, pinned by `digest`.
     pub remote: Option<Spanned<String>>,
-    /// `digest = "sha256:…"`.
-    pub digest: Option<Spanned<String>>,
+    /// `digest = "sha256:…"`, or the digest a `ref = "…@sha256:…"` pins.
+    pub digest: Option<Spanned<Digest>>,
     /// `labels = [...]`.
     pub labels: Vec<Spanned<String>>,
     /// `bom = "…"`: CycloneDX SBOM / ML-BOM.
@@ -383,28 +348,6 @@ pub struct Release {
     pub environment: Spanned<String>,
     /// `exposure = "public" | "internal" | "private"`.
     pub exposure: Spanned<Exposure>,
-}
-
-/// Who can reach a release.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Exposure {
-    /// Reachable from the internet.
-    Public,
-    /// Reachable inside the organisation.
-    Internal,
-    /// Reachable by the owning team only.
-    Private,
-}
-
-impl Exposure {
-    /// The keyword as written.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Exposure::Public => "public",
-            Exposure::Internal => "internal",
-            Exposure::Private => "private",
-        }
-    }
 }
 
 /// `waiver "<name>" { policy = … target = … expires = … reason = … }`.

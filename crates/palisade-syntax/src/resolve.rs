@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use miette::SourceSpan;
 
 use crate::ast::{
-    Artifact, ArtifactKind, Date, Exposure, Identity, Key, Kind, PathValue, Pipeline, PolicySource,
-    Reference, Release, SourceFile, Spanned, Stage, Waiver,
+    Artifact, ArtifactKind, Date, Digest, Exposure, Identity, Key, Kind, PathValue, Pipeline,
+    PolicySource, Reference, Release, SourceFile, Spanned, Stage, Waiver,
 };
 use crate::error::SyntaxError;
 use crate::parser::{Attribute, Block, Item, RawReference, Str, Value};
@@ -956,7 +956,7 @@ impl Resolver<'_> {
             && let Some(pinned) = pinned_digest(&remote.value)
         {
             match &digest {
-                None => digest = Some(Spanned::new(pinned.to_owned(), remote.span)),
+                None => digest = Some(Spanned::new(pinned, remote.span)),
                 Some(explicit) if explicit.value != pinned => {
                     self.reporter.push(SyntaxError::DigestMismatch {
                         location: self.location(explicit.span),
@@ -1005,10 +1005,10 @@ impl Resolver<'_> {
             .unwrap_or_default()
     }
 
-    fn digest(&mut self, attribute: &Attribute<'_>) -> Option<Spanned<String>> {
+    fn digest(&mut self, attribute: &Attribute<'_>) -> Option<Spanned<Digest>> {
         let digest = self.string(attribute)?;
         match check_digest(&digest.value) {
-            Ok(()) => Some(digest),
+            Ok(parsed) => Some(Spanned::new(parsed, digest.span)),
             Err(reason) => {
                 self.reporter.push(SyntaxError::InvalidDigest {
                     location: self.location(digest.span),
@@ -1244,13 +1244,7 @@ pub(crate) fn parse_date(written: &str) -> Result<Date, String> {
     if !(1..=12).contains(&month) {
         return Err(format!("there is no month {month}"));
     }
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days = match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    };
+    let days = palisade_core::time::days_in_month(year, month);
     if day == 0 || day > days {
         let month_name = [
             "January",
@@ -1268,11 +1262,11 @@ pub(crate) fn parse_date(written: &str) -> Result<Date, String> {
         ][usize::from(month - 1)];
         return Err(format!("{month_name} {year} has no day {day}"));
     }
-    Ok(Date { year, month, day })
+    Date::new(year, month, day).ok_or_else(|| "expected YYYY-MM-DD".to_owned())
 }
 
-/// Checks `sha256:<64 lowercase hex>` or `sha512:<128 lowercase hex>`.
-pub(crate) fn check_digest(digest: &str) -> Result<(), String> {
+/// Parses `sha256:<64 lowercase hex>` or `sha512:<128 lowercase hex>`, saying what is wrong.
+pub(crate) fn check_digest(digest: &str) -> Result<Digest, String> {
     let Some((algorithm, hex)) = digest.split_once(':') else {
         return Err("expected `<algorithm>:<hex>`".to_owned());
     };
@@ -1294,13 +1288,13 @@ pub(crate) fn check_digest(digest: &str) -> Result<(), String> {
             hex.len()
         ));
     }
-    Ok(())
+    digest.parse::<Digest>().map_err(|e| e.to_string())
 }
 
 /// The digest pinned in an OCI-style reference (`name@sha256:…`), if it is a valid one.
-fn pinned_digest(reference: &str) -> Option<&str> {
+fn pinned_digest(reference: &str) -> Option<Digest> {
     let (_, digest) = reference.rsplit_once('@')?;
-    check_digest(digest).ok().map(|()| digest)
+    check_digest(digest).ok()
 }
 
 #[cfg(test)]
@@ -1340,8 +1334,11 @@ mod tests {
     #[test]
     fn digests() {
         let hex64 = "a".repeat(64);
-        assert_eq!(check_digest(&format!("sha256:{hex64}")), Ok(()));
-        assert_eq!(check_digest(&format!("sha512:{hex64}{hex64}")), Ok(()));
+        assert_eq!(
+            check_digest(&format!("sha256:{hex64}")).map(|d| d.to_string()),
+            Ok(format!("sha256:{hex64}"))
+        );
+        assert!(check_digest(&format!("sha512:{hex64}{hex64}")).is_ok());
         assert_eq!(
             check_digest("sha256:abc"),
             Err("sha256 takes 64 hex digits, found 3".to_owned())
@@ -1359,8 +1356,8 @@ mod tests {
             Err("expected `<algorithm>:<hex>`".to_owned())
         );
         assert_eq!(
-            pinned_digest(&format!("r.example/x@sha256:{hex64}")),
-            Some(format!("sha256:{hex64}").as_str())
+            pinned_digest(&format!("r.example/x@sha256:{hex64}")).map(|d| d.to_string()),
+            Some(format!("sha256:{hex64}"))
         );
         assert_eq!(pinned_digest("r.example/x@sha256:4f1c…"), None);
         assert_eq!(pinned_digest("r.example/x:latest"), None);

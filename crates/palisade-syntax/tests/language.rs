@@ -313,7 +313,7 @@ fn remote_artifacts_and_digests() {
     let digests: Vec<Option<String>> = pipeline
         .artifacts
         .iter()
-        .map(|a| a.digest.as_ref().map(|d| d.value.clone()))
+        .map(|a| a.digest.as_ref().map(|d| d.value.to_string()))
         .collect();
     assert_eq!(
         digests,

@@ -186,7 +186,7 @@ fn a_generated_pipeline_resolves() {
     assert_eq!(pipeline.releases.len(), 100);
     assert_eq!(
         pipeline.artifacts[2].digest.as_ref().unwrap().value,
-        format!("sha256:{:064x}", 0)
+        format!("sha256:{:064x}", 0).parse().unwrap()
     );
 }
 
