@@ -184,7 +184,7 @@ impl Reader<'_, '_, '_, '_> {
         match version {
             2 | 3 => {}
             1 => return Err(self.place.unsupported("GGUF version 1 (32-bit lengths)")),
-            v if v & 0xFFFF == 0 && v.swap_bytes() <= 3 => {
+            v if v != 0 && v & 0xFFFF == 0 && v.swap_bytes() <= 3 => {
                 return Err(self.place.unsupported("a big-endian GGUF file"));
             }
             v => return Err(self.place.malformed(4, format!("GGUF version {v}"))),
@@ -238,6 +238,14 @@ impl Reader<'_, '_, '_, '_> {
                         .push(FindingKind::ChatTemplateInjection, &key_text, &why);
                 }
                 continue;
+            }
+            if is_template {
+                // Not a string: not checkable as a template, and not what loaders expect.
+                self.findings.push(
+                    FindingKind::MalformedHeader,
+                    &key_text,
+                    &format!("chat template of value type {value_type}, not a string"),
+                );
             }
             self.value(value_type, 0)?;
         }
@@ -553,6 +561,12 @@ mod tests {
         // Removed type 4.
         let f = pad(gguf(&[], &[("q", &[32], 4, 0)]), 64);
         assert_eq!(run(&f).unwrap()[0].2, "unknown ggml type 4");
+        // A chat template that is not a string cannot be checked.
+        let f = gguf(&[("tokenizer.chat_template", 4, vec![0; 4])], &[]);
+        assert_eq!(
+            run(&f).unwrap()[0].2,
+            "chat template of value type 4, not a string"
+        );
         // Five dimensions: unreadable.
         let f = gguf(&[], &[("d", &[1, 1, 1, 1, 1], 0, 0)]);
         assert!(run(&f).unwrap_err().to_string().contains("5 dimensions"));

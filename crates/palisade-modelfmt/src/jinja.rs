@@ -157,7 +157,7 @@ fn find_close(body: &str, close: &str) -> usize {
             None => {
                 if b == b'\'' || b == b'"' {
                     quote = Some(b);
-                } else if body[i..].starts_with(close) {
+                } else if bytes[i..].starts_with(close.as_bytes()) {
                     return i;
                 }
             }

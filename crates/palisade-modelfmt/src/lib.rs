@@ -10,6 +10,12 @@
 //! recognises but cannot read is [`Verdict::Unreadable`] (fail closed), and a file it does not
 //! recognise is [`Format::Unknown`]: neither is ever "clean".
 //!
+//! A directory model is scanned file by file and merged ([`ModelFormatScan`]); its facts for
+//! policies are [`ModelFormatScan::format`] (the model's `format`),
+//! [`ModelFormatScan::unsafe_format`] (code runs on load, or a recognised file could not be
+//! read) and [`ModelFormatScan::finding_kinds`] (a `format_findings` set of the stable names
+//! of [`FindingKind`]).
+//!
 //! ```
 //! use palisade_modelfmt::{FindingKind, Format, Limits, Verdict, scan_bytes};
 //!
@@ -215,8 +221,9 @@ pub struct FileScan {
     pub findings: Vec<Finding>,
     /// Findings beyond [`Limits::max_findings`], counted but not kept.
     pub findings_omitted: u64,
-    /// Every ONNX external-data `location`, as written: the caller checks these against the
-    /// model folder (a directory scan already does, following symbolic links).
+    /// Every ONNX external-data `location`, as written (at most [`Limits::max_findings`]): the
+    /// caller checks these against the model folder ([`scan_path`] already does, following
+    /// symbolic links).
     pub external_data: Vec<String>,
     /// Why a recognised file could not be read (the verdict is then [`Verdict::Unreadable`]).
     #[serde(serialize_with = "error_message")]

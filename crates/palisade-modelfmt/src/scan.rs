@@ -176,7 +176,7 @@ fn scan_zip(
         return Err(zip_error(name, &"two members with the same name"));
     }
     for member in &names {
-        if onnx::location_escapes(member) {
+        if crate::text::leaves_folder(member) {
             findings.push(
                 FindingKind::ArchivePathOutside,
                 &format!("{name}!/{member}"),
@@ -231,7 +231,10 @@ pub fn scan_path(path: &Path, limits: &Limits) -> Result<ModelFormatScan, ModelF
     let shown = path.display().to_string();
     let meta = fs::metadata(path).map_err(|e| read_error(&shown, &e))?;
     if !meta.is_dir() {
-        let root = path.parent().unwrap_or(Path::new("."));
+        let root = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
         let mut file = scan_file(path, &shown, limits);
         check_external_data(&mut file, path, root, limits);
         return Ok(ModelFormatScan {
@@ -281,16 +284,16 @@ fn check_external_data(file: &mut FileScan, file_path: &Path, root: &Path, limit
     let Ok(root) = root.canonicalize() else {
         return;
     };
-    let dir = file_path
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
+    let dir = match file_path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
     let mut findings = Findings::new(
         &file.path,
         limits.max_findings.saturating_sub(file.findings.len()),
     );
     for location in &file.external_data {
-        if onnx::location_escapes(location) {
+        if crate::text::leaves_folder(location) {
             continue; // already reported
         }
         let target: PathBuf = dir.join(location);

@@ -28,6 +28,16 @@ pub(crate) fn shown(bytes: &[u8]) -> String {
     escape_controls(&cut)
 }
 
+/// Whether a relative path from a file (ONNX external data, a zip member) leaves the folder on
+/// its face: absolute (`/x`, `\x`,
+/// `C:x`) or climbing (`..` as a component, with `/` or `\` as separator).
+pub(crate) fn leaves_folder(location: &str) -> bool {
+    let bytes = location.as_bytes();
+    bytes.first().is_some_and(|&b| b == b'/' || b == b'\\')
+        || (bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':')
+        || location.split(['/', '\\']).any(|part| part == "..")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -40,5 +50,24 @@ mod tests {
         let cut = shown(long.as_bytes());
         assert_eq!(cut.chars().count(), SHOWN_CHARS + 1);
         assert!(cut.ends_with('…'));
+    }
+
+    #[test]
+    fn escaping_locations() {
+        for escapes in [
+            "/etc/passwd",
+            "\\\\server\\share",
+            "C:\\x",
+            "c:x",
+            "../x",
+            "a/../../x",
+            "a\\..\\x",
+            "..",
+        ] {
+            assert!(leaves_folder(escapes), "{escapes}");
+        }
+        for stays in ["weights.bin", "sub/w.bin", "..weights", "a..b/c", "./w", ""] {
+            assert!(!leaves_folder(stays), "{stays}");
+        }
     }
 }
