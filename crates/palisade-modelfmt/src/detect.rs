@@ -7,7 +7,7 @@
 //! | GGUF | `GGUF` at byte 0 |
 //! | safetensors | a little-endian u64 header length ≥ 2, then `{` at byte 8 followed by `"`, `}` or JSON whitespace |
 //! | ONNX | protobuf has no magic: field 1 (`ir_version`, varint 3–100) first, as every protobuf writer orders fields, then a tag of another `ModelProto` field with its wire type |
-//! | Keras `.keras` | a zip with `config.json` and `metadata.json`, `model.weights.h5` or `model.weights.npz` |
+//! | Keras `.keras` | a zip with `config.json` and `metadata.json`, `model.weights.h5` or `model.weights.npz` (the scan also takes a zip whose only marker is a `config.json` holding a Keras object: Keras deserialises it before looking for weights) |
 //! | pickle family | `\x80` + protocol 2–5, the `.npy` magic, a zip with `*.pkl` members or only `*.npy` members |
 //!
 //! A file that passes one of these tests but fails its full read is unreadable, not unknown:

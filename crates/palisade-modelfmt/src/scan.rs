@@ -169,11 +169,60 @@ fn scan_zip(
         .map_err(|e| zip_error(name, &e))?;
     let names: Vec<&str> = members.iter().map(String::as_str).collect();
     scan.format = detect(head, Some(&names));
-    if scan.format != Format::Keras {
+    // Keras reads config.json (and runs what it names) before it looks for the weights: a
+    // zip with only a Keras-shaped config.json is a Keras archive too.
+    let maybe_keras = scan.format == Format::Unknown && names.contains(&"config.json");
+    if scan.format != Format::Keras && !maybe_keras {
         return Ok(());
     }
     if archive.has_duplicate_names() {
         return Err(zip_error(name, &"two members with the same name"));
+    }
+    let member_path = format!("{name}!/config.json");
+    let text = {
+        let mut member = archive
+            .by_name("config.json")
+            .map_err(|e| zip_error(&member_path, &e))?;
+        if member.size() > limits.max_json_bytes {
+            return Err(ModelFormatError::LimitExceeded {
+                path: member_path,
+                format: "keras",
+                offset: 0,
+                what: "bytes of config.json",
+                limit: limits.max_json_bytes,
+            });
+        }
+        // The declared size can lie: read one byte past the limit to find out.
+        let mut text = Vec::new();
+        (&mut member)
+            .take(limits.max_json_bytes + 1)
+            .read_to_end(&mut text)
+            .map_err(|e| zip_error(&member_path, &e))?;
+        if text.len() as u64 > limits.max_json_bytes {
+            return Err(ModelFormatError::LimitExceeded {
+                path: member_path,
+                format: "keras",
+                offset: limits.max_json_bytes,
+                what: "bytes of config.json (inflated)",
+                limit: limits.max_json_bytes,
+            });
+        }
+        text
+    };
+    let config = match json::parse(&text, &member_path, limits.max_json_depth) {
+        Ok(config) => config,
+        Err(_) if maybe_keras => return Ok(()),
+        Err(error) => return Err(error),
+    };
+    if maybe_keras {
+        if config
+            .get("class_name")
+            .and_then(crate::json::Json::as_str)
+            .is_none()
+        {
+            return Ok(());
+        }
+        scan.format = Format::Keras;
     }
     for member in &names {
         if crate::text::leaves_folder(member) {
@@ -187,35 +236,6 @@ fn scan_zip(
             );
         }
     }
-    let member_path = format!("{name}!/config.json");
-    let mut member = archive
-        .by_name("config.json")
-        .map_err(|e| zip_error(&member_path, &e))?;
-    if member.size() > limits.max_json_bytes {
-        return Err(ModelFormatError::LimitExceeded {
-            path: member_path,
-            format: "keras",
-            offset: 0,
-            what: "bytes of config.json",
-            limit: limits.max_json_bytes,
-        });
-    }
-    // The declared size can lie: read one byte past the limit to find out.
-    let mut text = Vec::new();
-    (&mut member)
-        .take(limits.max_json_bytes + 1)
-        .read_to_end(&mut text)
-        .map_err(|e| zip_error(&member_path, &e))?;
-    if text.len() as u64 > limits.max_json_bytes {
-        return Err(ModelFormatError::LimitExceeded {
-            path: member_path,
-            format: "keras",
-            offset: limits.max_json_bytes,
-            what: "bytes of config.json (inflated)",
-            limit: limits.max_json_bytes,
-        });
-    }
-    let config = json::parse(&text, &member_path, limits.max_json_depth)?;
     keras::check_config(&config, "config.json", findings);
     Ok(())
 }

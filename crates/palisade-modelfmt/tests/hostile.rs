@@ -190,6 +190,27 @@ fn a_hand_built_keras_archive_reads() {
 }
 
 #[test]
+fn a_zip_with_only_a_keras_config_is_keras() {
+    // Keras deserialises config.json before it checks for weights.
+    let config = br#"{"class_name": "Lambda", "config": {"function": ["4wEA", null, null]}}"#;
+    let s = scan(&zip(&[("config.json", config, true)]), "bare.keras");
+    assert_eq!(s.format, Format::Keras);
+    assert_eq!(s.findings[0].kind, FindingKind::LambdaLayer);
+    // Another config.json (a zipped Hugging Face folder, say) is not Keras: unknown.
+    let hf = br#"{"architectures": ["BertModel"], "model_type": "bert"}"#;
+    let s = scan(
+        &zip(&[
+            ("config.json", hf, false),
+            ("pytorch_model.bin", b"", false),
+        ]),
+        "hf.zip",
+    );
+    assert_eq!((s.format, s.verdict()), (Format::Unknown, Verdict::NotMine));
+    let s = scan(&zip(&[("config.json", b"not json", false)]), "odd.zip");
+    assert_eq!((s.format, s.verdict()), (Format::Unknown, Verdict::NotMine));
+}
+
+#[test]
 fn a_config_zip_bomb_is_stopped() {
     // 200 MiB of spaces around `{}`: declared honestly, refused before inflating.
     let mut big = vec![b' '; 200 << 20];
