@@ -234,8 +234,18 @@ impl Reader<'_, '_, '_> {
         let mut chunks = vec![self.first_chunk(at, v2)?];
         let mut seen = Vec::new();
         let mut messages = 0usize;
+        let mut header_bytes = 0u64;
         let mut out: Attributes = Vec::new();
         while let Some((start, len)) = chunks.pop() {
+            // All chunks together, so continuations cannot re-read large blocks over and over.
+            header_bytes = header_bytes.saturating_add(len);
+            if header_bytes > self.limits.max_hdf5_block {
+                return Err(self.place.limit(
+                    start,
+                    "bytes of HDF5 object header",
+                    self.limits.max_hdf5_block,
+                ));
+            }
             if seen.contains(&start) {
                 return Err(self
                     .place
@@ -568,9 +578,17 @@ mod tests {
     };
 
     fn read(bytes: &[u8], wanted: &[&str]) -> Result<Attributes, ModelFormatError> {
+        read_with(bytes, wanted, &Limits::default())
+    }
+
+    fn read_with(
+        bytes: &[u8],
+        wanted: &[&str],
+        limits: &Limits,
+    ) -> Result<Attributes, ModelFormatError> {
         let mut cursor = Cursor::new(bytes.to_vec());
         let mut src = Source::new(&mut cursor, bytes.len() as u64);
-        root_attributes(&mut src, PLACE, &Limits::default(), wanted)
+        root_attributes(&mut src, PLACE, limits, wanted)
     }
 
     /// A version 0 superblock (8-byte offsets and lengths) whose root object header (v1) is at
@@ -683,6 +701,31 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("continuation loops")
+        );
+    }
+
+    #[test]
+    fn continuations_share_one_byte_budget() {
+        // Three continuations into a 2 kB tail of NIL messages: 1800 bytes of header in all.
+        let tail_at = 96 + 16 + 3 * 24;
+        let continuations: Vec<(u16, Vec<u8>)> = (0..3u64)
+            .map(|i| {
+                let mut data = (tail_at as u64 + i * 8).to_le_bytes().to_vec();
+                data.extend(600u64.to_le_bytes());
+                (MSG_CONTINUATION, data)
+            })
+            .collect();
+        let f = file_v0(&continuations, &[0u8; 2048]);
+        assert!(read(&f, &[]).is_ok());
+        let limits = Limits {
+            max_hdf5_block: 1000,
+            ..Limits::default()
+        };
+        assert!(
+            read_with(&f, &[], &limits)
+                .unwrap_err()
+                .to_string()
+                .contains("more than 1000 bytes of HDF5 object header (limit)")
         );
     }
 

@@ -310,9 +310,13 @@ impl ModelFormatScan {
     }
 
     /// The model's `unsafe_format` as far as this crate can tell: some file runs code on
-    /// load, or was recognised but could not be read.
+    /// load, or could not be read, or no file of the model is in a known format at all
+    /// ([`Format::Unknown`]: cannot tell, so not safe). Pickle-family files are left to
+    /// `palisade-pickle`, whose verdict the caller ORs in.
     pub fn unsafe_format(&self) -> bool {
-        self.runs_code_on_load() || self.unreadable().next().is_some()
+        self.runs_code_on_load()
+            || self.unreadable().next().is_some()
+            || self.format() == Format::Unknown
     }
 }
 
@@ -347,7 +351,8 @@ pub struct Limits {
     pub max_gguf_depth: usize,
     /// Most HDF5 object-header messages and continuation blocks read for the root group.
     pub max_hdf5_messages: usize,
-    /// Largest HDF5 object-header chunk or global-heap collection read.
+    /// Most bytes of HDF5 object header read for the root group (all its chunks together), and
+    /// the largest global-heap collection read.
     pub max_hdf5_block: u64,
     /// Most findings kept per file (the rest are counted in `findings_omitted`).
     pub max_findings: usize,

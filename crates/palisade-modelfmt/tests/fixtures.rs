@@ -332,6 +332,17 @@ fn a_directory_model_merges_its_files() {
         "lambda.keras"
     );
 
+    // Nothing recognised: unknown, so not safe.
+    let nothing = tempfile::tempdir().unwrap();
+    std::fs::write(nothing.path().join("saved_model.pb"), [0x08, 0x01, 0x12, 0x00]).unwrap();
+    let unknown = scan_path(nothing.path(), &Limits::default()).unwrap();
+    assert_eq!(unknown.format(), Format::Unknown);
+    assert!(unknown.unsafe_format());
+    // Only pickles: this crate leaves the verdict to palisade-pickle.
+    let pickles = scan_path(&fixture_dir().join("../pickles"), &Limits::default()).unwrap();
+    assert_eq!(pickles.format(), Format::Pickle);
+    assert!(!pickles.unsafe_format());
+
     let gguf = scan_path(&fixture_dir().join("gguf"), &Limits::default()).unwrap();
     assert_eq!(gguf.format(), Format::Gguf);
     assert_eq!(gguf.unreadable().count(), 1);
