@@ -334,7 +334,11 @@ fn a_directory_model_merges_its_files() {
 
     // Nothing recognised: unknown, so not safe.
     let nothing = tempfile::tempdir().unwrap();
-    std::fs::write(nothing.path().join("saved_model.pb"), [0x08, 0x01, 0x12, 0x00]).unwrap();
+    std::fs::write(
+        nothing.path().join("saved_model.pb"),
+        [0x08, 0x01, 0x12, 0x00],
+    )
+    .unwrap();
     let unknown = scan_path(nothing.path(), &Limits::default()).unwrap();
     assert_eq!(unknown.format(), Format::Unknown);
     assert!(unknown.unsafe_format());
