@@ -205,3 +205,47 @@ fn tampered_files_say_why() {
     let record = read("tampered/statement-signature.dsse.json", &all);
     assert!(record.signer().is_none());
 }
+
+/// make.sh recorded the honest step with the `record` example and checked the files with
+/// in-toto's own verifier (verify-with-in-toto.py). ECDSA (RFC 6979) and Ed25519 signatures are
+/// deterministic, so today's code must write those exact bytes: what in-toto verified is what
+/// palisade writes.
+#[test]
+fn palisade_written_attestations_are_what_in_toto_verified() {
+    use palisade_intoto::run::snapshot;
+    use palisade_intoto::write::{LinkStatement, sign_bundle, sign_dsse};
+    use palisade_sigstore::keys::SigningKey;
+
+    let ws = dir().join("workspace");
+    let statement = LinkStatement {
+        name: "train".into(),
+        command: vec!["python3".into(), "src/train.py".into()],
+        materials: snapshot(&[ws.join("data/transactions.csv"), ws.join("src/train.py")], &ws)
+            .unwrap(),
+        products: snapshot(&[ws.join("model")], &ws).unwrap(),
+        byproducts: [("return-value".to_string(), Value::from(0))].into_iter().collect(),
+        environment: Default::default(),
+    }
+    .to_json();
+    let text = |rel: &str| std::fs::read_to_string(dir().join(rel)).unwrap();
+    let p256 = SigningKey::from_pem(&text("keys/p256.key"), None).unwrap();
+    let ed25519 = SigningKey::from_pem(&text("keys/ed25519.key"), None).unwrap();
+    assert_eq!(sign_dsse(&statement, &p256), text("palisade/train.dsse.json"));
+    assert_eq!(
+        sign_bundle(&statement, &p256, &text("keys/p256.pub")),
+        text("palisade/train.sigstore.json")
+    );
+    assert_eq!(sign_dsse(&statement, &ed25519), text("palisade/train.ed25519.dsse.json"));
+
+    let all: Vec<TrustedKey> = KEYS.iter().map(|k| key(k)).collect();
+    for (file, signer) in [
+        ("palisade/train.dsse.json", "p256"),
+        ("palisade/train.sigstore.json", "p256"),
+        ("palisade/train.ed25519.dsse.json", "ed25519"),
+    ] {
+        assert_eq!(read(file, &all).signer(), Some(signer), "{file}");
+    }
+    let tampered = read("palisade/tampered.dsse.json", &all);
+    assert!(tampered.signer().is_none());
+    assert_eq!(tampered.materials.len(), 1);
+}
