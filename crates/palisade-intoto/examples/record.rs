@@ -62,15 +62,20 @@ fn record() -> Result<ExitCode, String> {
     }
     if let Some(out) = bundle {
         let public = public.ok_or("--bundle needs --public (the hint is the PEM file's sha256)")?;
-        let public_pem =
-            std::fs::read_to_string(&public).map_err(|e| format!("{public}: {e}"))?;
+        let public_pem = std::fs::read_to_string(&public).map_err(|e| format!("{public}: {e}"))?;
         std::fs::write(&out, sign_bundle(&statement, &key, &public_pem))
             .map_err(|e| format!("{out}: {e}"))?;
     }
     if !run.missing_outputs.is_empty() {
-        eprintln!("record: not written by the run: {}", run.missing_outputs.join(", "));
+        eprintln!(
+            "record: not written by the run: {}",
+            run.missing_outputs.join(", ")
+        );
     }
     Ok(ExitCode::from(
-        run.status.code().and_then(|c| u8::try_from(c).ok()).unwrap_or(1),
+        run.status
+            .code()
+            .and_then(|c| u8::try_from(c).ok())
+            .unwrap_or(1),
     ))
 }

@@ -131,7 +131,10 @@ mod tests {
         // serde_json reads `-0` as a float, where Python reads the integer 0: refused, which
         // fails closed (the link is unreadable, never wrongly verified).
         let minus_zero: Value = serde_json::from_str("-0").unwrap();
-        assert_eq!(encode(&minus_zero), Err(CanonicalError::Float("-0.0".into())));
+        assert_eq!(
+            encode(&minus_zero),
+            Err(CanonicalError::Float("-0.0".into()))
+        );
     }
 
     #[test]

@@ -315,6 +315,20 @@ fn normalize(path: &str) -> String {
     p.trim_end_matches('/').to_string()
 }
 
+/// How a declared folder's files are found under one attested prefix.
+struct PrefixMatch {
+    /// The prefix is the declared path.
+    is_declared: bool,
+    /// The attested entries that carry a declared file.
+    indices: Vec<usize>,
+    /// The algorithms compared.
+    algorithms: BTreeSet<String>,
+    /// Declared files not found there.
+    missing: Vec<String>,
+    /// `""` or a path ending in '/'.
+    prefix: String,
+}
+
 fn match_folder(
     declared_path: Option<&str>,
     files: &[(String, DigestSet)],
@@ -343,7 +357,9 @@ fn match_folder(
                     .map(str::to_string)
             };
             if let Some(prefix) = prefix
-                && indices.iter().any(|&i| same(digests, &resources[i].digests))
+                && indices
+                    .iter()
+                    .any(|&i| same(digests, &resources[i].digests))
             {
                 prefixes.insert(prefix);
             }
@@ -363,17 +379,18 @@ fn match_folder(
         let p = normalize(p);
         if p.is_empty() { p } else { format!("{p}/") }
     });
-    let mut best: Option<(usize, bool, Vec<usize>, BTreeSet<String>, Vec<String>, String)> = None;
+    let mut best: Option<PrefixMatch> = None;
     for prefix in prefixes {
         let mut indices = Vec::new();
         let mut algorithms = BTreeSet::new();
         let mut missing = Vec::new();
         for (rel, digests) in files {
             let hit = by_path.get(&format!("{prefix}{rel}")).and_then(|ix| {
-                ix.iter().find_map(|&i| match compare_digests(digests, &resources[i].digests) {
-                    DigestMatch::Same(algs) => Some((i, algs)),
-                    _ => None,
-                })
+                ix.iter()
+                    .find_map(|&i| match compare_digests(digests, &resources[i].digests) {
+                        DigestMatch::Same(algs) => Some((i, algs)),
+                        _ => None,
+                    })
             });
             match hit {
                 Some((i, algs)) => {
@@ -386,15 +403,29 @@ fn match_folder(
         let is_declared = declared_prefix.as_deref() == Some(prefix.as_str());
         let better = match &best {
             None => true,
-            Some((count, declared, ..)) => {
-                indices.len() > *count || (indices.len() == *count && is_declared && !declared)
+            Some(b) => {
+                indices.len() > b.indices.len()
+                    || (indices.len() == b.indices.len() && is_declared && !b.is_declared)
             }
         };
         if better {
-            best = Some((indices.len(), is_declared, indices, algorithms, missing, prefix));
+            best = Some(PrefixMatch {
+                is_declared,
+                indices,
+                algorithms,
+                missing,
+                prefix,
+            });
         }
     }
-    let Some((_, _, indices, algorithms, missing, prefix)) = best else {
+    let Some(PrefixMatch {
+        indices,
+        algorithms,
+        missing,
+        prefix,
+        ..
+    }) = best
+    else {
         return Err((Vec::new(), "no attested entry matches".to_string()));
     };
     // Entries under the prefix that are not the declared files: the attested folder had more.
@@ -406,14 +437,17 @@ fn match_folder(
             .enumerate()
             .filter(|(i, r)| {
                 let path = normalize(r.path());
-                path.strip_prefix(prefix.as_str()).is_some_and(|rel| {
-                    !indices.contains(i) && !files.iter().any(|(f, _)| f == rel)
-                })
+                path.strip_prefix(prefix.as_str())
+                    .is_some_and(|rel| !indices.contains(i) && !files.iter().any(|(f, _)| f == rel))
             })
             .map(|(_, r)| r.path().to_string())
             .collect()
     };
-    let shown = if prefix.is_empty() { "the top level" } else { prefix.as_str() };
+    let shown = if prefix.is_empty() {
+        "the top level"
+    } else {
+        prefix.as_str()
+    };
     if missing.is_empty() && extra.is_empty() {
         return Ok((indices, algorithms));
     }
@@ -568,7 +602,11 @@ mod tests {
 
     #[test]
     fn folders_match_per_file_under_one_prefix() {
-        let model = folder("model", "out/model", &[("a.bin", "0a"), ("cfg/c.json", "0c")]);
+        let model = folder(
+            "model",
+            "out/model",
+            &[("a.bin", "0a"), ("cfg/c.json", "0c")],
+        );
         // Listed relative to another working directory: the prefix is found from the content.
         let rec = record(
             vec![],
@@ -610,7 +648,11 @@ mod tests {
 
         // The folder's root digest as one entry is a match too.
         let rec = record(vec![], vec![res("model", &[("sha256", "root")])]);
-        assert!(compare(&rec, &[], &[model], &[]).unattested_outputs.is_empty());
+        assert!(
+            compare(&rec, &[], &[model], &[])
+                .unattested_outputs
+                .is_empty()
+        );
     }
 
     #[test]

@@ -23,25 +23,10 @@ pub enum IntotoError {
         limit: usize,
     },
 
-    /// The text is not JSON (or not UTF-8).
-    #[error("{file}:{line}:{column}: not valid JSON: {reason}")]
-    #[diagnostic(code(palisade::intoto::attestation::syntax))]
-    Syntax {
-        /// The attestation's source name.
-        file: String,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// What the JSON parser said.
-        reason: String,
-        /// The text.
-        #[source_code]
-        src: NamedSource<String>,
-        /// Where the parser stopped.
-        #[label("here")]
-        span: SourceSpan,
-    },
+    /// The text is not JSON.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Syntax(Box<JsonSyntaxError>),
 
     /// The DSSE envelope or Sigstore bundle around the attestation is malformed.
     #[error(transparent)]
@@ -115,7 +100,9 @@ pub enum IntotoError {
     #[error("{}: is not inside {}, the folder recorded paths are relative to", path.display(), base.display())]
     #[diagnostic(
         code(palisade::intoto::run::outside_base),
-        help("run from a folder that contains every input and output, or pass them as paths inside it")
+        help(
+            "run from a folder that contains every input and output, or pass them as paths inside it"
+        )
     )]
     OutsideBase {
         /// The path.
@@ -148,6 +135,27 @@ pub enum IntotoError {
     },
 }
 
+/// A JSON syntax error in an attestation, with the place it occurred.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{file}:{line}:{column}: not valid JSON: {reason}")]
+#[diagnostic(code(palisade::intoto::attestation::syntax))]
+pub struct JsonSyntaxError {
+    /// The attestation's source name.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What the JSON parser said.
+    pub reason: String,
+    /// The text.
+    #[source_code]
+    pub src: NamedSource<String>,
+    /// Where the parser stopped.
+    #[label("here")]
+    pub span: SourceSpan,
+}
+
 /// `text` with every control character written as `\u{…}`, so that a hostile attestation
 /// cannot put terminal escapes into a message.
 pub(crate) fn escape(text: &str) -> String {
@@ -175,14 +183,14 @@ pub(crate) fn syntax_error(file: &str, text: &str, err: &serde_json::Error) -> I
     }
     let full = err.to_string();
     let suffix = format!(" at line {line} column {column}");
-    IntotoError::Syntax {
+    IntotoError::Syntax(Box::new(JsonSyntaxError {
         file: file.to_string(),
         line,
         column,
         reason: full.strip_suffix(&suffix).unwrap_or(&full).to_string(),
         src: NamedSource::new(file, text.to_string()),
         span: SourceSpan::from((offset.min(text.len()), 0)),
-    }
+    }))
 }
 
 #[cfg(test)]
@@ -199,12 +207,10 @@ mod tests {
     fn syntax_error_points_into_the_text() {
         let text = "{\n \"a\": ,\n}";
         let err = serde_json::from_str::<serde_json::Value>(text).unwrap_err();
-        let IntotoError::Syntax {
-            line, column, span, ..
-        } = syntax_error("x.link", text, &err)
-        else {
+        let IntotoError::Syntax(e) = syntax_error("x.link", text, &err) else {
             panic!("not a syntax error");
         };
+        let (line, column, span) = (e.line, e.column, e.span);
         assert_eq!((line, column), (2, 7));
         assert_eq!(&text[span.offset()..span.offset() + 1], ",");
     }

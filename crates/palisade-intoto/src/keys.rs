@@ -61,11 +61,9 @@ impl VerificationKey {
 
     fn rsa_from_der(der: &[u8], source_name: &str) -> Result<Self, IntotoError> {
         use rsa::traits::PublicKeyParts as _;
-        let key = rsa::RsaPublicKey::from_public_key_der(der).map_err(|e| {
-            IntotoError::RsaKey {
-                source_name: source_name.to_string(),
-                reason: format!("malformed RSA public key: {e}"),
-            }
+        let key = rsa::RsaPublicKey::from_public_key_der(der).map_err(|e| IntotoError::RsaKey {
+            source_name: source_name.to_string(),
+            reason: format!("malformed RSA public key: {e}"),
         })?;
         let bits = key.n().bits();
         if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) {
@@ -124,8 +122,8 @@ impl VerificationKey {
         );
         [modern, legacy].map(|dict| {
             // Strings and a list of strings always have a canonical form.
-            let bytes = crate::canonical::encode(&serde_json::Value::Object(dict))
-                .unwrap_or_default();
+            let bytes =
+                crate::canonical::encode(&serde_json::Value::Object(dict)).unwrap_or_default();
             hex::encode(Sha256::digest(bytes))
         })
     }

@@ -72,7 +72,7 @@ pub use compare::{
     Comparison, DeclaredArtifact, DeclaredContent, DigestMatch, DigestSet, Direction, Matched,
     Unattested, Undeclared, compare, compare_digests,
 };
-pub use error::IntotoError;
+pub use error::{IntotoError, JsonSyntaxError};
 pub use keys::TrustedKey;
 pub use read::{
     LINK_PREDICATE_V0_3, MAX_ATTESTATION_BYTES, MAX_COMMAND_ARGS, MAX_DIGESTS, MAX_RESOURCES,

@@ -90,7 +90,9 @@ pub fn read_attestation(
     }
     Err(IntotoError::Unsupported {
         file: source_name.to_string(),
-        reason: "not in-toto link metadata, a DSSE envelope, a Sigstore bundle or an in-toto statement".to_string(),
+        reason:
+            "not in-toto link metadata, a DSSE envelope, a Sigstore bundle or an in-toto statement"
+                .to_string(),
     })
 }
 
@@ -312,11 +314,7 @@ impl Reader<'_> {
             }
         };
         if items.len() > MAX_RESOURCES {
-            return Err(self.limit(
-                path,
-                format!("{} resources", items.len()),
-                MAX_RESOURCES,
-            ));
+            return Err(self.limit(path, format!("{} resources", items.len()), MAX_RESOURCES));
         }
         items
             .iter()
@@ -440,10 +438,9 @@ impl Reader<'_> {
                 let def = match pred.get("buildDefinition") {
                     Some(d) => self.object(d, def_path)?,
                     None => {
-                        return Err(self.invalid(
-                            "/predicate",
-                            "missing required field `buildDefinition`",
-                        ));
+                        return Err(
+                            self.invalid("/predicate", "missing required field `buildDefinition`")
+                        );
                     }
                 };
                 record.build_type = self.optional_string(def, def_path, "buildType")?;

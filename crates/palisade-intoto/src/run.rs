@@ -175,12 +175,10 @@ pub fn run_stage(req: &RunRequest) -> Result<RunRecord, IntotoError> {
     if let Some(dir) = &req.working_dir {
         command.current_dir(dir);
     }
-    let status = command
-        .status()
-        .map_err(|e| IntotoError::Spawn {
-            program: crate::error::escape(program),
-            reason: e.to_string(),
-        })?;
+    let status = command.status().map_err(|e| IntotoError::Spawn {
+        program: crate::error::escape(program),
+        reason: e.to_string(),
+    })?;
 
     let mut present = Vec::new();
     let mut missing_outputs = Vec::new();
@@ -327,7 +325,9 @@ fn resource(name: String, d: &palisade_hash::Digests) -> Resource {
     Resource {
         name,
         uri: None,
-        digests: [("sha256".to_string(), d.sha256_hex())].into_iter().collect(),
+        digests: [("sha256".to_string(), d.sha256_hex())]
+            .into_iter()
+            .collect(),
     }
 }
 
@@ -510,9 +510,18 @@ mod tests {
         assert_eq!(
             changes,
             vec![
-                Change { path: "b".into(), kind: ChangeKind::Modified },
-                Change { path: "c".into(), kind: ChangeKind::Removed },
-                Change { path: "d".into(), kind: ChangeKind::Added },
+                Change {
+                    path: "b".into(),
+                    kind: ChangeKind::Modified
+                },
+                Change {
+                    path: "c".into(),
+                    kind: ChangeKind::Removed
+                },
+                Change {
+                    path: "d".into(),
+                    kind: ChangeKind::Added
+                },
             ]
         );
     }

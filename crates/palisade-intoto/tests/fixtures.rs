@@ -39,8 +39,7 @@ fn manifest() -> Vec<Value> {
 
 fn read(file: &str, keys: &[TrustedKey]) -> StageRecord {
     let bytes = std::fs::read(dir().join(file)).unwrap();
-    read_attestation(&bytes, file, &Trust::keys(keys))
-        .unwrap_or_else(|e| panic!("{file}: {e}"))
+    read_attestation(&bytes, file, &Trust::keys(keys)).unwrap_or_else(|e| panic!("{file}: {e}"))
 }
 
 fn strings(v: &Value) -> Vec<String> {
@@ -78,7 +77,11 @@ fn every_attestation_verifies_under_its_own_key_only() {
         // in-toto-run and securesystemslib write their keyid; Sigstore bundles write "".
         assert_eq!(*keyid_matched, !file.ends_with(".sigstore.json"), "{file}");
 
-        let others: Vec<TrustedKey> = KEYS.iter().filter(|k| **k != signer).map(|k| key(k)).collect();
+        let others: Vec<TrustedKey> = KEYS
+            .iter()
+            .filter(|k| **k != signer)
+            .map(|k| key(k))
+            .collect();
         let Verification::Invalid { reason } = read(file, &others).verification else {
             panic!("{file} verified without its key");
         };
@@ -108,7 +111,11 @@ fn every_attestation_verifies_under_its_own_key_only() {
         products.sort();
         assert_eq!(products, strings(&entry["products"]), "{file}");
         assert!(
-            record.materials.iter().chain(&record.products).all(|r| r.digests["sha256"].len() == 64),
+            record
+                .materials
+                .iter()
+                .chain(&record.products)
+                .all(|r| r.digests["sha256"].len() == 64),
             "{file}"
         );
         match record.form {
@@ -117,7 +124,10 @@ fn every_attestation_verifies_under_its_own_key_only() {
                     record.builder_id.as_deref(),
                     Some("https://ci.example/runners/trainer")
                 );
-                assert_eq!(record.materials[1].uri.as_deref(), Some("git+https://git.example/fraud@refs/heads/main#src/train.py"));
+                assert_eq!(
+                    record.materials[1].uri.as_deref(),
+                    Some("git+https://git.example/fraud@refs/heads/main#src/train.py")
+                );
             }
             // protobuf's Struct writes the return value as a double (0.0).
             _ => assert_eq!(record.return_value(), Some(0), "{file}"),
@@ -159,18 +169,29 @@ fn declared_versus_attested() {
             // and the model it wrote is not the declared one.
             assert_eq!(matched, vec!["transactions", "train-code"], "{file}");
             assert_eq!(c.undeclared_inputs.len(), 1, "{file}: {c:?}");
-            assert_eq!(c.undeclared_inputs[0].resource.name, "data/customers-pii.csv");
+            assert_eq!(
+                c.undeclared_inputs[0].resource.name,
+                "data/customers-pii.csv"
+            );
             assert_eq!(c.undeclared_inputs[0].known_as, vec!["customers"]);
             assert_eq!(c.unattested_outputs.len(), 1, "{file}");
             assert!(
-                c.unattested_outputs[0].reason.contains("0 of the folder's 2 files")
-                    || c.unattested_outputs[0].reason.contains("none of the folder's"),
+                c.unattested_outputs[0]
+                    .reason
+                    .contains("0 of the folder's 2 files")
+                    || c.unattested_outputs[0]
+                        .reason
+                        .contains("none of the folder's"),
                 "{}",
                 c.unattested_outputs[0].reason
             );
             assert_eq!(c.undeclared_outputs.len(), 2);
         } else {
-            assert_eq!(matched, vec!["transactions", "train-code", "fraud-model"], "{file}");
+            assert_eq!(
+                matched,
+                vec!["transactions", "train-code", "fraud-model"],
+                "{file}"
+            );
             assert!(c.unattested_inputs.is_empty(), "{file}: {c:?}");
             assert!(c.unattested_outputs.is_empty(), "{file}: {c:?}");
             assert!(c.undeclared_inputs.is_empty(), "{file}: {c:?}");
@@ -201,7 +222,10 @@ fn tampered_files_say_why() {
     let Verification::Invalid { reason } = record.verification else {
         panic!()
     };
-    assert!(reason.contains("with `p256` (P-256): the P-256 signature does not match"), "{reason}");
+    assert!(
+        reason.contains("with `p256` (P-256): the P-256 signature does not match"),
+        "{reason}"
+    );
     let record = read("tampered/statement-signature.dsse.json", &all);
     assert!(record.signer().is_none());
 }
@@ -220,22 +244,33 @@ fn palisade_written_attestations_are_what_in_toto_verified() {
     let statement = LinkStatement {
         name: "train".into(),
         command: vec!["python3".into(), "src/train.py".into()],
-        materials: snapshot(&[ws.join("data/transactions.csv"), ws.join("src/train.py")], &ws)
-            .unwrap(),
+        materials: snapshot(
+            &[ws.join("data/transactions.csv"), ws.join("src/train.py")],
+            &ws,
+        )
+        .unwrap(),
         products: snapshot(&[ws.join("model")], &ws).unwrap(),
-        byproducts: [("return-value".to_string(), Value::from(0))].into_iter().collect(),
+        byproducts: [("return-value".to_string(), Value::from(0))]
+            .into_iter()
+            .collect(),
         environment: Default::default(),
     }
     .to_json();
     let text = |rel: &str| std::fs::read_to_string(dir().join(rel)).unwrap();
     let p256 = SigningKey::from_pem(&text("keys/p256.key"), None).unwrap();
     let ed25519 = SigningKey::from_pem(&text("keys/ed25519.key"), None).unwrap();
-    assert_eq!(sign_dsse(&statement, &p256), text("palisade/train.dsse.json"));
+    assert_eq!(
+        sign_dsse(&statement, &p256),
+        text("palisade/train.dsse.json")
+    );
     assert_eq!(
         sign_bundle(&statement, &p256, &text("keys/p256.pub")),
         text("palisade/train.sigstore.json")
     );
-    assert_eq!(sign_dsse(&statement, &ed25519), text("palisade/train.ed25519.dsse.json"));
+    assert_eq!(
+        sign_dsse(&statement, &ed25519),
+        text("palisade/train.ed25519.dsse.json")
+    );
 
     let all: Vec<TrustedKey> = KEYS.iter().map(|k| key(k)).collect();
     for (file, signer) in [
