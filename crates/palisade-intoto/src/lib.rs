@@ -7,7 +7,7 @@
 //! products); [`compare`] then says which declared inputs and outputs the attestation
 //! accounts for, which it does not (`unattested_*`), and what the stage read or wrote that
 //! the pipeline never declared (`undeclared_*`). [`run::run_stage`] records a run the same
-//! way, and [`write`] signs the record as an in-toto statement.
+//! way, and [`mod@write`] signs the record as an in-toto statement.
 //!
 //! Forms read (see [`Form`] and [`Wrapper`]):
 //! - in-toto Statement v1 with SLSA provenance v1 (`resolvedDependencies` are the materials)

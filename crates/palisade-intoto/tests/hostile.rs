@@ -290,3 +290,44 @@ fn error_codes_are_unique() {
     assert_eq!(unique.len(), codes.len(), "{codes:?}");
     assert!(codes.iter().all(|c| c.starts_with("palisade::intoto::")));
 }
+
+#[test]
+fn slsa_provenance_v0_2_materials_are_read() {
+    let v02 = json!({"_type": "https://in-toto.io/Statement/v0.1",
+        "subject": [{"name": "app.tar", "digest": {"sha256": "AB"}}],
+        "predicateType": "https://slsa.dev/provenance/v0.2",
+        "predicate": {"builder": {"id": "https://ci.example/b"}, "buildType": "t",
+                      "materials": [{"uri": "git+https://h/r", "digest": {"sha1": "cd"}}]}});
+    let record = read(&envelope("application/vnd.in-toto+json", &v02)).unwrap();
+    assert_eq!(record.form, palisade_intoto::Form::SlsaProvenanceV02);
+    assert_eq!(record.builder_id.as_deref(), Some("https://ci.example/b"));
+    assert_eq!(record.materials[0].path(), "git+https://h/r");
+    assert_eq!(record.materials[0].digests["sha1"], "cd");
+    assert_eq!(record.products[0].digests["sha256"], "ab");
+    assert!(record.signer().is_none());
+}
+
+/// Not a test of behaviour: prints how long a large classic link takes to read and verify
+/// (`cargo test -p palisade-intoto --release --test hostile -- --nocapture large_link`).
+#[test]
+fn large_link_timing() {
+    let materials: serde_json::Map<String, Value> = (0..100_000)
+        .map(|i| {
+            (
+                format!("data/shard-{i:06}.parquet"),
+                json!({"sha256": format!("{i:064x}")}),
+            )
+        })
+        .collect();
+    let mut signed = base_link();
+    signed["materials"] = Value::Object(materials);
+    let bytes = link(signed);
+    let start = std::time::Instant::now();
+    let record = read(&bytes).unwrap();
+    println!(
+        "100,000 materials, {} bytes: read and checked against 4 keys in {:?}",
+        bytes.len(),
+        start.elapsed()
+    );
+    assert_eq!(record.materials.len(), 100_000);
+}
