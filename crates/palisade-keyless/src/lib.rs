@@ -43,6 +43,7 @@
 pub mod error;
 pub mod identity;
 mod json;
+mod keyonly;
 pub mod root;
 pub mod verify;
 
