@@ -285,20 +285,32 @@ impl Diagnostic for KeylessError {
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         match self {
-            KeylessError::Json { src, .. } => Some(src.as_ref()),
+            KeylessError::Json { src, column, .. } if *column <= MAX_SNIPPET_COLUMN => {
+                Some(src.as_ref())
+            }
             _ => None,
         }
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         match self {
-            KeylessError::Json { span, reason, .. } => Some(Box::new(std::iter::once(
+            KeylessError::Json {
+                span,
+                reason,
+                column,
+                ..
+            } if *column <= MAX_SNIPPET_COLUMN => Some(Box::new(std::iter::once(
                 miette::LabeledSpan::new_with_span(Some(reason.clone()), *span),
             ))),
             _ => None,
         }
     }
 }
+
+/// Past this column no snippet is attached (the message still says line and column): miette's
+/// graphical handler pads with `format!` widths, which panic past 65 535, and bundles are
+/// often one long line.
+const MAX_SNIPPET_COLUMN: usize = 4096;
 
 fn summary(mismatches: &[crate::identity::Mismatch]) -> String {
     if mismatches.is_empty() {
@@ -447,6 +459,27 @@ mod tests {
         );
         assert_eq!(err.labels().map(|l| l.count()), Some(1));
         assert!(err.source_code().is_some());
+    }
+
+    #[test]
+    fn an_error_far_along_a_long_line_renders_without_a_snippet() {
+        let text = format!("{}x", " ".repeat(70_000));
+        let err = KeylessError::Json {
+            name: "long.json".into(),
+            what: "bundle",
+            line: 1,
+            column: 70_001,
+            reason: "expected value".into(),
+            src: Box::new(NamedSource::new("long.json", text)),
+            span: SourceSpan::from((70_000, 0)),
+            step: Step::Bundle,
+        };
+        assert!(err.source_code().is_none() && err.labels().is_none());
+        let mut out = String::new();
+        miette::GraphicalReportHandler::new()
+            .render_report(&mut out, &err)
+            .unwrap();
+        assert!(out.contains("long.json:1:70001"), "{out}");
     }
 
     #[test]

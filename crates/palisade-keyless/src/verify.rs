@@ -51,6 +51,15 @@ impl Bundle {
             name: name.to_string(),
             detail,
         };
+        // sigstore-types reads a bundle without `mediaType` as v0.1; the field is required.
+        #[derive(serde::Deserialize)]
+        struct Head {
+            #[serde(rename = "mediaType")]
+            _media_type: String,
+        }
+        if serde_json::from_str::<Head>(checked.text).is_err() {
+            return Err(malformed("no mediaType".to_string()));
+        }
         if material.tlog_entries.len() > MAX_ENTRIES {
             return Err(malformed(format!(
                 "{} transparency-log entries, more than the limit of {MAX_ENTRIES}",
