@@ -63,6 +63,25 @@ pub struct Claims {
     pub source_repository_visibility: Option<String>,
     /// 1.23: the deployment environment the job ran in, if any.
     pub deployment_environment: Option<String>,
+    /// 1.2–1.6: the GitHub-only claims Fulcio deprecated (trigger, sha, workflow name,
+    /// `owner/repo`, ref). Certificates from before 2023 carry only these; reported as facts,
+    /// never used to satisfy a requirement on the claims above.
+    pub legacy_github: Option<LegacyGithubClaims>,
+}
+
+/// The deprecated GitHub claims 1.3.6.1.4.1.57264.1.2 … 1.6.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct LegacyGithubClaims {
+    /// 1.2: the event that triggered the workflow.
+    pub workflow_trigger: Option<String>,
+    /// 1.3: the commit.
+    pub workflow_sha: Option<String>,
+    /// 1.4: the workflow's display name.
+    pub workflow_name: Option<String>,
+    /// 1.5: `owner/repo`.
+    pub workflow_repository: Option<String>,
+    /// 1.6: the ref.
+    pub workflow_ref: Option<String>,
 }
 
 impl Claims {
@@ -95,6 +114,13 @@ impl Claims {
             run_invocation_uri: e(&ci.run_invocation_uri),
             source_repository_visibility: e(&ci.source_repository_visibility_at_signing),
             deployment_environment: e(&ci.deployment_environment),
+            legacy_github: (!ci.deprecated_github.is_empty()).then(|| LegacyGithubClaims {
+                workflow_trigger: e(&ci.deprecated_github.workflow_trigger),
+                workflow_sha: e(&ci.deprecated_github.workflow_sha),
+                workflow_name: e(&ci.deprecated_github.workflow_name),
+                workflow_repository: e(&ci.deprecated_github.workflow_repository),
+                workflow_ref: e(&ci.deprecated_github.workflow_ref),
+            }),
         }
     }
 

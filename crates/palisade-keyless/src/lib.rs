@@ -48,7 +48,9 @@ pub mod root;
 pub mod verify;
 
 pub use error::{KeylessError, Step};
-pub use identity::{Claims, IdentityRequirement, Mismatch, Pattern, SubjectKind};
+pub use identity::{
+    Claims, IdentityRequirement, LegacyGithubClaims, Mismatch, Pattern, SubjectKind,
+};
 pub use root::TrustRoot;
 pub use verify::{
     Artifact, ArtifactDigestInput, Bundle, Content, DigestAlgorithm, LogEntry, Policy,
