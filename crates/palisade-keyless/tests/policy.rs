@@ -197,3 +197,22 @@ fn the_embedded_root_verifies_the_production_happy_paths() {
             .unwrap_or_else(|e| panic!("{case}: {e}"));
     }
 }
+
+#[test]
+fn an_opened_file_is_hashed_as_it_is_read() {
+    let root = TrustRoot::public_good().unwrap();
+    for case in ["happy-path-v0.3", "happy-path-intoto-in-dsse-v3"] {
+        let bundle = bundle_of(&json(case, "bundle.sigstore.json"));
+        let mut file = std::fs::File::open(suite().join("a.txt")).unwrap();
+        root.verify(&bundle, Artifact::Reader(&mut file), &beacon())
+            .unwrap_or_else(|e| panic!("{case}: {e}"));
+        let mut other = std::io::Cursor::new(b"not a.txt".to_vec());
+        let err = root
+            .verify(&bundle, Artifact::Reader(&mut other), &beacon())
+            .unwrap_err();
+        assert!(
+            matches!(err.step(), Step::Artifact | Step::Signature),
+            "{case}: {err}"
+        );
+    }
+}
