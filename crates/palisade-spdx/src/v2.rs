@@ -1,0 +1,337 @@
+//! SPDX 2.2 / 2.3 JSON: typed serde structs for the fields Palisade reads (the rest is skipped
+//! without building values), converted to the [`Document`] model.
+//!
+//! Producers differ in small ways the reader absorbs: `PACKAGE-MANAGER` (2.3) or
+//! `PACKAGE_MANAGER` (2.2, spdx-tools) as the purl's category; the subject named by
+//! `documentDescribes` or by a `DESCRIBES` relationship; dependencies written forwards
+//! (`DEPENDS_ON`, sbom4python, cargo-sbom, GitHub) or backwards (`DEPENDENCY_OF`, npm).
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::Deserialize;
+
+use crate::json::{BudgetGuard, List, typed_pass};
+use crate::model::*;
+use crate::{Limits, SpdxError};
+
+#[derive(Deserialize)]
+struct RawDocument {
+    #[serde(rename = "SPDXID")]
+    spdx_id: Option<String>,
+    name: Option<String>,
+    #[serde(rename = "documentNamespace")]
+    namespace: Option<String>,
+    #[serde(rename = "creationInfo")]
+    creation_info: Option<RawCreationInfo>,
+    #[serde(rename = "documentDescribes")]
+    describes: Option<List<String>>,
+    packages: Option<List<RawPackage, true>>,
+    files: Option<List<RawFile, true>>,
+    snippets: Option<List<RawSnippet, true>>,
+    relationships: Option<List<RawRelationship, true>>,
+}
+
+#[derive(Deserialize)]
+struct RawCreationInfo {
+    creators: Option<List<String>>,
+}
+
+#[derive(Deserialize)]
+struct RawPackage {
+    #[serde(rename = "SPDXID")]
+    id: String,
+    name: Option<String>,
+    #[serde(rename = "versionInfo")]
+    version: Option<String>,
+    #[serde(rename = "primaryPackagePurpose")]
+    purpose: Option<String>,
+    #[serde(rename = "licenseConcluded")]
+    license_concluded: Option<String>,
+    #[serde(rename = "licenseDeclared")]
+    license_declared: Option<String>,
+    #[serde(rename = "licenseInfoFromFiles")]
+    license_info_from_files: Option<List<String>>,
+    #[serde(rename = "externalRefs")]
+    external_refs: Option<List<RawExternalRef>>,
+}
+
+#[derive(Deserialize)]
+struct RawExternalRef {
+    #[serde(rename = "referenceCategory")]
+    category: Option<String>,
+    #[serde(rename = "referenceType")]
+    kind: Option<String>,
+    #[serde(rename = "referenceLocator")]
+    locator: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawFile {
+    #[serde(rename = "SPDXID")]
+    id: String,
+    #[serde(rename = "fileName")]
+    file_name: Option<String>,
+    #[serde(rename = "licenseConcluded")]
+    license_concluded: Option<String>,
+    #[serde(rename = "licenseInfoInFiles")]
+    license_info_in_files: Option<List<String>>,
+}
+
+#[derive(Deserialize)]
+struct RawSnippet {
+    #[serde(rename = "SPDXID")]
+    id: String,
+    name: Option<String>,
+    #[serde(rename = "licenseConcluded")]
+    license_concluded: Option<String>,
+    #[serde(rename = "licenseInfoInSnippets")]
+    license_info_in_snippets: Option<List<String>>,
+}
+
+#[derive(Deserialize)]
+struct RawRelationship {
+    #[serde(rename = "spdxElementId")]
+    from: String,
+    #[serde(rename = "relationshipType")]
+    kind: String,
+    #[serde(rename = "relatedSpdxElement")]
+    to: String,
+}
+
+/// Parses an SPDX 2.x JSON document whose version the caller has checked.
+pub(crate) fn parse(
+    text: &str,
+    name: &str,
+    version: SpecVersion,
+    limits: &Limits,
+) -> Result<Document, SpdxError> {
+    // Happy path without path tracking; on failure, parse again to explain where.
+    let fast = {
+        let _guard = BudgetGuard::install(limits);
+        serde_json::from_str::<RawDocument>(text)
+    };
+    let raw = match fast {
+        Ok(raw) => raw,
+        Err(_) => typed_pass::<RawDocument>(text, name, limits)?,
+    };
+    Ok(convert(raw, version))
+}
+
+fn license(field: Option<String>) -> Vec<LicenseInfo> {
+    field
+        .map(|t| LicenseInfo::from_text(&t))
+        .into_iter()
+        .collect()
+}
+
+fn licenses(list: Option<List<String>>) -> Vec<LicenseInfo> {
+    list.unwrap_or_default()
+        .0
+        .iter()
+        .map(|t| LicenseInfo::from_text(t))
+        .collect()
+}
+
+fn convert(raw: RawDocument, spec_version: SpecVersion) -> Document {
+    let document_id = raw
+        .spdx_id
+        .clone()
+        .unwrap_or_else(|| "SPDXRef-DOCUMENT".to_owned());
+    let mut elements = Vec::new();
+    // Advisory URL -> (id, packages carrying it), in first-seen order.
+    let mut advisories: BTreeMap<String, (usize, String, Vec<String>)> = BTreeMap::new();
+
+    for package in raw.packages.unwrap_or_default().0 {
+        let mut purl = None;
+        for reference in package.external_refs.unwrap_or_default().0 {
+            let kind = reference.kind.unwrap_or_default();
+            let category = reference
+                .category
+                .unwrap_or_default()
+                .to_ascii_uppercase()
+                .replace('_', "-");
+            let Some(locator) = reference.locator else {
+                continue;
+            };
+            if kind.eq_ignore_ascii_case("purl") {
+                if purl.is_none() {
+                    purl = Some(locator.trim().to_owned());
+                }
+            } else if category == "SECURITY" && kind.eq_ignore_ascii_case("advisory") {
+                let order = advisories.len();
+                advisories
+                    .entry(locator.trim().to_owned())
+                    .or_insert_with(|| (order, advisory_id(&locator), Vec::new()))
+                    .2
+                    .push(package.id.clone());
+            }
+        }
+        elements.push(Element {
+            id: package.id,
+            kind: ElementKind::Package,
+            name: package.name.unwrap_or_default(),
+            version: package.version,
+            purl,
+            purpose: package.purpose,
+            licenses: Licenses {
+                concluded: license(package.license_concluded),
+                declared: license(package.license_declared),
+                in_files: licenses(package.license_info_from_files),
+            },
+            ai: None,
+            dataset: None,
+        });
+    }
+    for file in raw.files.unwrap_or_default().0 {
+        elements.push(Element {
+            id: file.id,
+            kind: ElementKind::File,
+            name: file.file_name.unwrap_or_default(),
+            version: None,
+            purl: None,
+            purpose: None,
+            licenses: Licenses {
+                concluded: license(file.license_concluded),
+                declared: Vec::new(),
+                in_files: licenses(file.license_info_in_files),
+            },
+            ai: None,
+            dataset: None,
+        });
+    }
+    for snippet in raw.snippets.unwrap_or_default().0 {
+        elements.push(Element {
+            id: snippet.id,
+            kind: ElementKind::Snippet,
+            name: snippet.name.unwrap_or_default(),
+            version: None,
+            purl: None,
+            purpose: None,
+            licenses: Licenses {
+                concluded: license(snippet.license_concluded),
+                declared: Vec::new(),
+                in_files: licenses(snippet.license_info_in_snippets),
+            },
+            ai: None,
+            dataset: None,
+        });
+    }
+
+    let known: HashSet<&str> = elements.iter().map(|e| e.id.as_str()).collect();
+    let mut subjects: Vec<String> = raw.describes.unwrap_or_default().0;
+    let mut relationships = Vec::new();
+    let mut unresolved = Vec::new();
+    for (index, relationship) in raw
+        .relationships
+        .unwrap_or_default()
+        .0
+        .into_iter()
+        .enumerate()
+    {
+        let kind = RelationshipKind::parse(&relationship.kind);
+        let (from, to) = (relationship.from, relationship.to);
+        // `X CONTAINS NONE` and the like say "nothing"; they relate no element.
+        if matches!(to.as_str(), "NONE" | "NOASSERTION") {
+            continue;
+        }
+        if from == document_id && kind == RelationshipKind::Describes {
+            subjects.push(to);
+            continue;
+        }
+        if to == document_id && kind == RelationshipKind::DescribedBy {
+            subjects.push(from);
+            continue;
+        }
+        for id in [&from, &to] {
+            if id != &document_id && !known.contains(id.as_str()) {
+                unresolved.push((format!("/relationships/{index}"), id.clone()));
+            }
+        }
+        relationships.push(Relationship {
+            from,
+            kind,
+            to,
+            scope: None,
+        });
+    }
+    let mut seen = HashSet::new();
+    subjects.retain(|s| seen.insert(s.clone()));
+    for subject in &subjects {
+        if !known.contains(subject.as_str()) {
+            unresolved.push(("/documentDescribes".to_owned(), subject.clone()));
+        }
+    }
+
+    let mut advisories: Vec<_> = advisories.into_iter().collect();
+    advisories.sort_by_key(|(_, (order, _, _))| *order);
+    let vulnerabilities = advisories
+        .into_iter()
+        .map(|(url, (_, id, associated))| Vulnerability {
+            id,
+            element_id: url,
+            associated,
+            assessments: Vec::new(),
+        })
+        .collect();
+
+    Document {
+        spec_version,
+        name: raw.name,
+        namespace: raw.namespace,
+        creators: raw
+            .creation_info
+            .and_then(|c| c.creators)
+            .unwrap_or_default()
+            .0,
+        subjects,
+        elements,
+        relationships,
+        vulnerabilities,
+        unresolved,
+        ignored_types: BTreeMap::new(),
+    }
+}
+
+/// The CVE or GHSA id in an advisory URL (`https://nvd.nist.gov/vuln/detail/CVE-2021-32012`,
+/// `https://github.com/advisories/GHSA-f96h-pmfr-66vw`), else the URL itself.
+fn advisory_id(url: &str) -> String {
+    let upper = url.to_ascii_uppercase();
+    for prefix in ["CVE-", "GHSA-"] {
+        if let Some(start) = upper.find(prefix) {
+            let rest = &url[start..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .unwrap_or(rest.len());
+            let id = &rest[..end];
+            if id.len() > prefix.len() + 3 {
+                return if prefix == "CVE-" {
+                    id.to_ascii_uppercase()
+                } else {
+                    format!("GHSA-{}", &id[5..].to_ascii_lowercase())
+                };
+            }
+        }
+    }
+    url.trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn advisory_ids_come_out_of_urls() {
+        assert_eq!(
+            advisory_id("https://nvd.nist.gov/vuln/detail/CVE-2021-32012"),
+            "CVE-2021-32012"
+        );
+        assert_eq!(
+            advisory_id("https://github.com/advisories/GHSA-f96h-pmfr-66vw"),
+            "GHSA-f96h-pmfr-66vw"
+        );
+        assert_eq!(
+            advisory_id("https://example.com/advisory/42"),
+            "https://example.com/advisory/42"
+        );
+    }
+}
