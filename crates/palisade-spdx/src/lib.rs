@@ -117,6 +117,14 @@ struct Sniff {
     context: Option<Value>,
     #[serde(rename = "bomFormat")]
     bom_format: Option<de_ignore::Present>,
+    /// GitHub's REST API wraps its SPDX export: `{"sbom": {"spdxVersion": …}}`.
+    sbom: Option<Wrapped>,
+}
+
+#[derive(Deserialize)]
+struct Wrapped {
+    #[serde(rename = "spdxVersion")]
+    spdx_version: Option<Value>,
 }
 
 mod de_ignore {
@@ -205,7 +213,9 @@ pub fn detect(bytes: &[u8]) -> Format {
     }
     match serde_json::from_slice::<Sniff>(bytes) {
         Ok(sniff) => {
-            if sniff.spdx_version.is_some() {
+            if sniff.spdx_version.is_some()
+                || sniff.sbom.is_some_and(|inner| inner.spdx_version.is_some())
+            {
                 Format::Spdx2Json
             } else if sniff.context.as_ref().and_then(context_version).is_some() {
                 Format::Spdx3JsonLd
@@ -306,7 +316,19 @@ pub fn parse(bytes: &[u8], source_name: &str, limits: &Limits) -> Result<Documen
     let sniff = serde_json::from_str::<Sniff>(text)
         .map_err(|err| json::json_error(err, String::new(), text, name, limits))?;
 
-    if let Some(version) = &sniff.spdx_version {
+    // GitHub's REST API answer (`gh api repos/OWNER/REPO/dependency-graph/sbom`) wraps the
+    // document in `{"sbom": …}`; read the document inside (pointers then start at `/sbom`).
+    let (version, wrapped) = match (&sniff.spdx_version, &sniff.sbom) {
+        (Some(version), _) => (Some(version), false),
+        (
+            None,
+            Some(Wrapped {
+                spdx_version: Some(version),
+            }),
+        ) => (Some(version), true),
+        _ => (None, false),
+    };
+    if let Some(version) = version {
         let spec_version = match version {
             Value::String(v) if v.trim() == "SPDX-2.3" => SpecVersion::V2_3,
             Value::String(v) if v.trim() == "SPDX-2.2" => SpecVersion::V2_2,
@@ -318,7 +340,7 @@ pub fn parse(bytes: &[u8], source_name: &str, limits: &Limits) -> Result<Documen
                 return Err(unsupported(text, name, "\"spdxVersion\"", &found));
             }
         };
-        return v2::parse(text, name, spec_version, limits);
+        return v2::parse(text, name, spec_version, wrapped, limits);
     }
     let Some(context) = &sniff.context else {
         return Err(SpdxError::NotSpdx {

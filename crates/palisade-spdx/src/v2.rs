@@ -98,20 +98,33 @@ struct RawRelationship {
     to: String,
 }
 
-/// Parses an SPDX 2.x JSON document whose version the caller has checked.
+/// GitHub's REST API answer: the document under `sbom`.
+#[derive(Deserialize)]
+struct RawWrapped {
+    sbom: RawDocument,
+}
+
+/// Parses an SPDX 2.x JSON document whose version the caller has checked; `wrapped` when it
+/// sits under `{"sbom": …}`.
 pub(crate) fn parse(
     text: &str,
     name: &str,
     version: SpecVersion,
+    wrapped: bool,
     limits: &Limits,
 ) -> Result<Document, SpdxError> {
     // Happy path without path tracking; on failure, parse again to explain where.
     let fast = {
         let _guard = BudgetGuard::install(limits);
-        serde_json::from_str::<RawDocument>(text)
+        if wrapped {
+            serde_json::from_str::<RawWrapped>(text).map(|w| w.sbom)
+        } else {
+            serde_json::from_str::<RawDocument>(text)
+        }
     };
     let raw = match fast {
         Ok(raw) => raw,
+        Err(_) if wrapped => typed_pass::<RawWrapped>(text, name, limits)?.sbom,
         Err(_) => typed_pass::<RawDocument>(text, name, limits)?,
     };
     Ok(convert(raw, version))
