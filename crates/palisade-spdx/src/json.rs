@@ -318,6 +318,12 @@ pub(crate) fn json_error(
             LimitHit::Elements => ("elements", limits.max_elements),
             LimitHit::Items => ("list entries", limits.max_list_items),
         };
+        // serde stops just before the entry: point at its first character.
+        let start = offset.saturating_sub(1);
+        let start = text[start..]
+            .find(|c: char| !c.is_whitespace() && c != ',')
+            .map_or(start, |skip| start + skip);
+        let (line, column) = line_column(text, start);
         return SpdxError::TooMany {
             name: escape(name),
             what,
@@ -326,7 +332,7 @@ pub(crate) fn json_error(
             line,
             column,
             src: named_source(name, text),
-            span: span_at(text, offset.saturating_sub(1)),
+            span: span_at(text, start),
         };
     }
     match err.classify() {
@@ -375,6 +381,51 @@ fn pointer_of(path: &serde_path_to_error::Path) -> String {
         }
     }
     out
+}
+
+/// Bytes the conversion copies for one-to-many references (a relationship's `from` for each of
+/// its targets, a license expression for each element it applies to …). Bounded by a multiple
+/// of the input, so a short document cannot make the reader copy a long id millions of times.
+pub(crate) struct Copies {
+    used: usize,
+    limit: usize,
+}
+
+impl Copies {
+    /// The budget for one input: four times its size, plus 16 MiB.
+    pub(crate) fn for_input(text: &str) -> Copies {
+        Copies {
+            used: 0,
+            limit: text
+                .len()
+                .saturating_mul(4)
+                .saturating_add(16 * 1024 * 1024),
+        }
+    }
+
+    /// Counts `bytes` copied; `Err` once over the budget, pointing at `pointer`.
+    pub(crate) fn charge(
+        &mut self,
+        bytes: usize,
+        pointer: &str,
+        text: &str,
+        name: &str,
+    ) -> Result<(), SpdxError> {
+        self.used = self.used.saturating_add(bytes);
+        if self.used <= self.limit {
+            return Ok(());
+        }
+        Err(SpdxError::TooMany {
+            name: escape(name),
+            what: "bytes copied for repeated references",
+            limit: self.limit,
+            pointer: pointer.to_owned(),
+            line: 1,
+            column: 1,
+            src: named_source(name, text),
+            span: span_at(text, 0),
+        })
+    }
 }
 
 #[cfg(test)]

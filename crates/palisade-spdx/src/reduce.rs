@@ -26,7 +26,7 @@
 //! - **Model card**: an `ai_AIPackage` with any AI field set; **metrics**: its `ai_metric`
 //!   names.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -50,9 +50,9 @@ pub struct ReducedBom {
     pub model_card: bool,
     /// Metric names of those packages (`ai_metric` keys).
     pub metrics: BTreeSet<String>,
-    /// `(model, metric, value)` for every `ai_metric` entry.
-    pub metric_values: Vec<(String, String, Option<String>)>,
-    /// Datasets models were trained or tested on (`trainedOn` / `testedOn`).
+    /// `(model, metric, value)` for every `ai_metric` entry; `model` indexes `packages`.
+    pub metric_values: Vec<(usize, String, Option<String>)>,
+    /// Datasets models were trained or tested on (`trainedOn` / `testedOn`), each pair once.
     pub datasets: Vec<DatasetUse>,
     /// Indexes into `packages` of the packages the document describes.
     pub subjects: Vec<usize>,
@@ -80,19 +80,25 @@ pub struct ReducedPackage {
     pub component_type: String,
 }
 
-/// A model's use of a dataset.
+/// A model's use of a dataset. Indexes, not names, so a document cannot make the reduction copy
+/// one long name for each of a million relationships.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DatasetUse {
-    /// The model's name (its id when it has none).
-    pub model: String,
-    /// The dataset's name (its id when it has none).
-    pub dataset: String,
+    /// The model: an index into [`Document::elements`] (a package, or a file as in the SPDX
+    /// AI example where `model.bin` is `trainedOn` `train.txt`).
+    pub model: usize,
+    /// The dataset: an index into [`Document::elements`].
+    pub dataset: usize,
+    /// The model as an index into [`ReducedBom::packages`], when it is a package.
+    pub model_package: Option<usize>,
+    /// The dataset as an index into [`ReducedBom::packages`], when it is a package.
+    pub dataset_package: Option<usize>,
     /// `trained` or `tested`.
     pub purpose: DatasetPurpose,
 }
 
 /// How a model used a dataset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DatasetPurpose {
     /// `trainedOn`.
@@ -220,12 +226,10 @@ pub fn reduce(document: &Document) -> ReducedBom {
     let mut out = ReducedBom::default();
     let mut by_key: HashMap<String, usize> = HashMap::new();
     let mut by_id: HashMap<&str, usize> = HashMap::new();
-    let mut names: HashMap<&str, &str> = HashMap::new();
+    let mut element_of: HashMap<&str, usize> = HashMap::new();
 
-    for element in &document.elements {
-        if !element.name.is_empty() {
-            names.insert(element.id.as_str(), element.name.as_str());
-        }
+    for (position, element) in document.elements.iter().enumerate() {
+        element_of.entry(element.id.as_str()).or_insert(position);
         add_licenses(&element.licenses, &mut out.licenses);
         if !element.kind.is_package() {
             continue;
@@ -255,7 +259,7 @@ pub fn reduce(document: &Document) -> ReducedBom {
                 if !metric.is_empty() {
                     out.metrics.insert(metric.clone());
                     out.metric_values
-                        .push((element.name.clone(), metric.clone(), value.clone()));
+                        .push((index, metric.clone(), value.clone()));
                 }
             }
             if ai.use_sensitive_personal_information == Some(Presence::Yes) {
@@ -277,14 +281,16 @@ pub fn reduce(document: &Document) -> ReducedBom {
         }
     }
 
+    let mut subjects_seen = HashSet::new();
     for subject in &document.subjects {
         if let Some(&index) = by_id.get(subject.as_str())
-            && !out.subjects.contains(&index)
+            && subjects_seen.insert(index)
         {
             out.subjects.push(index);
         }
     }
 
+    let mut uses = HashSet::new();
     for relationship in &document.relationships {
         if let Some((dependent, dependency, _)) = relationship.dependency()
             && let (Some(&a), Some(&b)) = (by_id.get(dependent), by_id.get(dependency))
@@ -297,16 +303,22 @@ pub fn reduce(document: &Document) -> ReducedBom {
             RelationshipKind::TestedOn => DatasetPurpose::Tested,
             _ => continue,
         };
-        let name = |id: &str| {
-            names
-                .get(id)
-                .map_or_else(|| id.to_owned(), |n| (*n).to_owned())
+        let (Some(&model), Some(&dataset)) = (
+            element_of.get(relationship.from.as_str()),
+            element_of.get(relationship.to.as_str()),
+        ) else {
+            // An end the document does not define: listed in `Document::unresolved`.
+            continue;
         };
-        out.datasets.push(DatasetUse {
-            model: name(&relationship.from),
-            dataset: name(&relationship.to),
-            purpose,
-        });
+        if uses.insert((model, dataset, purpose)) {
+            out.datasets.push(DatasetUse {
+                model,
+                dataset,
+                model_package: by_id.get(relationship.from.as_str()).copied(),
+                dataset_package: by_id.get(relationship.to.as_str()).copied(),
+                purpose,
+            });
+        }
     }
     out.dependencies.sort_unstable();
     out.dependencies.dedup();
@@ -319,6 +331,9 @@ pub fn reduce(document: &Document) -> ReducedBom {
     }
     out
 }
+
+/// Longest vulnerability id kept whole in [`ReducedPackage::vulnerability_ids`].
+const MAX_ID: usize = 256;
 
 /// What the document says about one vulnerability for one element.
 #[derive(Default)]
@@ -337,22 +352,20 @@ impl Verdict {
     }
 }
 
-fn reduce_vulnerability(
-    vulnerability: &Vulnerability,
+fn reduce_vulnerability<'a>(
+    vulnerability: &'a Vulnerability,
     by_id: &HashMap<&str, usize>,
     out: &mut ReducedBom,
 ) {
     // Per element, in first-seen order.
     let mut verdicts: Vec<(&str, Verdict)> = Vec::new();
-    fn slot<'a>(verdicts: &mut Vec<(&'a str, Verdict)>, id: &'a str) -> usize {
-        match verdicts.iter().position(|(e, _)| *e == id) {
-            Some(i) => i,
-            None => {
-                verdicts.push((id, Verdict::default()));
-                verdicts.len() - 1
-            }
-        }
-    }
+    let mut slots: HashMap<&str, usize> = HashMap::new();
+    let mut slot = |verdicts: &mut Vec<(&'a str, Verdict)>, id: &'a str| -> usize {
+        *slots.entry(id).or_insert_with(|| {
+            verdicts.push((id, Verdict::default()));
+            verdicts.len() - 1
+        })
+    };
     for id in &vulnerability.associated {
         slot(&mut verdicts, id);
     }
@@ -399,12 +412,23 @@ fn reduce_vulnerability(
         }
         return;
     }
+    // An id is a CVE or GHSA name; anything absurdly long is shortened so that one id on a
+    // million packages stays cheap (the count is what decides, the id explains).
+    let id = if vulnerability.id.len() > MAX_ID {
+        let cut = (0..=MAX_ID)
+            .rev()
+            .find(|&i| vulnerability.id.is_char_boundary(i))
+            .unwrap_or(0);
+        format!("{}…", &vulnerability.id[..cut])
+    } else {
+        vulnerability.id.clone()
+    };
     for (index, severity) in affected {
         if severity == Severity::None {
             continue;
         }
         let package = &mut out.packages[index];
-        if package.vulnerability_ids.insert(vulnerability.id.clone()) {
+        if package.vulnerability_ids.insert(id.clone()) {
             package.vulnerabilities.add(severity);
             out.vulnerabilities.add(severity);
         }

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::Deserialize;
 
-use crate::json::{BudgetGuard, List, typed_pass};
+use crate::json::{BudgetGuard, Copies, List, typed_pass};
 use crate::model::*;
 use crate::{Limits, SpdxError};
 
@@ -127,7 +127,7 @@ pub(crate) fn parse(
         Err(_) if wrapped => typed_pass::<RawWrapped>(text, name, limits)?.sbom,
         Err(_) => typed_pass::<RawDocument>(text, name, limits)?,
     };
-    Ok(convert(raw, version))
+    convert(raw, version, text, name)
 }
 
 fn license(field: Option<String>) -> Vec<LicenseInfo> {
@@ -145,7 +145,13 @@ fn licenses(list: Option<List<String>>) -> Vec<LicenseInfo> {
         .collect()
 }
 
-fn convert(raw: RawDocument, spec_version: SpecVersion) -> Document {
+fn convert(
+    raw: RawDocument,
+    spec_version: SpecVersion,
+    text: &str,
+    name: &str,
+) -> Result<Document, SpdxError> {
+    let mut copies = Copies::for_input(text);
     let document_id = raw
         .spdx_id
         .clone()
@@ -171,6 +177,7 @@ fn convert(raw: RawDocument, spec_version: SpecVersion) -> Document {
                     purl = Some(locator.trim().to_owned());
                 }
             } else if category == "SECURITY" && kind.eq_ignore_ascii_case("advisory") {
+                copies.charge(package.id.len(), "/packages", text, name)?;
                 let order = advisories.len();
                 advisories
                     .entry(locator.trim().to_owned())
@@ -287,7 +294,7 @@ fn convert(raw: RawDocument, spec_version: SpecVersion) -> Document {
         })
         .collect();
 
-    Document {
+    Ok(Document {
         spec_version,
         name: raw.name,
         namespace: raw.namespace,
@@ -302,7 +309,7 @@ fn convert(raw: RawDocument, spec_version: SpecVersion) -> Document {
         vulnerabilities,
         unresolved,
         ignored_types: BTreeMap::new(),
-    }
+    })
 }
 
 /// The CVE or GHSA id in an advisory URL (`https://nvd.nist.gov/vuln/detail/CVE-2021-32012`,

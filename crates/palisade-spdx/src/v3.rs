@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
 use crate::error::escape;
-use crate::json::{BudgetGuard, Decimal, List, typed_pass};
+use crate::json::{BudgetGuard, Copies, Decimal, List, typed_pass};
 use crate::model::*;
 use crate::{Limits, SpdxError};
 
@@ -296,7 +296,7 @@ pub(crate) fn parse(
             }]
         }
     };
-    Ok(convert(graph, version))
+    convert(graph, version, text, name)
 }
 
 /// Spells an element type the way the SPDX 3 context compacts it (`software_Package`),
@@ -577,66 +577,108 @@ fn vulnerability_id(e: &RawElement, element_id: &str) -> String {
         .unwrap_or_else(|| element_id.to_owned())
 }
 
+/// Deepest nesting of license sets and operators the resolver follows.
+const MAX_LICENSE_DEPTH: usize = 32;
+
+/// Most bytes of license expression text the resolver may build for one document: sets that
+/// share members can describe exponentially long expressions in a few bytes of JSON.
+const MAX_LICENSE_TEXT: usize = 64 * 1024 * 1024;
+
+/// Why a license could not be resolved: a document that builds absurd license structures is
+/// refused rather than read partly (a denied license could hide in the part not read).
+struct LicenseProblem {
+    id: String,
+    reason: String,
+}
+
 /// The license an id names: a license element of the document, a listed license IRI
 /// (`https://spdx.org/licenses/MIT`), the `NoAssertionLicense` / `NoneLicense` individuals.
-/// Anything else is kept as written and reported as unresolved.
+/// Anything else is kept as written and reported as unresolved. Each license element is
+/// resolved once (memoized); a set that contains itself, nesting deeper than
+/// [`MAX_LICENSE_DEPTH`] or more than [`MAX_LICENSE_TEXT`] bytes of text are errors.
 struct LicenseResolver<'a> {
     nodes: &'a HashMap<String, usize>,
     graph: &'a [RawElement],
     kinds: &'a [String],
+    memo: HashMap<usize, LicenseInfo>,
+    visiting: HashSet<usize>,
+    produced: usize,
 }
 
 impl LicenseResolver<'_> {
     fn resolve(
-        &self,
+        &mut self,
         id: &str,
         unresolved: &mut Vec<(String, String)>,
         depth: usize,
-    ) -> LicenseInfo {
+    ) -> Result<LicenseInfo, LicenseProblem> {
         let tail = vocab(id);
         if tail.ends_with("NoAssertionLicense") {
-            return LicenseInfo::NoAssertion;
+            return Ok(LicenseInfo::NoAssertion);
         }
         if tail.ends_with("NoneLicense") {
-            return LicenseInfo::None;
+            return Ok(LicenseInfo::None);
         }
         let Some(&index) = self.nodes.get(id) else {
             if let Some(listed) = id.strip_prefix("https://spdx.org/licenses/") {
-                return LicenseInfo::Expression(listed.trim_end_matches(".html").to_owned());
+                return Ok(LicenseInfo::Expression(
+                    listed.trim_end_matches(".html").to_owned(),
+                ));
             }
             unresolved.push(("license".to_owned(), id.to_owned()));
-            return LicenseInfo::Expression(id.to_owned());
+            return Ok(LicenseInfo::Expression(id.to_owned()));
         };
-        match self.text(index, unresolved, depth) {
-            Some(text) => LicenseInfo::from_text(&text),
-            None => LicenseInfo::Expression(id.to_owned()),
+        if let Some(known) = self.memo.get(&index) {
+            return Ok(known.clone());
         }
+        if depth > MAX_LICENSE_DEPTH {
+            return Err(LicenseProblem {
+                id: id.to_owned(),
+                reason: format!("license sets nest deeper than {MAX_LICENSE_DEPTH} levels"),
+            });
+        }
+        if !self.visiting.insert(index) {
+            return Err(LicenseProblem {
+                id: id.to_owned(),
+                reason: "a license set contains itself".to_owned(),
+            });
+        }
+        let text = self.text(index, unresolved, depth);
+        self.visiting.remove(&index);
+        let text = text?;
+        self.produced += text.len();
+        if self.produced > MAX_LICENSE_TEXT {
+            return Err(LicenseProblem {
+                id: id.to_owned(),
+                reason: format!("license expressions expand to more than {MAX_LICENSE_TEXT} bytes"),
+            });
+        }
+        let info = LicenseInfo::from_text(&text);
+        self.memo.insert(index, info.clone());
+        Ok(info)
     }
 
-    /// The expression text of license node `index`. Sets refer to members by id, so a
-    /// document can make a cycle: `depth` stops it.
+    /// The expression text of license node `index`.
     fn text(
-        &self,
+        &mut self,
         index: usize,
         unresolved: &mut Vec<(String, String)>,
         depth: usize,
-    ) -> Option<String> {
-        if depth > 32 {
-            return None;
+    ) -> Result<String, LicenseProblem> {
+        let graph = self.graph;
+        let e = &graph[index];
+        if let Some(expression) = &e.license_expression {
+            return Ok(expression.trim().to_owned());
         }
-        let e = &self.graph[index];
-        let kind = self.kinds[index].as_str();
-        let part = |r: &Ref, unresolved: &mut Vec<(String, String)>| -> String {
-            match self.resolve(r.id(), unresolved, depth + 1) {
+        let kind = self.kinds[index].clone();
+        let mut part = |this: &mut Self, r: &Ref| -> Result<String, LicenseProblem> {
+            Ok(match this.resolve(r.id(), unresolved, depth + 1)? {
                 LicenseInfo::Expression(text) => text,
                 LicenseInfo::NoAssertion => "NOASSERTION".to_owned(),
                 LicenseInfo::None => "NONE".to_owned(),
-            }
+            })
         };
-        if let Some(expression) = &e.license_expression {
-            return Some(expression.trim().to_owned());
-        }
-        match kind {
+        Ok(match kind.as_str() {
             "expandedlicensing_ConjunctiveLicenseSet"
             | "expandedlicensing_DisjunctiveLicenseSet" => {
                 let join = if kind.contains("Conjunctive") {
@@ -644,30 +686,31 @@ impl LicenseResolver<'_> {
                 } else {
                     " OR "
                 };
-                let members: Vec<String> = e
-                    .members
-                    .iter()
-                    .flat_map(|l| l.0.iter())
-                    .map(|r| part(r, unresolved))
-                    .collect();
-                Some(format!("({})", members.join(join)))
+                let mut members = Vec::new();
+                for r in e.members.iter().flat_map(|l| l.0.iter()) {
+                    members.push(part(self, r)?);
+                }
+                format!("({})", members.join(join))
             }
-            "expandedlicensing_WithAdditionOperator" => {
-                let license = e.subject_license.as_ref().map(|r| part(r, unresolved))?;
-                let addition = e
-                    .subject_addition
-                    .as_ref()
-                    .map(|r| self.name_of(r.id()))
-                    .unwrap_or_default();
-                Some(format!("{license} WITH {addition}"))
-            }
-            "expandedlicensing_OrLaterOperator" => {
-                let license = e.subject_license.as_ref().map(|r| part(r, unresolved))?;
-                Some(format!("{license}+"))
+            "expandedlicensing_WithAdditionOperator" | "expandedlicensing_OrLaterOperator" => {
+                let license = match &e.subject_license {
+                    Some(r) => part(self, r)?,
+                    None => "NOASSERTION".to_owned(),
+                };
+                if kind.ends_with("OrLaterOperator") {
+                    format!("{license}+")
+                } else {
+                    let addition = e
+                        .subject_addition
+                        .as_ref()
+                        .map(|r| self.name_of(r.id()))
+                        .unwrap_or_default();
+                    format!("{license} WITH {addition}")
+                }
             }
             // ListedLicense, CustomLicense, ListedLicenseException …: its name, else its id.
-            _ => Some(self.name_of(e.id.as_deref().unwrap_or_default())),
-        }
+            _ => self.name_of(e.id.as_deref().unwrap_or_default()),
+        })
     }
 
     /// A license or exception's name, else the last segment of its id.
@@ -684,7 +727,28 @@ impl LicenseResolver<'_> {
     }
 }
 
-fn convert(top: Vec<RawElement>, spec_version: SpecVersion) -> (Document, Vec<String>) {
+/// An error about an element of the graph, found after parsing: it points at the first
+/// place the element's id is written.
+fn graph_error(text: &str, name: &str, id: &str, reason: String) -> SpdxError {
+    let offset = text.find(&format!("\"{id}\"")).map_or(0, |o| o + 1);
+    let (line, column) = crate::error::line_column(text, offset);
+    SpdxError::InvalidValue {
+        name: escape(name),
+        pointer: "/@graph".to_owned(),
+        line,
+        column,
+        reason: escape(&format!("{reason} (at \"{id}\")")),
+        src: crate::error::named_source(name, text),
+        span: crate::error::span_at(text, offset),
+    }
+}
+
+fn convert(
+    top: Vec<RawElement>,
+    spec_version: SpecVersion,
+    text: &str,
+    name: &str,
+) -> Result<(Document, Vec<String>), SpdxError> {
     let mut graph = Vec::with_capacity(top.len());
     let mut blank = 0usize;
     for element in top {
@@ -727,6 +791,7 @@ fn convert(top: Vec<RawElement>, spec_version: SpecVersion) -> (Document, Vec<St
 
     // Creators: the agents and tools named by creation infos.
     let mut creators = Vec::new();
+    let mut creators_seen: HashSet<(usize, &str)> = HashSet::new();
     for (index, element) in graph.iter().enumerate() {
         if roles[index] != Role::CreationInfo {
             continue;
@@ -742,13 +807,10 @@ fn convert(top: Vec<RawElement>, spec_version: SpecVersion) -> (Document, Vec<St
                     _ if !default.is_empty() => default,
                     _ => "Agent",
                 };
-                let name = graph[agent]
-                    .name
-                    .clone()
-                    .unwrap_or_else(|| r.id().to_owned());
-                let creator = format!("{label}: {name}");
-                if !creators.contains(&creator) {
-                    creators.push(creator);
+                // Each agent once, however many creation infos name it.
+                if creators_seen.insert((agent, label)) {
+                    let name = graph[agent].name.as_deref().unwrap_or(r.id());
+                    creators.push(format!("{label}: {name}"));
                 }
             }
         }
@@ -778,7 +840,7 @@ fn convert(top: Vec<RawElement>, spec_version: SpecVersion) -> (Document, Vec<St
     // Look through an Sbom/Bom root to its own roots (bounded: a collection may name itself).
     let mut seen_roots = HashSet::new();
     while let Some(root) = roots.pop() {
-        if !seen_roots.insert(root.clone()) || seen_roots.len() > 10_000 {
+        if !seen_roots.insert(root.clone()) {
             continue;
         }
         match nodes.get(&root).map(|&i| (i, roles[i])) {
@@ -794,6 +856,7 @@ fn convert(top: Vec<RawElement>, spec_version: SpecVersion) -> (Document, Vec<St
         }
     }
     subjects.reverse();
+    let mut subjects_seen: HashSet<String> = subjects.iter().cloned().collect();
 
     // Elements.
     let mut elements = Vec::new();
@@ -867,11 +930,16 @@ fn convert(top: Vec<RawElement>, spec_version: SpecVersion) -> (Document, Vec<St
         vulnerabilities.len() - 1
     }
 
-    let licenses = LicenseResolver {
+    let mut licenses = LicenseResolver {
         nodes: &nodes,
         graph: &graph,
         kinds: &kinds,
+        memo: HashMap::new(),
+        visiting: HashSet::new(),
+        produced: 0,
     };
+    let mut license_seen: HashSet<(usize, bool, String)> = HashSet::new();
+    let mut copies = Copies::for_input(text);
     let mut relationships = Vec::new();
     let mut license_facts: Vec<(usize, bool, LicenseInfo)> = Vec::new();
     for (index, element) in graph.iter().enumerate() {
@@ -885,17 +953,34 @@ fn convert(top: Vec<RawElement>, spec_version: SpecVersion) -> (Document, Vec<St
                 let scope = element.scope.as_deref().map(|s| vocab(s).to_owned());
                 for target in element.to.iter().flat_map(|l| l.0.iter()) {
                     let to = target.id().to_owned();
+                    copies.charge(
+                        from.len()
+                            + to.len()
+                            + written.len()
+                            + scope.as_ref().map_or(0, String::len),
+                        "/@graph",
+                        text,
+                        name,
+                    )?;
                     match (vocab(written), &kind) {
                         ("hasConcludedLicense" | "hasDeclaredLicense", _) => {
-                            let license = licenses.resolve(&to, &mut unresolved, 0);
-                            match element_index.get(&from) {
-                                Some(&e) => license_facts.push((
-                                    e,
-                                    written.ends_with("ConcludedLicense"),
-                                    license,
-                                )),
-                                None => unresolved
-                                    .push(("hasConcludedLicense".to_owned(), from.clone())),
+                            let concluded = written.ends_with("ConcludedLicense");
+                            let owner = element_index.get(&from).copied();
+                            // The same license twice on one element is resolved once.
+                            if let Some(e) = owner
+                                && !license_seen.insert((e, concluded, to.clone()))
+                            {
+                                continue;
+                            }
+                            let license = licenses
+                                .resolve(&to, &mut unresolved, 0)
+                                .map_err(|p| graph_error(text, name, &p.id, p.reason))?;
+                            if let LicenseInfo::Expression(text_of) = &license {
+                                copies.charge(text_of.len(), "/@graph", text, name)?;
+                            }
+                            match owner {
+                                Some(e) => license_facts.push((e, concluded, license)),
+                                None => unresolved.push((written.to_owned(), from.clone())),
                             }
                         }
                         (_, RelationshipKind::HasAssociatedVulnerability) => {
@@ -913,7 +998,7 @@ fn convert(top: Vec<RawElement>, spec_version: SpecVersion) -> (Document, Vec<St
                                 matches!(roles[i], Role::Document | Role::Collection)
                             }) =>
                         {
-                            if !subjects.contains(&to) {
+                            if subjects_seen.insert(to.clone()) {
                                 subjects.push(to);
                             }
                         }
@@ -985,6 +1070,14 @@ fn convert(top: Vec<RawElement>, spec_version: SpecVersion) -> (Document, Vec<St
                         .collect(),
                 };
                 for target in targets {
+                    copies.charge(
+                        target.len()
+                            + kind.len()
+                            + element.published.as_ref().map_or(0, String::len),
+                        "/@graph",
+                        text,
+                        name,
+                    )?;
                     if !known(&target) {
                         unresolved.push((kind.to_owned(), target.clone()));
                     }
@@ -998,15 +1091,16 @@ fn convert(top: Vec<RawElement>, spec_version: SpecVersion) -> (Document, Vec<St
             _ => {}
         }
     }
+    let mut placed: HashSet<(usize, bool, LicenseInfo)> = HashSet::new();
     for (e, concluded, license) in license_facts {
+        if !placed.insert((e, concluded, license.clone())) {
+            continue;
+        }
         let licenses = &mut elements[e].licenses;
-        let list = if concluded {
-            &mut licenses.concluded
+        if concluded {
+            licenses.concluded.push(license);
         } else {
-            &mut licenses.declared
-        };
-        if !list.contains(&license) {
-            list.push(license);
+            licenses.declared.push(license);
         }
     }
 
@@ -1028,7 +1122,7 @@ fn convert(top: Vec<RawElement>, spec_version: SpecVersion) -> (Document, Vec<St
         unresolved,
         ignored_types,
     };
-    (document, declared)
+    Ok((document, declared))
 }
 
 #[cfg(test)]

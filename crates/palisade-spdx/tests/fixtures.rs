@@ -282,7 +282,7 @@ fn spdx_python_model_ai_bom_gives_model_card_datasets_and_vex() {
         set(&["accuracy", "f1", "adversarial-robustness"])
     );
     assert!(facts.metric_values.contains(&(
-        "fraud-xgb".to_owned(),
+        index(&facts, "fraud-xgb"),
         "adversarial-robustness".to_owned(),
         Some("0.71".to_owned())
     )));
@@ -312,9 +312,14 @@ fn spdx_python_model_ai_bom_gives_model_card_datasets_and_vex() {
         .datasets
         .iter()
         .map(|d| {
+            assert_eq!(d.model_package, Some(index(&facts, "fraud-xgb")));
+            assert_eq!(
+                d.dataset_package.map(|p| facts.packages[p].name.as_str()),
+                Some(document.elements[d.dataset].name.as_str())
+            );
             (
-                d.model.as_str(),
-                d.dataset.as_str(),
+                document.elements[d.model].name.as_str(),
+                document.elements[d.dataset].name.as_str(),
                 d.purpose == DatasetPurpose::Trained,
             )
         })
