@@ -230,8 +230,9 @@ pub fn reduce(document: &Document) -> ReducedBom {
 
     for (position, element) in document.elements.iter().enumerate() {
         element_of.entry(element.id.as_str()).or_insert(position);
-        add_licenses(&element.licenses, &mut out.licenses);
         if !element.kind.is_package() {
+            // Files and snippets are no packages, but their licenses are the artifact's.
+            add_licenses(&element.licenses, &mut out.licenses);
             continue;
         }
         let key = element.key();

@@ -9,6 +9,10 @@
 //! or full IRIs, compact IRIs (`SPDXRef:Package-1`, as syft writes them) and decimals as
 //! numbers or strings (spdx-python-model writes `"9.8"`).
 
+// An element is ~1 KiB (every property Palisade reads, as options): the `@graph` list grows by
+// doubling and the flattening moves elements, so they are boxed and only pointers move.
+#![allow(clippy::vec_box)]
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
@@ -23,7 +27,8 @@ use crate::{Limits, SpdxError};
 #[derive(Deserialize)]
 struct RawTop {
     #[serde(rename = "@graph")]
-    graph: Option<List<RawElement, true>>,
+    // Boxed: the struct is large, and the list grows by doubling.
+    graph: Option<List<Box<RawElement>, true>>,
 }
 
 /// A reference to another element: its id, or the element written inline.
@@ -290,10 +295,10 @@ pub(crate) fn parse(
                 let _guard = BudgetGuard::install(limits);
                 serde_json::from_str::<RawElement>(text)
             };
-            vec![match fast {
+            vec![Box::new(match fast {
                 Ok(element) => element,
                 Err(_) => typed_pass::<RawElement>(text, name, limits)?,
-            }]
+            })]
         }
     };
     convert(graph, version, text, name)
@@ -329,16 +334,20 @@ fn normalize_type(text: &str) -> String {
 /// Pulls inline objects out of `element` (depth-first), giving each one without an id a
 /// blank-node id, and returns the element's id. Recursion is bounded by the nesting pre-scan
 /// ([`Limits::max_depth`]), which ran before serde built these values.
-fn flatten(mut element: RawElement, out: &mut Vec<RawElement>, blank: &mut usize) -> String {
-    fn pull(r: &mut Ref, out: &mut Vec<RawElement>, blank: &mut usize) {
+fn flatten(
+    mut element: Box<RawElement>,
+    out: &mut Vec<Box<RawElement>>,
+    blank: &mut usize,
+) -> String {
+    fn pull(r: &mut Ref, out: &mut Vec<Box<RawElement>>, blank: &mut usize) {
         if let Ref::Object(_) = r {
             let Ref::Object(inner) = std::mem::replace(r, Ref::Id(String::new())) else {
                 return;
             };
-            *r = Ref::Id(flatten(*inner, out, blank));
+            *r = Ref::Id(flatten(inner, out, blank));
         }
     }
-    fn pull_all(list: &mut Option<List<Ref>>, out: &mut Vec<RawElement>, blank: &mut usize) {
+    fn pull_all(list: &mut Option<List<Ref>>, out: &mut Vec<Box<RawElement>>, blank: &mut usize) {
         for r in list.iter_mut().flat_map(|l| l.0.iter_mut()) {
             pull(r, out, blank);
         }
@@ -598,7 +607,7 @@ struct LicenseProblem {
 /// [`MAX_LICENSE_DEPTH`] or more than [`MAX_LICENSE_TEXT`] bytes of text are errors.
 struct LicenseResolver<'a> {
     nodes: &'a HashMap<String, usize>,
-    graph: &'a [RawElement],
+    graph: &'a [Box<RawElement>],
     kinds: &'a [String],
     memo: HashMap<usize, LicenseInfo>,
     visiting: HashSet<usize>,
@@ -744,7 +753,7 @@ fn graph_error(text: &str, name: &str, id: &str, reason: String) -> SpdxError {
 }
 
 fn convert(
-    top: Vec<RawElement>,
+    top: Vec<Box<RawElement>>,
     spec_version: SpecVersion,
     text: &str,
     name: &str,
