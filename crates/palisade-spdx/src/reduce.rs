@@ -167,11 +167,18 @@ pub fn license_names(expression: &str) -> Vec<String> {
     names
 }
 
-/// The CycloneDX component type of an element: from its purpose (`LIBRARY` → `library`,
+/// The CycloneDX component type of an element: an AI package is `machine-learning-model`, a
+/// dataset package `data`; others from their purpose (`LIBRARY` → `library`,
 /// `OPERATING-SYSTEM` / `operatingSystem` → `operating-system`, `model` →
-/// `machine-learning-model`, `deviceDriver` → `device-driver`), else from its kind (AI package
-/// → `machine-learning-model`, dataset → `data`, file → `file`), else `library`.
+/// `machine-learning-model`, `deviceDriver` → `device-driver`), else `file` / `snippet` for
+/// files and snippets, else `library`.
 pub fn component_type(element: &Element) -> String {
+    // An AI package is a model and a dataset package is data, whatever else they are for.
+    match element.kind {
+        ElementKind::AiPackage => return "machine-learning-model".to_owned(),
+        ElementKind::DatasetPackage => return "data".to_owned(),
+        _ => {}
+    }
     if let Some(purpose) = element
         .purpose
         .as_deref()
@@ -208,22 +215,45 @@ pub fn component_type(element: &Element) -> String {
     .to_owned()
 }
 
-fn add_licenses(licenses: &Licenses, into: &mut BTreeSet<String>) {
-    for info in licenses
-        .concluded
-        .iter()
-        .chain(&licenses.declared)
-        .chain(&licenses.in_files)
-    {
-        if let Some(expression) = info.expression().filter(|e| !e.trim().is_empty()) {
-            into.extend(license_names(expression));
+/// License names of expressions, each expression split once: an SBOM names a few dozen
+/// distinct expressions over thousands of packages.
+#[derive(Default)]
+struct LicenseNames<'a>(HashMap<&'a str, Vec<String>>);
+
+impl<'a> LicenseNames<'a> {
+    fn add(&mut self, licenses: &'a Licenses, into: &mut BTreeSet<String>) {
+        for info in licenses
+            .concluded
+            .iter()
+            .chain(&licenses.declared)
+            .chain(&licenses.in_files)
+        {
+            if let Some(expression) = info.expression().filter(|e| !e.trim().is_empty()) {
+                let names = self
+                    .0
+                    .entry(expression)
+                    .or_insert_with(|| license_names(expression));
+                for name in names.iter() {
+                    if !into.contains(name) {
+                        into.insert(name.clone());
+                    }
+                }
+            }
         }
+    }
+
+    /// Every name of every expression seen.
+    fn all(self) -> BTreeSet<String> {
+        self.0.into_values().flatten().collect()
     }
 }
 
 /// Reduces a document (see the module docs for every decision).
 pub fn reduce(document: &Document) -> ReducedBom {
     let mut out = ReducedBom::default();
+    let mut license_names = LicenseNames::default();
+    // Only to share the cache: every name lands in `out.licenses` at the end.
+    let mut file_licenses = BTreeSet::new();
     let mut by_key: HashMap<String, usize> = HashMap::new();
     let mut by_id: HashMap<&str, usize> = HashMap::new();
     let mut element_of: HashMap<&str, usize> = HashMap::new();
@@ -232,7 +262,7 @@ pub fn reduce(document: &Document) -> ReducedBom {
         element_of.entry(element.id.as_str()).or_insert(position);
         if !element.kind.is_package() {
             // Files and snippets are no packages, but their licenses are the artifact's.
-            add_licenses(&element.licenses, &mut out.licenses);
+            license_names.add(&element.licenses, &mut file_licenses);
             continue;
         }
         let key = element.key();
@@ -249,7 +279,7 @@ pub fn reduce(document: &Document) -> ReducedBom {
             });
             out.packages.len() - 1
         });
-        add_licenses(&element.licenses, &mut out.packages[index].licenses);
+        license_names.add(&element.licenses, &mut out.packages[index].licenses);
         by_id.insert(element.id.as_str(), index);
 
         if let Some(ai) = &element.ai {
@@ -327,9 +357,8 @@ pub fn reduce(document: &Document) -> ReducedBom {
     for vulnerability in &document.vulnerabilities {
         reduce_vulnerability(vulnerability, &by_id, &mut out);
     }
-    for package in &out.packages {
-        out.licenses.extend(package.licenses.iter().cloned());
-    }
+    // Every expression of a package, file or snippet, split into its names.
+    out.licenses = license_names.all();
     out
 }
 

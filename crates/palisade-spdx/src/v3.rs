@@ -47,6 +47,32 @@ impl Ref {
     }
 }
 
+/// An element's `creationInfo`: a reference is skipped without allocating (every element has
+/// one, and Palisade only needs the creation infos themselves); an inline creation info is
+/// kept, to be flattened like any inline element.
+#[derive(Default)]
+struct CreationRef(Option<Ref>);
+
+impl<'de> Deserialize<'de> for CreationRef {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = CreationRef;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a creation info id (a string) or a creation info (an object)")
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<CreationRef, E> {
+                Ok(CreationRef(None))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<CreationRef, A::Error> {
+                RawElement::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|e| CreationRef(Some(Ref::Object(Box::new(e)))))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
 impl<'de> Deserialize<'de> for Ref {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct V;
@@ -188,7 +214,8 @@ struct RawElement {
 
     // Creation info (a blank node, by id or inline).
     #[serde(rename = "creationInfo")]
-    creation_info: Option<Ref>,
+    #[serde(default)]
+    creation_info: CreationRef,
     #[serde(rename = "specVersion")]
     spec_version: Option<String>,
     #[serde(rename = "createdBy")]
@@ -354,7 +381,7 @@ fn flatten(
     }
     for r in [
         &mut element.from,
-        &mut element.creation_info,
+        &mut element.creation_info.0,
         &mut element.subject_license,
         &mut element.subject_addition,
         &mut element.assessed_element,
@@ -413,7 +440,7 @@ impl Namespaces {
         }
         for r in [
             &mut e.from,
-            &mut e.creation_info,
+            &mut e.creation_info.0,
             &mut e.subject_license,
             &mut e.subject_addition,
             &mut e.assessed_element,
