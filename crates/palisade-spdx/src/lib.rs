@@ -6,7 +6,7 @@
 //! [`detect`] tells SPDX 2 JSON, SPDX 3 JSON-LD, SPDX tag-value and "not SPDX" apart from the
 //! bytes, so a caller can accept `bom = "x.spdx.json"` without a format flag. [`parse`] reads a
 //! document into the typed [`Document`] model (packages, AI and dataset packages, files,
-//! relationships, licenses, vulnerabilities and their CVSS/VEX assessments); [`reduce`] turns
+//! relationships, licenses, vulnerabilities and their CVSS/VEX assessments); [`reduce()`] turns
 //! that into a [`ReducedBom`], field for field the shape of the CycloneDX facts Palisade
 //! already uses (packages, dependency edges, vulnerability counts after VEX, licenses, labels,
 //! model card, metrics), plus training datasets and metric values. The module docs of

@@ -25,6 +25,23 @@
 //!   pipeline still apply; evidence never removes a label).
 //! - **Model card**: an `ai_AIPackage` with any AI field set; **metrics**: its `ai_metric`
 //!   names.
+//!
+//! Field by field (→ the `BomFacts` / `PackageFacts` field it fills):
+//!
+//! | SPDX 2.2 / 2.3 JSON | SPDX 3.0 JSON-LD | fact |
+//! | --- | --- | --- |
+//! | `packages[]` | `software_Package`, `ai_AIPackage`, `dataset_DatasetPackage` | `packages` (files, snippets: not packages) |
+//! | first `externalRefs[]` with `referenceType: purl` | `software_packageUrl`, else `externalIdentifier` of type `packageUrl` | `purl`, and `key` (purl, else `name@version`, else `name`) |
+//! | `name`, `versionInfo` | `name`, `software_packageVersion` | `name`, `version` |
+//! | `primaryPackagePurpose` | type, else `software_primaryPurpose` | `component_type` ([`component_type`]) |
+//! | `licenseConcluded`, `licenseDeclared`, `licenseInfoFromFiles` | `hasConcludedLicense`, `hasDeclaredLicense` → `simplelicensing_LicenseExpression`, listed-license IRIs, expanded license sets | `licenses` ([`license_names`]); files' too in the artifact's `licenses` |
+//! | `DEPENDS_ON`, `CONTAINS`, `STATIC_LINK`, `DYNAMIC_LINK`, `HAS_PREREQUISITE`; reversed: `DEPENDENCY_OF`, `*_DEPENDENCY_OF`, `CONTAINED_BY`, `OPTIONAL_COMPONENT_OF`, `PREREQUISITE_FOR` | `dependsOn`, `hasOptionalDependency`, `hasProvidedDependency`, `contains`, `hasOptionalComponent`, `hasStaticLink`, `hasDynamicLink`, `hasPrerequisite` | `dependencies` (between packages; see [`RelationshipKind::dependency`]) |
+//! | `documentDescribes`, `DESCRIBES`, `DESCRIBED_BY` | `rootElement` (through `software_Sbom`), `describes` | `subjects` |
+//! | `externalRefs[]` SECURITY `advisory` | `security_Vulnerability` + `hasAssociatedVulnerability`, `security_Cvss{V2,V3,V4}VulnAssessmentRelationship` (`security_severity`, else `security_score` by CVSS band), `security_Vex{Affected,NotAffected,Fixed,UnderInvestigation}VulnAssessmentRelationship`, `security_assessedElement` | `vulnerability_ids`, `vulnerabilities` |
+//! | — | `ai_metric` keys (and values) | `metrics`, `metric_values`; any AI field → `model_card` |
+//! | — | `ai_useSensitivePersonalInformation`, `dataset_hasSensitivePersonalInformation`: `yes` | labels `pii`, `sensitive-data` |
+//! | — | `dataset_confidentialityLevel` | label `confidentiality-<level>` |
+//! | — | `trainedOn`, `testedOn` | `datasets` |
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
