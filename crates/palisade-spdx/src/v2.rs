@@ -6,6 +6,7 @@
 //! `documentDescribes` or by a `DESCRIBES` relationship; dependencies written forwards
 //! (`DEPENDS_ON`, sbom4python, cargo-sbom, GitHub) or backwards (`DEPENDENCY_OF`, npm).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 
 use serde::Deserialize;
@@ -14,8 +15,11 @@ use crate::json::{BudgetGuard, Copies, List, typed_pass};
 use crate::model::*;
 use crate::{Limits, SpdxError};
 
+// Strings that are only looked at (reference categories and types, license fields, relationship
+// types) borrow from the input when they have no escapes: fewer allocations on big documents.
+
 #[derive(Deserialize)]
-struct RawDocument {
+struct RawDocument<'a> {
     #[serde(rename = "SPDXID")]
     spdx_id: Option<String>,
     name: Option<String>,
@@ -25,10 +29,14 @@ struct RawDocument {
     creation_info: Option<RawCreationInfo>,
     #[serde(rename = "documentDescribes")]
     describes: Option<List<String>>,
-    packages: Option<List<RawPackage, true>>,
-    files: Option<List<RawFile, true>>,
-    snippets: Option<List<RawSnippet, true>>,
-    relationships: Option<List<RawRelationship, true>>,
+    #[serde(borrow)]
+    packages: Option<List<RawPackage<'a>, true>>,
+    #[serde(borrow)]
+    files: Option<List<RawFile<'a>, true>>,
+    #[serde(borrow)]
+    snippets: Option<List<RawSnippet<'a>, true>>,
+    #[serde(borrow)]
+    relationships: Option<List<RawRelationship<'a>, true>>,
 }
 
 #[derive(Deserialize)]
@@ -37,7 +45,7 @@ struct RawCreationInfo {
 }
 
 #[derive(Deserialize)]
-struct RawPackage {
+struct RawPackage<'a> {
     #[serde(rename = "SPDXID")]
     id: String,
     name: Option<String>,
@@ -45,63 +53,64 @@ struct RawPackage {
     version: Option<String>,
     #[serde(rename = "primaryPackagePurpose")]
     purpose: Option<String>,
-    #[serde(rename = "licenseConcluded")]
-    license_concluded: Option<String>,
-    #[serde(rename = "licenseDeclared")]
-    license_declared: Option<String>,
-    #[serde(rename = "licenseInfoFromFiles")]
-    license_info_from_files: Option<List<String>>,
-    #[serde(rename = "externalRefs")]
-    external_refs: Option<List<RawExternalRef>>,
+    #[serde(rename = "licenseConcluded", borrow)]
+    license_concluded: Option<Cow<'a, str>>,
+    #[serde(rename = "licenseDeclared", borrow)]
+    license_declared: Option<Cow<'a, str>>,
+    #[serde(rename = "licenseInfoFromFiles", borrow)]
+    license_info_from_files: Option<List<Cow<'a, str>>>,
+    #[serde(rename = "externalRefs", borrow)]
+    external_refs: Option<List<RawExternalRef<'a>>>,
 }
 
 #[derive(Deserialize)]
-struct RawExternalRef {
-    #[serde(rename = "referenceCategory")]
-    category: Option<String>,
-    #[serde(rename = "referenceType")]
-    kind: Option<String>,
+struct RawExternalRef<'a> {
+    #[serde(rename = "referenceCategory", borrow)]
+    category: Option<Cow<'a, str>>,
+    #[serde(rename = "referenceType", borrow)]
+    kind: Option<Cow<'a, str>>,
     #[serde(rename = "referenceLocator")]
     locator: Option<String>,
 }
 
 #[derive(Deserialize)]
-struct RawFile {
+struct RawFile<'a> {
     #[serde(rename = "SPDXID")]
     id: String,
     #[serde(rename = "fileName")]
     file_name: Option<String>,
-    #[serde(rename = "licenseConcluded")]
-    license_concluded: Option<String>,
-    #[serde(rename = "licenseInfoInFiles")]
-    license_info_in_files: Option<List<String>>,
+    #[serde(rename = "licenseConcluded", borrow)]
+    license_concluded: Option<Cow<'a, str>>,
+    #[serde(rename = "licenseInfoInFiles", borrow)]
+    license_info_in_files: Option<List<Cow<'a, str>>>,
 }
 
 #[derive(Deserialize)]
-struct RawSnippet {
+struct RawSnippet<'a> {
     #[serde(rename = "SPDXID")]
     id: String,
     name: Option<String>,
-    #[serde(rename = "licenseConcluded")]
-    license_concluded: Option<String>,
-    #[serde(rename = "licenseInfoInSnippets")]
-    license_info_in_snippets: Option<List<String>>,
+    #[serde(rename = "licenseConcluded", borrow)]
+    license_concluded: Option<Cow<'a, str>>,
+    #[serde(rename = "licenseInfoInSnippets", borrow)]
+    license_info_in_snippets: Option<List<Cow<'a, str>>>,
 }
 
 #[derive(Deserialize)]
-struct RawRelationship {
+struct RawRelationship<'a> {
     #[serde(rename = "spdxElementId")]
     from: String,
-    #[serde(rename = "relationshipType")]
-    kind: String,
+    #[serde(rename = "relationshipType", borrow)]
+    kind: Cow<'a, str>,
     #[serde(rename = "relatedSpdxElement")]
     to: String,
 }
 
 /// GitHub's REST API answer: the document under `sbom`.
 #[derive(Deserialize)]
-struct RawWrapped {
-    sbom: RawDocument,
+struct RawWrapped<'a> {
+    #[serde(borrow)]
+    sbom: RawDocument<'a>,
 }
 
 /// Parses an SPDX 2.x JSON document whose version the caller has checked; `wrapped` when it
@@ -130,14 +139,14 @@ pub(crate) fn parse(
     convert(raw, version, text, name)
 }
 
-fn license(field: Option<String>) -> Vec<LicenseInfo> {
+fn license(field: Option<Cow<'_, str>>) -> Vec<LicenseInfo> {
     field
         .map(|t| LicenseInfo::from_text(&t))
         .into_iter()
         .collect()
 }
 
-fn licenses(list: Option<List<String>>) -> Vec<LicenseInfo> {
+fn licenses(list: Option<List<Cow<'_, str>>>) -> Vec<LicenseInfo> {
     list.unwrap_or_default()
         .0
         .iter()
@@ -146,7 +155,7 @@ fn licenses(list: Option<List<String>>) -> Vec<LicenseInfo> {
 }
 
 fn convert(
-    raw: RawDocument,
+    raw: RawDocument<'_>,
     spec_version: SpecVersion,
     text: &str,
     name: &str,
@@ -164,11 +173,9 @@ fn convert(
         let mut purl = None;
         for reference in package.external_refs.unwrap_or_default().0 {
             let kind = reference.kind.unwrap_or_default();
-            let category = reference
+            let security = reference
                 .category
-                .unwrap_or_default()
-                .to_ascii_uppercase()
-                .replace('_', "-");
+                .is_some_and(|c| c.trim().eq_ignore_ascii_case("SECURITY"));
             let Some(locator) = reference.locator else {
                 continue;
             };
@@ -176,7 +183,7 @@ fn convert(
                 if purl.is_none() {
                     purl = Some(locator.trim().to_owned());
                 }
-            } else if category == "SECURITY" && kind.eq_ignore_ascii_case("advisory") {
+            } else if security && kind.eq_ignore_ascii_case("advisory") {
                 copies.charge(package.id.len(), "/packages", text, name)?;
                 let order = advisories.len();
                 advisories
