@@ -177,6 +177,71 @@ struct RawExternalIdentifier {
     identifier: Option<Text>,
 }
 
+/// An `extension` of an element. cdxgen (12.x) writes the CycloneDX facts it has no SPDX
+/// property for as `extension_CdxPropertiesExtension` name/value pairs, licenses among them.
+#[derive(Deserialize)]
+struct RawExtension {
+    #[serde(rename = "extension_cdxProperty")]
+    properties: Option<List<RawCdxProperty>>,
+}
+
+#[derive(Deserialize)]
+struct RawCdxProperty {
+    #[serde(rename = "extension_cdxPropName")]
+    name: Option<String>,
+    #[serde(rename = "extension_cdxPropValue")]
+    value: Option<Text>,
+}
+
+/// One CycloneDX license choice, as cdxgen embeds them (a JSON string in the `licenses`
+/// property of its extension).
+#[derive(Deserialize)]
+struct CdxLicenseChoice {
+    license: Option<CdxLicense>,
+    expression: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CdxLicense {
+    id: Option<String>,
+    name: Option<String>,
+}
+
+/// The licenses cdxgen put in an element's `CdxPropertiesExtension`; `Err` with the reason when
+/// the embedded JSON does not read (refused rather than dropped: it may name a denied license).
+fn cdxgen_licenses(e: &RawElement) -> Result<Vec<LicenseInfo>, String> {
+    let mut out = Vec::new();
+    for property in e
+        .extensions
+        .iter()
+        .flat_map(|l| l.0.iter())
+        .flat_map(|x| x.properties.iter().flat_map(|l| l.0.iter()))
+        .filter(|p| p.name.as_deref() == Some("licenses"))
+    {
+        let Some(value) = &property.value else {
+            continue;
+        };
+        let choices: Vec<CdxLicenseChoice> = serde_json::from_str(&value.0).map_err(|err| {
+            format!("the CycloneDX licenses in its cdxgen extension do not read: {err}")
+        })?;
+        for choice in choices {
+            let text = match (choice.expression, choice.license) {
+                (Some(expression), _) => expression,
+                (None, Some(CdxLicense { id: Some(id), .. })) => id,
+                (
+                    None,
+                    Some(CdxLicense {
+                        name: Some(name), ..
+                    }),
+                ) => name,
+                _ => continue,
+            };
+            out.push(LicenseInfo::from_text(&text));
+        }
+    }
+    Ok(out)
+}
+
 #[derive(Deserialize)]
 struct RawNamespaceMap {
     prefix: String,
@@ -200,6 +265,8 @@ struct RawElement {
     purpose: Option<String>,
     #[serde(rename = "externalIdentifier")]
     external_identifiers: Option<List<RawExternalIdentifier>>,
+    #[serde(rename = "extension")]
+    extensions: Option<List<RawExtension>>,
 
     // Relationships and collections.
     #[serde(rename = "relationshipType")]
@@ -910,6 +977,8 @@ fn convert(
         element_index.insert(id.clone(), elements.len());
         let ai = (kind == ElementKind::AiPackage).then(|| ai_facts(element));
         let dataset = (kind == ElementKind::DatasetPackage).then(|| dataset_facts(element));
+        let declared =
+            cdxgen_licenses(element).map_err(|reason| graph_error(text, name, &id, reason))?;
         elements.push(Element {
             id,
             kind,
@@ -917,7 +986,10 @@ fn convert(
             version: element.version.clone(),
             purl: purl_of(element),
             purpose: element.purpose.as_deref().map(|p| vocab(p).to_owned()),
-            licenses: Licenses::default(),
+            licenses: Licenses {
+                declared,
+                ..Licenses::default()
+            },
             ai,
             dataset,
         });

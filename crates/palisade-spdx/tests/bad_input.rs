@@ -219,3 +219,24 @@ fn control_characters_from_the_input_are_escaped_in_messages() {
         );
     }
 }
+
+#[test]
+fn unreadable_licenses_in_a_cdxgen_extension_are_refused() {
+    let e = err(
+        r#"{"@context": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld", "@graph": [
+  {"type": "software_Package", "spdxId": "urn:p", "name": "p", "extension": [
+    {"type": "extension_CdxPropertiesExtension", "extension_cdxProperty": [
+      {"type": "extension_CdxPropertyEntry", "extension_cdxPropName": "licenses",
+       "extension_cdxPropValue": "[{\"license\": {\"id\": \"AGPL-3.0-only\"}"}]}]}
+]}"#,
+    );
+    assert!(
+        matches!(&e, SpdxError::InvalidValue { line: 2, .. }),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string()
+            .contains("the CycloneDX licenses in its cdxgen extension do not read"),
+        "{e}"
+    );
+}

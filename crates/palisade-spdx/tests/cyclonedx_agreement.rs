@@ -1,6 +1,6 @@
-//! The same npm project written by `npm sbom` as SPDX 2.3 and as CycloneDX 1.5 must give
-//! Palisade the same packages (by purl), licenses and dependency edges: the SPDX reduction is
-//! meant to stand in for the CycloneDX one field for field.
+//! The same npm project written by `npm sbom` as SPDX 2.3 and as CycloneDX 1.5, and by cdxgen
+//! as SPDX 3.0.1, must give Palisade the same packages (by purl), licenses and dependency
+//! edges: the SPDX reduction is meant to stand in for the CycloneDX one field for field.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
@@ -18,9 +18,20 @@ fn fixture(name: &str) -> Vec<u8> {
 
 #[test]
 fn npm_sbom_in_both_formats_agrees() {
+    agrees_with_npm_cyclonedx("npm-sbom.spdx.json");
+}
+
+/// cdxgen's SPDX 3.0.1 export of the same app: it keeps licenses only in its
+/// `CdxPropertiesExtension`, which the reader reads.
+#[test]
+fn cdxgen_spdx3_export_agrees_with_npm_cyclonedx() {
+    agrees_with_npm_cyclonedx("cdxgen-npm-app.spdx3.json");
+}
+
+fn agrees_with_npm_cyclonedx(spdx_fixture: &str) {
     let spdx = palisade_spdx::parse(
-        &fixture("npm-sbom.spdx.json"),
-        "npm-sbom.spdx.json",
+        &fixture(spdx_fixture),
+        spdx_fixture,
         &palisade_spdx::Limits::default(),
     )
     .unwrap();

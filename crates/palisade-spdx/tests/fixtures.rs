@@ -87,7 +87,7 @@ fn every_fixture_is_detected_and_read() {
         assert!(!reduce(&document).packages.is_empty(), "{name}");
         seen += 1;
     }
-    assert_eq!(seen, 9);
+    assert_eq!(seen, 10);
 }
 
 #[test]
