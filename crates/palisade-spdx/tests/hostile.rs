@@ -54,7 +54,7 @@ fn mutated_fixtures_never_panic() {
     let all = spdx_fixtures();
     assert_eq!(
         all.len(),
-        9,
+        10,
         "{:?}",
         all.iter().map(|f| &f.0).collect::<Vec<_>>()
     );
