@@ -23,7 +23,7 @@
 //! assert_eq!(scan.dangerous_imports.iter().collect::<Vec<_>>(), ["posix.system"]);
 //!
 //! // A scikit-learn estimator is neither allowed by default nor dangerous: declare it.
-//! let pickle = b"\x80\x04\x8c\x1dsklearn.linear_model._logistic\x8c\x12LogisticRegression\x93)\x81.";
+//! let pickle = b"\x80\x04\x8c\x1esklearn.linear_model._logistic\x8c\x12LogisticRegression\x93)\x81.";
 //! let scan = palisade_pickle::scan_bytes(pickle, "model.pkl").unwrap();
 //! assert_eq!(scan.unknown_imports.len(), 1);
 //! let allow = palisade_pickle::AllowImports::parse(["sklearn.linear_model.*"]).unwrap();

@@ -9,7 +9,7 @@ be imported in Python 3 (`importlib.util.find_spec`, no import is executed): onl
 unmapped spelling (protocol 3+, or `fix_imports=False`) reach real code, and only then does the
 scanner judge that spelling too.
 
-Run: `python3 tools/gen_compat.py > src/compat_table.rs` from crates/palisade-pickle.
+Run from crates/palisade-pickle: `python3 tools/gen_compat.py > src/compat_table.rs && cargo fmt -p palisade-pickle`.
 """
 import _compat_pickle
 import importlib.util
