@@ -60,22 +60,23 @@ impl<R: BufRead> Input<R> {
         }
     }
 
-    fn available(&mut self) -> io::Result<&[u8]> {
+    /// Calls `f` on the bytes available now (pending ones first), retrying reads the OS
+    /// interrupted; an empty slice means the end.
+    #[inline]
+    fn with_available<T>(&mut self, f: impl FnOnce(&[u8]) -> T) -> io::Result<T> {
         if self.pending_at < self.pending.len() {
-            return Ok(&self.pending[self.pending_at..]);
+            return Ok(f(&self.pending[self.pending_at..]));
         }
-        // Retry reads the OS interrupted, then borrow the buffer (a second fill_buf returns
-        // what is buffered without reading).
         loop {
             match self.inner.fill_buf() {
-                Ok(_) => break,
+                Ok(buf) => return Ok(f(buf)),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
         }
-        self.inner.fill_buf()
     }
 
+    #[inline]
     fn consume(&mut self, n: usize) {
         if self.pending_at < self.pending.len() {
             self.pending_at += n;
@@ -91,8 +92,9 @@ impl<R: BufRead> Input<R> {
     }
 
     /// The next byte, or None at the end.
+    #[inline]
     pub(crate) fn byte(&mut self) -> io::Result<Option<u8>> {
-        let Some(&b) = self.available()?.first() else {
+        let Some(b) = self.with_available(|buf| buf.first().copied())? else {
             return Ok(None);
         };
         self.consume(1);
@@ -100,16 +102,19 @@ impl<R: BufRead> Input<R> {
     }
 
     /// `N` bytes, or None if the input ends first.
+    #[inline]
     pub(crate) fn exact<const N: usize>(&mut self) -> io::Result<Option<[u8; N]>> {
         let mut out = [0u8; N];
         let mut got = 0;
         while got < N {
-            let buf = self.available()?;
-            if buf.is_empty() {
+            let n = self.with_available(|buf| {
+                let n = buf.len().min(N - got);
+                out[got..got + n].copy_from_slice(&buf[..n]);
+                n
+            })?;
+            if n == 0 {
                 return Ok(None);
             }
-            let n = buf.len().min(N - got);
-            out[got..got + n].copy_from_slice(&buf[..n]);
             self.consume(n);
             got += n;
         }
@@ -121,12 +126,15 @@ impl<R: BufRead> Input<R> {
         if len <= keep as u64 {
             let mut out = Vec::with_capacity(len as usize);
             while (out.len() as u64) < len {
-                let buf = self.available()?;
-                if buf.is_empty() {
+                let want = len as usize - out.len();
+                let n = self.with_available(|buf| {
+                    let n = buf.len().min(want);
+                    out.extend_from_slice(&buf[..n]);
+                    n
+                })?;
+                if n == 0 {
                     return Ok(None);
                 }
-                let n = buf.len().min(len as usize - out.len());
-                out.extend_from_slice(&buf[..n]);
                 self.consume(n);
             }
             return Ok(Some(Some(out)));
@@ -138,11 +146,11 @@ impl<R: BufRead> Input<R> {
     pub(crate) fn skip(&mut self, len: u64) -> io::Result<u64> {
         let mut left = len;
         while left > 0 {
-            let buf = self.available()?;
-            if buf.is_empty() {
+            let room = usize::try_from(left).unwrap_or(usize::MAX);
+            let n = self.with_available(|buf| buf.len().min(room))?;
+            if n == 0 {
                 break;
             }
-            let n = usize::try_from(left).unwrap_or(usize::MAX).min(buf.len());
             self.consume(n);
             left -= n as u64;
         }
@@ -157,16 +165,22 @@ impl<R: BufRead> Input<R> {
             len: 0,
         };
         loop {
-            let buf = self.available()?;
-            if buf.is_empty() {
+            let room = keep.saturating_sub(line.kept.len());
+            let kept = &mut line.kept;
+            let step = self.with_available(|buf| {
+                if buf.is_empty() {
+                    return None;
+                }
+                let (chunk, done) = match buf.iter().position(|&b| b == b'\n') {
+                    Some(i) => (i, true),
+                    None => (buf.len(), false),
+                };
+                kept.extend_from_slice(&buf[..room.min(chunk)]);
+                Some((chunk, done))
+            })?;
+            let Some((chunk, done)) = step else {
                 return Ok(None);
-            }
-            let (chunk, done) = match buf.iter().position(|&b| b == b'\n') {
-                Some(i) => (i, true),
-                None => (buf.len(), false),
             };
-            let room = keep.saturating_sub(line.kept.len()).min(chunk);
-            line.kept.extend_from_slice(&buf[..room]);
             line.len += chunk as u64;
             self.consume(chunk + usize::from(done));
             if done {
@@ -177,7 +191,7 @@ impl<R: BufRead> Input<R> {
 
     /// Whether nothing is left.
     pub(crate) fn at_end(&mut self) -> io::Result<bool> {
-        Ok(self.available()?.is_empty())
+        self.with_available(<[u8]>::is_empty)
     }
 
     /// A FRAME opcode: the next `size` bytes are one frame.
