@@ -597,10 +597,11 @@ impl<'a> Ctx<'a> {
         let magic = matches!(head, [0x80, p, ..] if *p <= 5);
         let mut findings = Findings::default();
         let walk = self.walk_stream(stream, path, &mut findings, true, 0)?;
-        let joblib = findings.joblib_arrays > 0 || findings.numpy_wrapper_imported;
+        let joblib = findings.joblib_arrays > 0 || findings.joblib_wrapper_named;
+        let two_readings = joblib || findings.numpy_wrapper_imported;
         let import_reached = findings.import_reached;
         self.keep(findings);
-        if joblib {
+        if two_readings {
             // Joblib reads arrays where `pickle.load` reads opcodes: also walk the file as
             // `pickle.load` would, for the imports the array bytes hold in that reading.
             let mut plain = Findings::default();

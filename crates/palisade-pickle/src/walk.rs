@@ -114,8 +114,10 @@ pub(crate) struct Findings {
     index: HashMap<(String, Option<String>), usize>,
     /// A loader would have imported something (a plausible module) before any failure.
     pub import_reached: bool,
-    /// A global that may be joblib's NumpyArrayWrapper was imported.
+    /// A global that may be joblib's NumpyArrayWrapper (it, or an unresolved one) was imported.
     pub numpy_wrapper_imported: bool,
+    /// Joblib's NumpyArrayWrapper itself was imported.
+    pub joblib_wrapper_named: bool,
     /// Arrays joblib would read from the stream.
     pub joblib_arrays: u64,
 }
@@ -447,6 +449,9 @@ impl<R: BufRead> Run<'_, '_, R> {
         let role = role_of(&import);
         if matches!(role, Role::NumpyArrayWrapper | Role::Unresolved) {
             self.w.findings.numpy_wrapper_imported = true;
+        }
+        if role == Role::NumpyArrayWrapper {
+            self.w.findings.joblib_wrapper_named = true;
         }
         self.w.findings.import_reached = true;
         self.w

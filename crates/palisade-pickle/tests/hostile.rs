@@ -57,6 +57,42 @@ fn mutated_fixtures_never_panic() {
     fuzz_all(&all, &refused, &reads);
 }
 
+/// One corpus file per container the scanner follows (zip with every kind of anomaly, tar,
+/// npy and npz, joblib plain and compressed, torch legacy), fuzzed the same way.
+#[test]
+fn mutated_containers_never_panic() {
+    let wanted = [
+        "pickle-corpus/benign/torch_legacy_tar.pt",
+        "pickle-corpus/benign/torch_state_dict_legacy.pt",
+        "pickle-corpus/benign/sklearn_random_forest.joblib",
+        "pickle-corpus/benign/sklearn_gzip.joblib",
+        "pickle-corpus/benign/arrays_compressed.npz",
+        "pickle-corpus/benign/structured.npy",
+        "pickle-corpus/benign/model.keras",
+        "pickle-corpus/malicious/joblib_zero_padding.joblib",
+        "pickle-corpus/malicious/npy_escaped_descr.npy",
+        "pickle-corpus/malicious/zip_unicode_path.pt",
+        "pickle-corpus/malicious/torch_tar_storage_record.pt",
+        "pickle-corpus/malicious/joblib_xz.joblib",
+    ];
+    let all: Vec<(String, Vec<u8>)> = fixtures(
+        &["pickle-corpus/benign", "pickle-corpus/malicious"],
+        &[".pt", ".joblib", ".npz", ".npy", ".keras"],
+    )
+    .into_iter()
+    .filter(|(name, _)| wanted.contains(&name.as_str()))
+    .collect();
+    assert_eq!(all.len(), wanted.len());
+    // Those with a fail-closed scan error unmutated must keep failing closed.
+    let refused: Vec<&str> = all
+        .iter()
+        .filter(|(name, bytes)| !reads(name, bytes))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    assert_eq!(refused.len(), 3, "{refused:?}");
+    fuzz_all(&all, &refused, &reads);
+}
+
 fn scan(bytes: &[u8], name: &str) -> ModelScan {
     match scan_bytes(bytes, name) {
         Ok(scan) => scan,
