@@ -1584,3 +1584,201 @@ pub(crate) fn opcode_info(op: u8) -> Option<(&'static str, u8)> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::budget::MemoryBudget;
+
+    /// Walks the first pickle of `bytes`: its protocol or the failure, and the imports.
+    fn walk_with(bytes: &[u8], limits: &Limits) -> (Result<u8, Halt>, Vec<String>) {
+        let mut meter = Meter::new(MemoryBudget::new(u64::MAX), u64::MAX);
+        let mut findings = Findings::default();
+        let result = {
+            let mut walker =
+                Walker::new(Input::new(bytes), limits, &mut meter, &mut findings, true);
+            walker.one_pickle(true).map(|p| p.protocol)
+        };
+        (
+            result,
+            findings.imports.into_iter().map(|i| i.name).collect(),
+        )
+    }
+
+    fn walk(bytes: &[u8]) -> (Result<u8, Halt>, Vec<String>) {
+        walk_with(bytes, &Limits::default())
+    }
+
+    fn failure(bytes: &[u8]) -> Failure {
+        match walk(bytes).0 {
+            Err(Halt::Fail(f)) => f,
+            other => panic!("expected a failure, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn knows_all_68_opcodes() {
+        assert_eq!(
+            (0..=255u8).filter(|&b| opcode_info(b).is_some()).count(),
+            68
+        );
+    }
+
+    #[test]
+    fn protocol0_global_inst_and_protocol4_stack_global() {
+        let (protocol, imports) = walk(b"cposix\nsystem\n(S'echo hi'\ntR.");
+        assert_eq!(
+            (protocol.ok(), imports),
+            (Some(0), vec!["posix.system".to_owned()])
+        );
+        assert_eq!(walk(b"(S'ls'\nios\nsystem\n.").1, ["os.system"]);
+        let memo = b"\x80\x04\x8c\x02os\x94\x8c\x06system\x9400h\x00h\x01\x93.";
+        let (protocol, imports) = walk(memo);
+        assert_eq!(
+            (protocol.ok(), imports),
+            (Some(4), vec!["os.system".to_owned()])
+        );
+    }
+
+    #[test]
+    fn what_cpython_accepts_is_accepted() {
+        for ok in [
+            &b"(0N."[..], // POP of a MARK
+            b"I1_0\n.",   // underscores
+            b"I 10 \n.",  // spaces
+            b"I010\n.",   // C's strtol reads octal
+            b"L1_0L\n.",
+            b"F1_0.5\n.",
+            b"Np1_0\n0g1_0\n.",
+            b"N\x80\x02.",                                     // PROTO in the middle
+            b"((N.",                                           // STOP with MARKs left
+            b"\x80\x04\x95\xff\xff\x00\x00\x00\x00\x00\x00N.", // a frame past the end
+        ] {
+            assert!(walk(ok).0.is_ok(), "{ok:?}: {:?}", walk(ok).0);
+        }
+        let mut long = b"V".to_vec();
+        long.extend(std::iter::repeat_n(b'a', 100_000));
+        long.extend(b"\n.");
+        assert!(walk(&long).0.is_ok());
+    }
+
+    #[test]
+    fn what_cpython_refuses_fails() {
+        for (bad, reason) in [
+            (&b"N(2."[..], "DUP: stack underflow"),
+            (b"N(.", "STOP: stack underflow"),
+            (b".", "STOP: stack underflow"),
+            (b"I12x\n.", "INT: invalid integer"),
+            (b"g5\n.", "GET: memo value not found"),
+            (b"h\x05.", "BINGET: memo value not found"),
+            (b"Np-1\n.", "PUT: negative memo key"),
+            (
+                b"K\x01K\x02\x93.",
+                "STACK_GLOBAL requires str, got an int and an int",
+            ),
+            (b"}(K\x01u.", "SETITEMS: odd number of items"),
+            (b"\x80\x09N.", "unsupported pickle protocol 9"),
+            (b"R.", "REDUCE: stack underflow"),
+            (b"Ne.", "APPENDS: no MARK on the stack"),
+            (
+                b"S'unquoted\n.",
+                "STRING: the argument is not a valid quoted string",
+            ),
+            (b"K\x01)R.", "REDUCE calls an int"),
+        ] {
+            assert_eq!(failure(bad).reason, reason, "{bad:?}");
+        }
+        // An import of a name no module can have fails where CPython's import fails.
+        assert!(
+            failure(b"cmport torch\nx\n.")
+                .reason
+                .contains("no module can be named")
+        );
+        let f = failure(b"\x80\x04\x8c\x05pos");
+        assert_eq!((f.offset, f.truncated), (2, true));
+    }
+
+    #[test]
+    fn imports_before_a_failure_are_kept() {
+        let (result, imports) = walk(b"cos\nsystem\n\xff");
+        assert!(matches!(
+            result,
+            Err(Halt::Fail(Failure { offset: 11, .. }))
+        ));
+        assert_eq!(imports, ["os.system"]);
+        // An unknown value as a STACK_GLOBAL operand: unresolved, dangerous, and the walk goes on.
+        assert_eq!(
+            walk(b"\x80\x04NQ\x8c\x06system\x93.").1,
+            ["unknown.unknown"]
+        );
+    }
+
+    #[test]
+    fn limits_are_hard_errors() {
+        let hard = |bytes: &[u8], limits: Limits| match walk_with(bytes, &limits).0 {
+            Err(Halt::Hard(Hard::Limit { what, .. })) => what,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            hard(
+                b"NNNN.",
+                Limits {
+                    max_opcodes: 3,
+                    ..Limits::default()
+                }
+            ),
+            "opcodes"
+        );
+        assert_eq!(
+            hard(
+                b"NNN.",
+                Limits {
+                    max_stack: 2,
+                    ..Limits::default()
+                }
+            ),
+            "stack entries"
+        );
+        assert_eq!(
+            hard(
+                b"\x80\x04N\x94N\x94.",
+                Limits {
+                    max_memo: 1,
+                    ..Limits::default()
+                }
+            ),
+            "memo entries"
+        );
+    }
+
+    #[test]
+    fn big_arguments_are_skipped_not_buffered() {
+        let mut bytes = b"\x80\x04\x8e".to_vec();
+        bytes.extend((1u64 << 20).to_le_bytes());
+        bytes.resize(bytes.len() + (1 << 20), 0);
+        bytes.push(b'.');
+        assert!(walk(&bytes).0.is_ok());
+        let mut bytes = b"\x80\x04\x8e".to_vec();
+        bytes.extend(u64::MAX.to_le_bytes());
+        assert!(failure(&bytes).reason.contains("exceeds the maximum size"));
+    }
+
+    #[test]
+    fn a_following_pickle_starts_after_the_frame() {
+        // STOP inside a 6-byte frame whose last bytes are padding; the next pickle follows it.
+        let bytes = b"\x80\x04\x95\x06\x00\x00\x00\x00\x00\x00\x00N.XXXXK\x01.";
+        let mut meter = Meter::new(MemoryBudget::new(u64::MAX), u64::MAX);
+        let mut findings = Findings::default();
+        let limits = Limits::default();
+        let mut walker = Walker::new(
+            Input::new(&bytes[..]),
+            &limits,
+            &mut meter,
+            &mut findings,
+            false,
+        );
+        walker.one_pickle(true).unwrap();
+        let second = walker.one_pickle(false).unwrap();
+        assert_eq!(second.top.int, Some(1));
+    }
+}
