@@ -508,7 +508,7 @@ impl<'a> Ctx<'a> {
                     format: None,
                 })
             }
-            Kind::Other => self.scan_pickle(stream, path, &head, strict),
+            Kind::Other => self.scan_pickle(stream, path, &head, strict, depth == 0),
         }
     }
 
@@ -587,12 +587,15 @@ impl<'a> Ctx<'a> {
         self.imports.extend(findings.imports);
     }
 
+    /// `top`: the stream is a file of its own (not an archive member), where a PROTO opcode
+    /// alone says "pickle"; inside archives, raw tensor bytes may start like one by chance.
     fn scan_pickle(
         &mut self,
         stream: &Stream,
         path: &str,
         head: &[u8],
         strict: bool,
+        top: bool,
     ) -> Result<Part, PickleError> {
         let magic = matches!(head, [0x80, p, ..] if *p <= 5);
         let mut findings = Findings::default();
@@ -625,7 +628,7 @@ impl<'a> Ctx<'a> {
                 let looks_pickled = import_reached
                     || strict
                     || failure.damaged
-                    || (magic && (failure.truncated || walk.first_ops >= 8));
+                    || (magic && (top || failure.truncated || walk.first_ops >= 8));
                 if !looks_pickled {
                     return Ok(Part::not_pickle());
                 }

@@ -278,6 +278,17 @@ fn truncated_protocol2_bin_is_a_scan_error() {
 }
 
 #[test]
+fn a_proto_opcode_says_pickle_in_a_file_of_its_own() {
+    // PROTO 4, then garbage: meant to be a pickle, whatever the name.
+    let s = scan_bytes(b"\x80\x04\x00garbage", "weights.bin").unwrap();
+    assert_eq!(only_error(&s), "weights.bin: byte 2: invalid opcode 0x00");
+    // Inside an archive raw tensor bytes may start so by chance: there it takes more (the
+    // torch_evil.pt fixture's raw storage member is not reported).
+    let s = scan("pickles-extra/torch_evil.pt");
+    assert!(s.scan_errors.is_empty());
+}
+
+#[test]
 fn missing_file() {
     let err = scan_path(Path::new("/nonexistent/model.pkl")).unwrap_err();
     assert_eq!(
