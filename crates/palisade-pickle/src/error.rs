@@ -1,12 +1,14 @@
-//! Every way a model file can fail to scan, each naming the file, the place and the reason.
+//! Every way a scan can fail to run: the file cannot be read, or a limit was reached. Content
+//! that is damaged, ambiguous or not understood is not an error but a fail-closed fact
+//! ([`crate::ScanError`] in the result).
 
 use miette::Diagnostic;
 use thiserror::Error;
 
-/// A model file that could not be scanned. A file that cannot be scanned is not assumed safe:
-/// callers treat this as unusable evidence.
+/// A scan that could not run. A model that cannot be scanned is not assumed safe: callers
+/// treat this as unusable evidence.
 ///
-/// `path` names the file; for a member of a zip archive it is `archive.pt!/archive/data.pkl`.
+/// `path` names the file; for a member of an archive it is `archive.pt!/archive/data.pkl`.
 /// Offsets are byte offsets inside that file or member.
 #[derive(Debug, Error, Diagnostic)]
 pub enum PickleError {
@@ -32,36 +34,26 @@ pub enum PickleError {
         limit: u64,
     },
 
-    /// The pickle opcode stream is truncated or invalid.
-    #[error("{path}: byte {offset}: {reason}")]
-    #[diagnostic(
-        code(palisade::pickle::malformed),
-        help("the file is not a complete pickle; re-export the model, preferably as safetensors")
-    )]
-    Malformed {
-        /// The file or member.
-        path: String,
-        /// Where the problem was found.
-        offset: u64,
-        /// What is wrong.
-        reason: String,
-    },
-
-    /// A limit on opcodes, stack or line length was reached.
+    /// A limit on opcodes, stack, memo, memory, archive members or nesting was reached.
     #[error("{path}: byte {offset}: more than {limit} {what} (limit)")]
-    #[diagnostic(code(palisade::pickle::limit))]
+    #[diagnostic(
+        code(palisade::pickle::limit),
+        help(
+            "raise the limit only for files you trust; the memory budget is shared by scans that run at the same time"
+        )
+    )]
     LimitExceeded {
         /// The file or member.
         path: String,
         /// Where the limit was reached.
         offset: u64,
-        /// What was counted (`opcodes`, `stack entries`, `bytes in one line` …).
+        /// What was counted (`opcodes`, `stack entries`, `bytes of memory for one scan` …).
         what: &'static str,
         /// The limit.
         limit: u64,
     },
 
-    /// A zip member inflates past the limit (a zip bomb, or an absurd pickle).
+    /// A compressed member or file inflates past the limit (a zip bomb, or an absurd pickle).
     #[error(
         "{path}: member {member} inflates to more than {limit} bytes ({size} declared): refusing a possible zip bomb"
     )]
@@ -69,35 +61,12 @@ pub enum PickleError {
     ZipBomb {
         /// The archive.
         path: String,
-        /// The member's name.
+        /// The member's name (the file itself for a compressed file).
         member: String,
-        /// The size the archive declares (or the bytes inflated so far).
+        /// The size the archive declares (or the limit plus one when unknown).
         size: u64,
         /// The limit.
         limit: u64,
-    },
-
-    /// The zip archive is broken, encrypted, uses an unsupported compression, or has too
-    /// many members.
-    #[error("{path}: invalid zip archive: {reason}")]
-    #[diagnostic(code(palisade::pickle::zip))]
-    Zip {
-        /// The archive (or the member, `archive!/member`).
-        path: String,
-        /// What is wrong.
-        reason: String,
-    },
-
-    /// A `.npy` header is invalid.
-    #[error("{path}: byte {offset}: invalid .npy header: {reason}")]
-    #[diagnostic(code(palisade::pickle::npy))]
-    Npy {
-        /// The file or member.
-        path: String,
-        /// Where the problem was found.
-        offset: u64,
-        /// What is wrong.
-        reason: String,
     },
 
     /// A directory holds more files, or nests deeper, than the limits.

@@ -1,10 +1,19 @@
-//! The `.npy` header: magic, version, and the Python-literal dict whose `descr` says whether
-//! the array holds Python objects (then the data is a pickle).
+//! The `.npy` header as numpy reads it (`numpy.lib.format.read_array_header_*`): magic,
+//! version 1.0/2.0/3.0, a header length, and a Python literal (read with `ast.literal_eval`)
+//! that must be a dict of exactly `descr`, `fortran_order` and `shape`. The `descr` says
+//! whether the array holds Python objects; then its data is a pickle (`np.load(...,
+//! allow_pickle=True)` unpickles it).
+//!
+//! Anything not understood is an error, which the scan turns into a fail-closed fact: a
+//! header numpy reads differently than this scanner must never pass as "no objects".
 
 use std::io::Read;
 
-/// Longest header accepted (numpy itself refuses more than 10,000 bytes by default).
-const MAX_HEADER: u32 = 1 << 20;
+use crate::pyliteral::{self, Lit};
+
+/// Longest header read (numpy refuses more than 10,000 bytes unless `allow_pickle=True`,
+/// which is also what loading an object array needs).
+pub(crate) const MAX_HEADER: u32 = 1 << 20;
 
 /// The magic bytes.
 pub(crate) const MAGIC: &[u8; 6] = b"\x93NUMPY";
@@ -12,9 +21,17 @@ pub(crate) const MAGIC: &[u8; 6] = b"\x93NUMPY";
 /// A header problem: byte offset and reason.
 pub(crate) type NpyError = (u64, String);
 
-/// Reads the header from just after nothing (the reader starts at the magic); returns whether
-/// the dtype holds objects and the header's length (where the data starts).
-pub(crate) fn read_header<R: Read>(reader: &mut R) -> Result<(bool, u64), NpyError> {
+/// What a header says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Header {
+    /// The dtype holds Python objects: the data is a pickle.
+    pub object: bool,
+    /// Where the data starts.
+    pub data_offset: u64,
+}
+
+/// Reads the header (the reader starts at the magic).
+pub(crate) fn read_header<R: Read>(reader: &mut R) -> Result<Header, NpyError> {
     let mut fixed = [0u8; 8];
     reader
         .read_exact(&mut fixed)
@@ -23,9 +40,9 @@ pub(crate) fn read_header<R: Read>(reader: &mut R) -> Result<(bool, u64), NpyErr
         return Err((0, "missing the \\x93NUMPY magic".into()));
     }
     let (major, minor) = (fixed[6], fixed[7]);
-    let len_size = match major {
-        1 => 2,
-        2 | 3 => 4,
+    let len_size = match (major, minor) {
+        (1, 0) => 2,
+        (2 | 3, 0) => 4,
         _ => return Err((6, format!("unsupported format version {major}.{minor}"))),
     };
     let mut len_bytes = [0u8; 4];
@@ -47,167 +64,156 @@ pub(crate) fn read_header<R: Read>(reader: &mut R) -> Result<(bool, u64), NpyErr
             "truncated: the file ends inside the header".to_string(),
         )
     })?;
-    // Versions 1 and 2 are latin-1, 3 is UTF-8; the literal itself is ASCII in practice.
+    // Versions 1 and 2 are Latin-1, 3 is UTF-8.
     let text: String = if major == 3 {
         String::from_utf8(header).map_err(|_| (start, "header is not UTF-8".to_string()))?
     } else {
         header.iter().map(|&b| char::from(b)).collect()
     };
-    let dict = Parser::new(&text)
-        .value(0)
-        .map_err(|(at, why)| (start + at as u64, why))?;
-    let Lit::Dict(items) = dict else {
-        return Err((start, "the header is not a dict".into()));
+    let dict = pyliteral::parse(&text, major < 3)
+        .map_err(|(at, why)| (start + at as u64, format!("header literal: {why}")))?;
+    let object = dict_object(&dict).map_err(|why| (start, why))?;
+    Ok(Header {
+        object,
+        data_offset: start + u64::from(header_len),
+    })
+}
+
+fn dict_object(dict: &Lit) -> Result<bool, String> {
+    let Lit::Dict(entries) = dict else {
+        return Err("the header is not a dict".into());
     };
-    let descr = items
+    let mut descr = None;
+    let mut shape = None;
+    let mut fortran = None;
+    for (key, value) in entries {
+        match key {
+            Lit::Str(k) if k == "descr" => descr = Some(value),
+            Lit::Str(k) if k == "shape" => shape = Some(value),
+            Lit::Str(k) if k == "fortran_order" => fortran = Some(value),
+            _ => {
+                return Err("the header has keys other than descr, fortran_order and shape".into());
+            }
+        }
+    }
+    let (Some(descr), Some(shape), Some(fortran)) = (descr, shape, fortran) else {
+        return Err("the header lacks descr, fortran_order or shape".into());
+    };
+    let Lit::Tuple(dims) = shape else {
+        return Err("shape is not a tuple".into());
+    };
+    if !dims
         .iter()
-        .find_map(|(k, v)| matches!(k, Lit::Str(k) if k == "descr").then_some(v))
-        .ok_or((start, "the header has no 'descr'".to_string()))?;
-    Ok((holds_objects(descr), start + u64::from(header_len)))
+        .all(|d| matches!(d, Lit::Int(_) | Lit::BigInt | Lit::Bool(_)))
+    {
+        return Err("shape is not a tuple of ints".into());
+    }
+    if !matches!(fortran, Lit::Bool(_)) {
+        return Err("fortran_order is not a bool".into());
+    }
+    holds_objects(descr, 0)
 }
 
-/// Whether a dtype description contains the object type `O` (directly or in a field).
-fn holds_objects(descr: &Lit) -> bool {
+/// Whether numpy's `descr_to_dtype(descr)` holds Python objects.
+pub(crate) fn holds_objects(descr: &Lit, depth: usize) -> Result<bool, String> {
+    if depth > 32 {
+        return Err("dtype description nested too deeply".into());
+    }
     match descr {
-        Lit::Str(s) => s.trim_start_matches(['<', '>', '|', '=']).starts_with('O'),
-        // Structured dtype: [(name, dtype) or (name, dtype, shape), …]; a name may be a
-        // (title, name) pair, so only the second element is a dtype.
-        Lit::List(fields) => fields.iter().any(|field| match field {
-            Lit::List(parts) => parts.get(1).is_some_and(holds_objects),
-            _ => false,
-        }),
-        Lit::Dict(_) | Lit::Other => false,
+        Lit::Str(s) => dtype_string(s),
+        // A subarray: (base, shape).
+        Lit::Tuple(items) if items.len() >= 2 => {
+            if !is_shape(&items[1]) {
+                return Err("subarray shape is not an int or a tuple of ints".into());
+            }
+            holds_objects(&items[0], depth + 1)
+        }
+        // Structured: fields (name, descr) or (name, descr, shape); any sequence of two or three
+        // items is unpacked, a two- or three-character string included.
+        Lit::List(fields) => {
+            let mut any = false;
+            for field in fields {
+                let parts: Vec<Lit> = match field {
+                    Lit::Tuple(p) | Lit::List(p) => p.clone(),
+                    Lit::Str(s) => s.chars().map(|c| Lit::Str(c.to_string())).collect(),
+                    _ => return Err("a structured field is not a tuple".into()),
+                };
+                match parts.len() {
+                    2 => any |= holds_objects(&parts[1], depth + 1)?,
+                    3 => {
+                        if !is_shape(&parts[2]) {
+                            return Err("field shape is not an int or a tuple of ints".into());
+                        }
+                        any |= holds_objects(&parts[1], depth + 1)?;
+                    }
+                    _ => return Err("a structured field has neither two nor three items".into()),
+                }
+            }
+            Ok(any)
+        }
+        _ => Err("descr is not a str, a list of fields or a (base, shape) tuple".into()),
     }
 }
 
-/// A Python literal, as much as npy headers use.
-#[derive(Debug, PartialEq)]
-enum Lit {
-    Str(String),
-    /// A list or a tuple.
-    List(Vec<Lit>),
-    Dict(Vec<(Lit, Lit)>),
-    /// A number, True/False/None.
-    Other,
+fn is_shape(lit: &Lit) -> bool {
+    match lit {
+        Lit::Int(_) | Lit::Bool(_) => true,
+        Lit::Tuple(items) => items
+            .iter()
+            .all(|i| matches!(i, Lit::Int(_) | Lit::Bool(_))),
+        _ => false,
+    }
 }
 
-const MAX_LITERAL_DEPTH: usize = 32;
-
-struct Parser<'a> {
-    s: &'a [u8],
-    i: usize,
-}
-
-impl<'a> Parser<'a> {
-    fn new(text: &'a str) -> Self {
-        Self {
-            s: text.as_bytes(),
-            i: 0,
-        }
+/// Whether `numpy.dtype(s)` holds objects, for the spellings `np.save` writes (and the
+/// object spellings numpy accepts); anything else is not understood.
+fn dtype_string(s: &str) -> Result<bool, String> {
+    let code = s.strip_prefix(['<', '>', '|', '=']).unwrap_or(s);
+    if matches!(code, "O" | "O4" | "O8" | "object" | "object_" | "object0") {
+        return Ok(true);
     }
-
-    fn ws(&mut self) {
-        while self.s.get(self.i).is_some_and(u8::is_ascii_whitespace) {
-            self.i += 1;
+    let (kind, rest) = code.split_at(code.chars().next().map_or(0, char::len_utf8));
+    let digits_only = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    let known = match kind {
+        "b" => rest == "1",
+        "i" | "u" => matches!(rest, "1" | "2" | "4" | "8"),
+        "f" => matches!(rest, "2" | "4" | "8" | "12" | "16"),
+        "c" => matches!(rest, "8" | "16" | "24" | "32"),
+        "M" | "m" => {
+            rest == "8"
+                || rest
+                    .strip_prefix("8[")
+                    .and_then(|u| u.strip_suffix(']'))
+                    .is_some_and(|unit| {
+                        let unit = unit.trim_start_matches(|c: char| c.is_ascii_digit());
+                        matches!(
+                            unit,
+                            "Y" | "M"
+                                | "W"
+                                | "D"
+                                | "h"
+                                | "m"
+                                | "s"
+                                | "ms"
+                                | "us"
+                                | "ns"
+                                | "ps"
+                                | "fs"
+                                | "as"
+                                | "generic"
+                        )
+                    })
         }
-    }
-
-    fn err<T>(&self, why: &str) -> Result<T, (usize, String)> {
-        Err((self.i, why.to_owned()))
-    }
-
-    fn value(&mut self, depth: usize) -> Result<Lit, (usize, String)> {
-        if depth > MAX_LITERAL_DEPTH {
-            return self.err("header literal nested too deeply");
-        }
-        self.ws();
-        match self.s.get(self.i) {
-            Some(b'\'' | b'"') => self.string(),
-            Some(b'{') => {
-                self.i += 1;
-                let mut items = Vec::new();
-                loop {
-                    self.ws();
-                    if self.s.get(self.i) == Some(&b'}') {
-                        self.i += 1;
-                        return Ok(Lit::Dict(items));
-                    }
-                    let key = self.value(depth + 1)?;
-                    self.ws();
-                    if self.s.get(self.i) != Some(&b':') {
-                        return self.err("expected ':' in the header dict");
-                    }
-                    self.i += 1;
-                    let value = self.value(depth + 1)?;
-                    items.push((key, value));
-                    self.comma(b'}')?;
-                }
-            }
-            Some(&open @ (b'[' | b'(')) => {
-                let close = if open == b'[' { b']' } else { b')' };
-                self.i += 1;
-                let mut items = Vec::new();
-                loop {
-                    self.ws();
-                    if self.s.get(self.i) == Some(&close) {
-                        self.i += 1;
-                        return Ok(Lit::List(items));
-                    }
-                    items.push(self.value(depth + 1)?);
-                    self.comma(close)?;
-                }
-            }
-            Some(c) if c.is_ascii_alphanumeric() || *c == b'-' || *c == b'+' => {
-                while self
-                    .s
-                    .get(self.i)
-                    .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'+' | b'.'))
-                {
-                    self.i += 1;
-                }
-                Ok(Lit::Other)
-            }
-            Some(_) => self.err("unexpected character in the header"),
-            None => self.err("the header ends early"),
-        }
-    }
-
-    /// After an item: a comma, or the closing bracket (left for the caller).
-    fn comma(&mut self, close: u8) -> Result<(), (usize, String)> {
-        self.ws();
-        match self.s.get(self.i) {
-            Some(b',') => {
-                self.i += 1;
-                Ok(())
-            }
-            Some(c) if *c == close => Ok(()),
-            _ => self.err("expected ',' in the header"),
-        }
-    }
-
-    fn string(&mut self) -> Result<Lit, (usize, String)> {
-        let quote = self.s[self.i];
-        self.i += 1;
-        let mut out = Vec::new();
-        loop {
-            match self.s.get(self.i) {
-                None => return self.err("unterminated string in the header"),
-                Some(b'\\') => {
-                    if let Some(&c) = self.s.get(self.i + 1) {
-                        out.push(c);
-                    }
-                    self.i += 2;
-                }
-                Some(&c) if c == quote => {
-                    self.i += 1;
-                    return Ok(Lit::Str(String::from_utf8_lossy(&out).into_owned()));
-                }
-                Some(&c) => {
-                    out.push(c);
-                    self.i += 1;
-                }
-            }
-        }
+        "U" | "S" | "a" | "V" => digits_only(rest),
+        _ => false,
+    } || (code.len() == 1 && "bBhHiIlLqQpPefdgFDG?".contains(code));
+    if known {
+        Ok(false)
+    } else {
+        Err(format!(
+            "dtype {:?} is not one the scanner knows (it could hold objects)",
+            crate::judge::escape(s)
+        ))
     }
 }
 
@@ -223,9 +229,17 @@ mod tests {
         out
     }
 
+    fn object(header: &str) -> Result<bool, NpyError> {
+        let bytes = npy(header);
+        read_header(&mut &bytes[..]).map(|h| {
+            assert_eq!(h.data_offset, bytes.len() as u64);
+            h.object
+        })
+    }
+
     #[test]
     fn object_and_plain_dtypes() {
-        let cases = [
+        for (header, expected) in [
             (
                 "{'descr': '|O', 'fortran_order': False, 'shape': (3,), }",
                 true,
@@ -246,12 +260,60 @@ mod tests {
                 "{'descr': [(('title', 'n'), [('x', 'O')])], 'fortran_order': False, 'shape': (1,), }",
                 true,
             ),
-        ];
-        for (header, expected) in cases {
-            let bytes = npy(header);
-            let (obj, end) = read_header(&mut &bytes[..]).unwrap();
-            assert_eq!(obj, expected, "{header}");
-            assert_eq!(end, bytes.len() as u64);
+            (
+                "{'descr': '<M8[ns]', 'fortran_order': False, 'shape': (1,), }",
+                false,
+            ),
+            (
+                "{'descr': '<U10', 'fortran_order': True, 'shape': (1,), }",
+                false,
+            ),
+            // The variants numpy reads as object arrays.
+            (
+                "{'descr': 'object', 'fortran_order': False, 'shape': (1,), }",
+                true,
+            ),
+            (
+                "{'descr': ('|O', (2,)), 'fortran_order': False, 'shape': (1,), }",
+                true,
+            ),
+            (
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'descr': '|O'}",
+                true,
+            ),
+            (
+                "{'descr': '\\x7cO', 'fortran_order': False, 'shape': (1,), }",
+                true,
+            ),
+            (
+                "{'descr': '|' 'O', 'fortran_order': False, 'shape': (1,), }",
+                true,
+            ),
+            (
+                "{'descr': ['xO'], 'fortran_order': False, 'shape': (1,), }",
+                true,
+            ),
+            (
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (10L,), }",
+                false,
+            ),
+        ] {
+            assert_eq!(object(header), Ok(expected), "{header}");
+        }
+    }
+
+    #[test]
+    fn not_understood_fails() {
+        for header in [
+            "{'descr': 'i4, O', 'fortran_order': False, 'shape': (1,), }",
+            "{'descr': 'float64', 'fortran_order': False, 'shape': (1,), }",
+            "{'descr': {'names': ['a'], 'formats': ['O']}, 'fortran_order': False, 'shape': (1,), }",
+            "{'descr': '<f8', 'fortran_order': False}",
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'extra': 1}",
+            "{'descr': '<f8', 'fortran_order': 0, 'shape': (1,), }",
+            "{'descr': '\\N{LATIN CAPITAL LETTER O}', 'fortran_order': False, 'shape': (1,), }",
+        ] {
+            assert!(object(header).is_err(), "{header}");
         }
     }
 
@@ -263,25 +325,15 @@ mod tests {
             read_header(&mut &v4[..]).unwrap_err(),
             (6, "unsupported format version 4.0".into())
         );
-        let no_descr = npy("{'shape': (1,)}");
-        assert_eq!(
-            read_header(&mut &no_descr[..]).unwrap_err(),
-            (10, "the header has no 'descr'".into())
-        );
-        let broken = npy("{'descr' '<f8'}");
-        assert_eq!(
-            read_header(&mut &broken[..]).unwrap_err(),
-            (19, "expected ':' in the header dict".into())
-        );
-        let deep = npy(&format!("{{'descr': {}}}", "[".repeat(100)));
-        assert_eq!(
-            read_header(&mut &deep[..]).unwrap_err().1,
-            "header literal nested too deeply"
-        );
+        let mut v11 = npy("{}");
+        v11[7] = 1;
+        assert!(read_header(&mut &v11[..]).is_err());
         let short = &npy("{'descr': '<f8'}")[..14];
         assert_eq!(
             read_header(&mut &short[..]).unwrap_err(),
             (10, "truncated: the file ends inside the header".into())
         );
+        let deep = npy(&format!("{{'descr': {}}}", "[".repeat(100)));
+        assert!(read_header(&mut &deep[..]).is_err());
     }
 }
