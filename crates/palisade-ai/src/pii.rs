@@ -30,16 +30,15 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::error::AiError;
-use crate::source::{MAX_DEPTH, Source, json_kind};
+use crate::source::{Bounded, MAX_DEPTH, Source, json_kind};
 
 /// Largest scan read, in bytes (256 MiB).
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
-/// Most findings read.
-pub const MAX_FINDINGS: usize = 5_000_000;
+/// Most findings (and texts) read.
+pub const MAX_FINDINGS: usize = 1_000_000;
 
 const EXPECTED: &str =
     "a Presidio analyzer result (a JSON array of RecognizerResult objects, or one array per text)";
@@ -142,90 +141,82 @@ pub fn parse_presidio(bytes: &[u8], name: &str) -> Result<PiiScan, AiError> {
             &format!("the top level is {}", json_kind(source.text)),
         ));
     }
-    let document: Vec<Value> = source.json(source.text)?;
-    // The batch shape is an array of arrays; a flat array holds objects. Mixed is neither.
-    let batch = document.first().is_some_and(Value::is_array);
-    let texts: Vec<(usize, &Value)> = if batch {
-        let mut texts = Vec::new();
-        for (index, text) in document.iter().enumerate() {
-            let Value::Array(results) = text else {
-                return Err(source.invalid(
-                    &format!("/{index}"),
-                    0,
-                    "an array of arrays (one per text) must hold only arrays",
-                ));
-            };
-            texts.extend(results.iter().map(|result| (index, result)));
-        }
-        texts
+    // The batch shape is an array of arrays; a flat array holds result objects.
+    let inside = source.text.trim_start()[1..].trim_start();
+    let batch = inside.starts_with('[');
+    if !batch && !inside.starts_with('{') && !inside.starts_with(']') {
+        source.json::<serde::de::IgnoredAny>(source.text)?;
+        return Err(
+            source.unknown_format(EXPECTED, &format!("the array holds {}", json_kind(inside)))
+        );
+    }
+    let texts: Vec<Vec<RawResult>> = if batch {
+        source
+            .json::<Bounded<Bounded<RawResult, MAX_FINDINGS>, MAX_FINDINGS>>(source.text)?
+            .0
+            .into_iter()
+            .map(|text| text.0)
+            .collect()
     } else {
-        document.iter().map(|result| (0, result)).collect()
+        vec![
+            source
+                .json::<Bounded<RawResult, MAX_FINDINGS>>(source.text)?
+                .0,
+        ]
     };
-    if texts.len() > MAX_FINDINGS {
-        return Err(source.limit(format!("{} findings", texts.len()), MAX_FINDINGS as u64));
+    let total: usize = texts.iter().map(Vec::len).sum();
+    if total > MAX_FINDINGS {
+        return Err(source.limit(format!("{total} findings"), MAX_FINDINGS as u64));
     }
     let mut scan = PiiScan {
         tool: "presidio-analyzer",
         version: None,
         file: None,
         file_digest: None,
-        texts_scanned: batch.then_some(document.len()),
+        texts_scanned: batch.then_some(texts.len()),
         entities: BTreeMap::new(),
         max_score: None,
         max_end: 0,
-        findings: Vec::with_capacity(texts.len()),
+        findings: Vec::with_capacity(total),
     };
-    let mut position_in_text: BTreeMap<usize, usize> = BTreeMap::new();
-    for (text_index, value) in texts {
-        let within = position_in_text.entry(text_index).or_default();
-        let pointer = if batch {
-            format!("/{text_index}/{within}")
-        } else {
-            format!("/{within}")
-        };
-        *within += 1;
-        if !value.is_object() {
-            return Err(if batch {
-                source.invalid(&pointer, 0, "a result must be an object")
-            } else {
-                source.unknown_format(
-                    EXPECTED,
-                    &format!("the array holds {}", json_kind(&value.to_string())),
-                )
+    for (text_index, results) in texts.into_iter().enumerate() {
+        for (within, raw) in results.into_iter().enumerate() {
+            // Located only when there is an error: a scan from the start per finding would
+            // make a large file quadratic.
+            let invalid = |reason: String| {
+                let pointer = if batch {
+                    format!("/{text_index}/{within}")
+                } else {
+                    format!("/{within}")
+                };
+                source.invalid(&pointer, source.locate(&pointer), &reason)
+            };
+            if !(raw.score.is_finite() && (0.0..=1.0).contains(&raw.score)) {
+                return Err(invalid(format!("score {} is not in [0, 1]", raw.score)));
+            }
+            if raw.start > raw.end {
+                return Err(invalid(format!(
+                    "start {} is after end {}",
+                    raw.start, raw.end
+                )));
+            }
+            if raw.entity_type.is_empty() {
+                return Err(invalid("empty entity_type".to_owned()));
+            }
+            let stats = scan.entities.entry(raw.entity_type.clone()).or_default();
+            stats.count += 1;
+            stats.max_score = stats.max_score.max(raw.score);
+            scan.max_score = Some(scan.max_score.map_or(raw.score, |max| max.max(raw.score)));
+            scan.max_end = scan.max_end.max(raw.end);
+            scan.findings.push(Finding {
+                entity_type: raw.entity_type,
+                score: raw.score,
+                text_index,
+                start: raw.start,
+                end: raw.end,
+                recognizer: raw.recognition_metadata.and_then(|m| m.recognizer_name),
             });
         }
-        let raw: RawResult = serde_json::from_value(value.clone())
-            .map_err(|error| source.invalid(&pointer, 0, &error.to_string()))?;
-        if !(raw.score.is_finite() && (0.0..=1.0).contains(&raw.score)) {
-            return Err(source.invalid(
-                &pointer,
-                0,
-                &format!("score {} is not in [0, 1]", raw.score),
-            ));
-        }
-        if raw.start > raw.end {
-            return Err(source.invalid(
-                &pointer,
-                0,
-                &format!("start {} is after end {}", raw.start, raw.end),
-            ));
-        }
-        if raw.entity_type.is_empty() {
-            return Err(source.invalid(&pointer, 0, "empty entity_type"));
-        }
-        let stats = scan.entities.entry(raw.entity_type.clone()).or_default();
-        stats.count += 1;
-        stats.max_score = stats.max_score.max(raw.score);
-        scan.max_score = Some(scan.max_score.map_or(raw.score, |max| max.max(raw.score)));
-        scan.max_end = scan.max_end.max(raw.end);
-        scan.findings.push(Finding {
-            entity_type: raw.entity_type,
-            score: raw.score,
-            text_index,
-            start: raw.start,
-            end: raw.end,
-            recognizer: raw.recognition_metadata.and_then(|m| m.recognizer_name),
-        });
     }
     Ok(scan)
 }
@@ -282,7 +273,9 @@ mod tests {
         let error =
             parse_presidio(format!("[[{EMAIL}], {EMAIL}]").as_bytes(), "s.json").unwrap_err();
         assert!(
-            error.to_string().contains("at /1: an array of arrays"),
+            error
+                .to_string()
+                .contains("at /1: invalid type: map, expected an array of at most"),
             "{error}"
         );
         let error = parse_presidio(

@@ -158,6 +158,57 @@ impl<'a> Source<'a> {
         Ok(())
     }
 
+    /// The byte offset of the value at a JSON pointer (`/guards/0/validators/1/on`) in this
+    /// text, for errors found after parsing; the start of the text when it cannot be found.
+    /// The text is valid JSON and depth-checked by then, so a plain scan suffices.
+    pub fn locate(&self, pointer: &str) -> usize {
+        let bytes = self.text.as_bytes();
+        let mut at = skip_ws(bytes, 0);
+        for segment in pointer.split('/').skip(1) {
+            let segment = segment.replace("~1", "/").replace("~0", "~");
+            match bytes.get(at) {
+                Some(b'{') => {
+                    at = skip_ws(bytes, at + 1);
+                    loop {
+                        if bytes.get(at) != Some(&b'"') {
+                            return 0;
+                        }
+                        let end = skip_string(bytes, at);
+                        let key: Option<String> = serde_json::from_str(&self.text[at..end]).ok();
+                        at = skip_ws(bytes, end);
+                        if bytes.get(at) != Some(&b':') {
+                            return 0;
+                        }
+                        at = skip_ws(bytes, at + 1);
+                        if key.as_deref() == Some(segment.as_str()) {
+                            break;
+                        }
+                        at = skip_ws(bytes, skip_value(bytes, at));
+                        match bytes.get(at) {
+                            Some(b',') => at = skip_ws(bytes, at + 1),
+                            _ => return 0,
+                        }
+                    }
+                }
+                Some(b'[') => {
+                    let Ok(index) = segment.parse::<usize>() else {
+                        return 0;
+                    };
+                    at = skip_ws(bytes, at + 1);
+                    for _ in 0..index {
+                        at = skip_ws(bytes, skip_value(bytes, at));
+                        match bytes.get(at) {
+                            Some(b',') => at = skip_ws(bytes, at + 1),
+                            _ => return 0,
+                        }
+                    }
+                }
+                _ => return 0,
+            }
+        }
+        at.min(self.text.len())
+    }
+
     /// Deserializes `part` (a slice of this text, already depth-checked) as JSON into `T`.
     /// Syntax errors and wrong values point into the text; a wrong value also gets its JSON
     /// pointer (found by a second, path-tracking pass that runs only on failure).
@@ -203,8 +254,67 @@ impl<'a> Source<'a> {
     }
 }
 
+fn skip_ws(bytes: &[u8], mut at: usize) -> usize {
+    while bytes.get(at).is_some_and(u8::is_ascii_whitespace) {
+        at += 1;
+    }
+    at
+}
+
+/// The offset just past the string starting at `at` (a `"`).
+fn skip_string(bytes: &[u8], mut at: usize) -> usize {
+    at += 1;
+    while let Some(&byte) = bytes.get(at) {
+        match byte {
+            b'\\' => at += 2,
+            b'"' => return at + 1,
+            _ => at += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// The offset just past the value starting at `at`.
+fn skip_value(bytes: &[u8], at: usize) -> usize {
+    match bytes.get(at) {
+        Some(b'"') => skip_string(bytes, at),
+        Some(b'[' | b'{') => {
+            let mut depth = 0usize;
+            let mut i = at;
+            while let Some(&byte) = bytes.get(i) {
+                match byte {
+                    b'"' => {
+                        i = skip_string(bytes, i);
+                        continue;
+                    }
+                    b'[' | b'{' => depth += 1,
+                    b']' | b'}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return i + 1;
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            bytes.len()
+        }
+        _ => {
+            let mut i = at;
+            while bytes
+                .get(i)
+                .is_some_and(|b| !matches!(b, b',' | b']' | b'}') && !b.is_ascii_whitespace())
+            {
+                i += 1;
+            }
+            i
+        }
+    }
+}
+
 /// A serde_path_to_error path as a JSON pointer (`/results/3/success`).
-fn pointer_of(path: &serde_path_to_error::Path) -> String {
+pub(crate) fn pointer_of(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut out = String::new();
     for segment in path.iter() {
@@ -218,6 +328,40 @@ fn pointer_of(path: &serde_path_to_error::Path) -> String {
         }
     }
     out
+}
+
+/// A JSON array of at most `MAX` elements, refused while it is read (so a hostile file
+/// cannot make the reader build a huge vector first).
+pub(crate) struct Bounded<T, const MAX: usize>(pub Vec<T>);
+
+impl<'de, T: serde::Deserialize<'de>, const MAX: usize> serde::Deserialize<'de>
+    for Bounded<T, MAX>
+{
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit<T, const MAX: usize>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::Deserialize<'de>, const MAX: usize> serde::de::Visitor<'de> for Visit<T, MAX> {
+            type Value = Bounded<T, MAX>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "an array of at most {MAX} elements")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    if out.len() == MAX {
+                        return Err(serde::de::Error::custom(format!(
+                            "more than {MAX} elements, the reader's limit"
+                        )));
+                    }
+                    out.push(item);
+                }
+                Ok(Bounded(out))
+            }
+        }
+        deserializer.deserialize_seq(Visit::<T, MAX>(std::marker::PhantomData))
+    }
 }
 
 /// The first non-whitespace character of a text, for "what is this" messages.
@@ -267,6 +411,20 @@ mod tests {
         source.check_json_depth(text, 3).unwrap();
         let error = source.check_json_depth(text, 2).unwrap_err();
         assert_eq!(error.to_string(), "f:1:22: nested deeper than 2 levels");
+    }
+
+    #[test]
+    fn locate_finds_values_by_pointer() {
+        let text = r#" {"a": [1, {"b\"]": "x,]}"}, {"c": [true, null]}], "d~/e": 5}"#;
+        let source = Source { name: "f", text };
+        let at = |pointer: &str| &text[source.locate(pointer)..];
+        assert!(at("/a/1/b\"]").starts_with("\"x,]}\""));
+        assert!(at("/a/2/c/1").starts_with("null"));
+        assert!(at("/d~0~1e").starts_with('5'));
+        assert!(at("").starts_with('{'));
+        assert_eq!(source.locate("/a/7"), 0);
+        assert_eq!(source.locate("/zz"), 0);
+        assert_eq!(source.locate("/a/x"), 0);
     }
 
     #[test]

@@ -340,3 +340,29 @@ fn errors_render_with_their_snippet() {
     assert!(out.contains("palisade::ai::nemo_unknown_flow"), "{out}");
     assert!(out.contains("not a library flow"), "{out}");
 }
+
+#[test]
+fn huge_counts_stop_while_reading() {
+    // A million and one texts of a Presidio batch: refused during parsing, not after.
+    let mut batch = b"[".to_vec();
+    batch.extend(std::iter::repeat_n(b"[],".as_slice(), 1_000_000).flatten());
+    batch.extend_from_slice(b"[]]");
+    let error = err(pii::parse_presidio(&batch, "many.json"));
+    assert!(
+        error.to_string().contains("more than 1000000 elements"),
+        "{error}"
+    );
+    // A million and one promptfoo rows (each the smallest the reader accepts).
+    let row = br#"{"success":true,"provider":{"id":"p"}},"#;
+    let mut results =
+        br#"{"metadata":{"promptfooVersion":"0.121.20"},"results":{"version":3,"results":["#
+            .to_vec();
+    results.extend(std::iter::repeat_n(row.as_slice(), 1_000_001).flatten());
+    results.pop();
+    results.extend_from_slice(b"]}}");
+    let error = err(promptfoo::parse(&results, "rows.json"));
+    assert!(
+        error.to_string().contains("more than 1000000 elements"),
+        "{error}"
+    );
+}

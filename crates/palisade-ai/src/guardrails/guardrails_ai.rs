@@ -243,26 +243,50 @@ pub fn parse_json(bytes: &[u8], name: &str) -> Result<GuardrailsConfig, AiError>
     let source = Source::decode(bytes, name, MAX_FILE_BYTES)?;
     source.check_json_depth(source.text, MAX_DEPTH)?;
     let document: Value = source.json(source.text)?;
-    let (version, guards) = match &document {
+    // Each guard with the JSON pointer of where it sits in the file.
+    let (version, guards): (Option<String>, Vec<(String, &Value)>) = match &document {
         Value::Object(object) if object.contains_key("guards") => {
             let version = match object.get("guardrails_ai_version") {
                 None | Some(Value::Null) => None,
                 Some(Value::String(version)) => Some(version.clone()),
                 Some(other) => {
+                    let pointer = "/guardrails_ai_version";
                     return Err(source.invalid(
-                        "/guardrails_ai_version",
-                        0,
+                        pointer,
+                        source.locate(pointer),
                         &format!("expected a string, found {}", json_kind(&other.to_string())),
                     ));
                 }
             };
             match object.get("guards") {
-                Some(Value::Array(guards)) => (version, guards.iter().collect::<Vec<_>>()),
-                _ => return Err(source.invalid("/guards", 0, "expected an array of guards")),
+                Some(Value::Array(guards)) => (
+                    version,
+                    guards
+                        .iter()
+                        .enumerate()
+                        .map(|(i, guard)| (format!("/guards/{i}"), guard))
+                        .collect(),
+                ),
+                _ => {
+                    return Err(source.invalid(
+                        "/guards",
+                        source.locate("/guards"),
+                        "expected an array of guards",
+                    ));
+                }
             }
         }
-        Value::Object(object) if object.contains_key("validators") => (None, vec![&document]),
-        Value::Array(guards) => (None, guards.iter().collect()),
+        Value::Object(object) if object.contains_key("validators") => {
+            (None, vec![(String::new(), &document)])
+        }
+        Value::Array(guards) => (
+            None,
+            guards
+                .iter()
+                .enumerate()
+                .map(|(i, guard)| (format!("/{i}"), guard))
+                .collect(),
+        ),
         Value::Object(object) => {
             let keys: Vec<&str> = object.keys().take(5).map(String::as_str).collect();
             return Err(source.unknown_format(
@@ -280,39 +304,42 @@ pub fn parse_json(bytes: &[u8], name: &str) -> Result<GuardrailsConfig, AiError>
     if guards.len() > MAX_GUARDS {
         return Err(source.limit(format!("{} guards", guards.len()), MAX_GUARDS as u64));
     }
+    let invalid =
+        |pointer: String, reason: &str| source.invalid(&pointer, source.locate(&pointer), reason);
     let mut config = GuardrailsConfig::new(Framework::GuardrailsAi, version);
     let mut count = 0usize;
-    for (index, guard) in guards.into_iter().enumerate() {
-        let guard: Guard = serde_json::from_value(guard.clone())
-            .map_err(|error| source.invalid(&format!("/guards/{index}"), 0, &error.to_string()))?;
+    for (index, (base, guard)) in guards.into_iter().enumerate() {
+        let guard: Guard = serde_path_to_error::deserialize(guard).map_err(|error| {
+            let pointer = format!("{base}{}", crate::source::pointer_of(error.path()));
+            invalid(pointer, &error.into_inner().to_string())
+        })?;
         let guard_name = guard.name.unwrap_or_else(|| format!("guard {index}"));
-        for validator in guard.validators {
+        for (number, validator) in guard.validators.into_iter().enumerate() {
             count += 1;
             if count > MAX_VALIDATORS {
                 return Err(source.limit("more validators", MAX_VALIDATORS as u64));
             }
-            let position = position_of_on(&validator.on).ok_or_else(|| {
-                source.invalid(
-                    &format!("/guards/{index}/validators"),
-                    0,
+            let at = format!("{base}/validators/{number}");
+            let Some(position) = position_of_on(&validator.on) else {
+                return Err(invalid(
+                    format!("{at}/on"),
                     &format!(
                         "validator {} is on {:?}; Guardrails validates \"messages\" (input) or \"$\"/\"$.field\" (output)",
                         validator.id, validator.on
                     ),
-                )
-            })?;
+                ));
+            };
             // No `onFail`: Guardrails gives the validator its default, exception.
             let action = validator.on_fail.as_deref().unwrap_or("exception");
-            let enforced = on_fail_acts(action).ok_or_else(|| {
-                source.invalid(
-                    &format!("/guards/{index}/validators"),
-                    0,
+            let Some(enforced) = on_fail_acts(action) else {
+                return Err(invalid(
+                    format!("{at}/onFail"),
                     &format!(
                         "validator {}: unknown on-fail action {action:?}",
                         validator.id
                     ),
-                )
-            })?;
+                ));
+            };
             config.push(
                 Rail {
                     position,
@@ -635,7 +662,12 @@ mod tests {
             "x.json",
         )
         .unwrap_err();
-        assert!(error.to_string().contains("is on \"metadata\""), "{error}");
+        assert!(
+            error.to_string().starts_with(
+                "x.json:1:53: at /validators/0/on: validator guardrails/ban_list is on \"metadata\""
+            ),
+            "{error}"
+        );
         let error = parse_json(
             br#"{"validators": [{"id": "guardrails/ban_list", "onFail": "shrug"}]}"#,
             "x.json",
@@ -648,7 +680,12 @@ mod tests {
             "{error}"
         );
         let error = parse_json(br#"{"validators": [{"on": "$"}]}"#, "x.json").unwrap_err();
-        assert!(error.to_string().contains("missing field `id`"), "{error}");
+        assert!(
+            error
+                .to_string()
+                .starts_with("x.json:1:17: at /validators/0: missing field `id`"),
+            "{error}"
+        );
     }
 
     #[test]

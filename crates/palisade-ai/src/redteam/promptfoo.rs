@@ -31,7 +31,7 @@ use serde::de::IgnoredAny;
 
 use super::{Check, Counts, RedTeamReport, RedTeamTool, Target, assemble, owasp};
 use crate::error::AiError;
-use crate::source::{MAX_DEPTH, Source, json_kind};
+use crate::source::{Bounded, MAX_DEPTH, Source, json_kind};
 use crate::time::Timestamp;
 
 /// Largest results file read, in bytes (256 MiB).
@@ -71,12 +71,9 @@ pub fn parse(bytes: &[u8], name: &str) -> Result<RedTeamReport, AiError> {
                 .map_or_else(|| "missing".to_owned(), |v| v.to_string())
         )));
     }
-    let Some(rows) = results.results else {
+    let Some(Bounded(rows)) = results.results else {
         return Err(source.unknown_format(EXPECTED, "no results.results array"));
     };
-    if rows.len() > MAX_ROWS {
-        return Err(source.limit(format!("{} result rows", rows.len()), MAX_ROWS as u64));
-    }
 
     let mut target: Option<Target> = None;
     let mut checks = Vec::with_capacity(rows.len());
@@ -187,7 +184,7 @@ struct Metadata {
 struct Results {
     version: Option<u32>,
     timestamp: Option<String>,
-    results: Option<Vec<Row>>,
+    results: Option<Bounded<Row, MAX_ROWS>>,
     stats: Option<Stats>,
 }
 
