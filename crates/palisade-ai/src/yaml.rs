@@ -2,6 +2,13 @@
 //! `unsafe`, no tag-driven object construction, no file includes), with budgets tighter than
 //! its defaults: a configuration is a few kilobytes of plain mappings.
 //!
+//! Why this crate: `serde_yaml` is archived (unmaintained since 2024) and `serde_yml`, its
+//! fork, carries a soundness advisory; `yaml-rust2`/`saphyr` build a value tree and expand
+//! aliases into it with no budget. `serde-saphyr` (2.x, MIT/Apache-2.0, maintained, fuzzed)
+//! deserializes straight into our types, keeps source locations (`Spanned`) for errors, and
+//! has explicit budgets for events, nodes, depth, anchors, aliases and alias replay, which
+//! is exactly what a billion-laughs file attacks.
+//!
 //! Alias bombs ("billion laughs": anchors whose aliases replay each other exponentially) stop
 //! at [`MAX_REPLAYED_EVENTS`] events replayed from aliases, [`MAX_ALIAS_EXPANSIONS`] uses of one
 //! anchor and [`MAX_ALIASES`] aliases in all; nesting stops at [`crate::MAX_DEPTH`], nodes at

@@ -8,7 +8,10 @@
 //! `rails.retrieval.flows`, `rails.config.sensitive_data_detection.<input|output|retrieval>.entities`,
 //! `prompts[].task`, `colang_version`, `import_paths`. From `.co` files: the names of the flows
 //! they define (`define flow …`, `define subflow …`). Everything else (models, instructions,
-//! sample conversations) is skipped.
+//! sample conversations) is skipped, but YAML files with none of NeMo's top-level keys
+//! (`models`, `rails`, `prompts`, `instructions`, `colang_version`, `sample_conversation`,
+//! `user_messages`, `bot_messages`, `import_paths`) are not a NeMo configuration: an error. NeMo
+//! also loads a single `.yml` file as a configuration; pass it as the only file.
 //!
 //! What NeMo does, and so what this reader does:
 //! - every YAML file is loaded and joined; `prompts` are concatenated, but `rails` and
@@ -401,6 +404,26 @@ struct RawConfig {
     rails: Option<Spanned<RawRails>>,
     prompts: Option<Vec<RawPrompt>>,
     import_paths: Option<Vec<String>>,
+    // Only to recognise a NeMo configuration: a YAML file with none of NeMo's keys is not one.
+    models: Option<serde::de::IgnoredAny>,
+    instructions: Option<serde::de::IgnoredAny>,
+    sample_conversation: Option<serde::de::IgnoredAny>,
+    user_messages: Option<serde::de::IgnoredAny>,
+    bot_messages: Option<serde::de::IgnoredAny>,
+}
+
+impl RawConfig {
+    fn is_nemo(&self) -> bool {
+        self.colang_version.is_some()
+            || self.rails.is_some()
+            || self.prompts.is_some()
+            || self.import_paths.is_some()
+            || self.models.is_some()
+            || self.instructions.is_some()
+            || self.sample_conversation.is_some()
+            || self.user_messages.is_some()
+            || self.bot_messages.is_some()
+    }
 }
 
 /// `colang_version` is written `1.0` (a float to YAML) or `"2.x"`.
@@ -476,6 +499,7 @@ pub fn parse(config_name: &str, files: &[ConfigFile<'_>]) -> Result<GuardrailsCo
     files.sort_by(|a, b| a.name.cmp(b.name));
     let mut config = GuardrailsConfig::new(Framework::NemoGuardrails, None);
     let mut yaml_files = 0usize;
+    let mut recognised = false;
     let mut rails: Option<(&str, &str, Spanned<RawRails>)> = None;
     let mut colang_version: Option<(String, &str)> = None;
     let mut prompts: BTreeSet<String> = BTreeSet::new();
@@ -494,6 +518,7 @@ pub fn parse(config_name: &str, files: &[ConfigFile<'_>]) -> Result<GuardrailsCo
                 let source = Source::decode(file.bytes, name, MAX_FILE_BYTES)?;
                 let raw: Option<RawConfig> = crate::yaml::from_source(&source)?;
                 let Some(raw) = raw else { continue };
+                recognised |= raw.is_nemo();
                 if raw
                     .import_paths
                     .as_ref()
@@ -547,6 +572,14 @@ pub fn parse(config_name: &str, files: &[ConfigFile<'_>]) -> Result<GuardrailsCo
             name: config_name.to_owned(),
             expected: "a NeMo Guardrails configuration (a folder with config.yml)",
             found: "no .yml or .yaml file".to_owned(),
+        });
+    }
+    if !recognised {
+        return Err(AiError::UnknownFormat {
+            name: config_name.to_owned(),
+            expected: "a NeMo Guardrails configuration (a folder with config.yml)",
+            found: "YAML with none of NeMo's keys (models, rails, prompts, instructions, colang_version …)"
+                .to_owned(),
         });
     }
     if let Some((version, file)) = &colang_version
@@ -884,6 +917,15 @@ mod tests {
         assert!(config.rails.is_empty());
         let error = parse("cfg", &files(&[("config.yml", "import_paths: [x]\n")])).unwrap_err();
         assert!(error.to_string().contains("import_paths"), "{error}");
+        let error = parse(
+            "cfg",
+            &files(&[
+                ("deploy.yml", "apiVersion: v1\nkind: Pod\n"),
+                ("empty.yml", ""),
+            ]),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("none of NeMo's keys"), "{error}");
         let error = parse("cfg", &files(&[("notes.md", "hi")])).unwrap_err();
         assert!(
             error.to_string().contains("no .yml or .yaml file"),
