@@ -10,7 +10,7 @@ use std::cell::Cell;
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, IgnoredAny, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, SeqAccess, Visitor};
 use serde_json::Value;
 
 use crate::error::{named_source, offset_of, span_at};
@@ -317,7 +317,46 @@ struct RawModelCard {
     model_parameters: Option<RawModelParameters>,
     #[serde(rename = "quantitativeAnalysis")]
     quantitative_analysis: Option<RawQuantitativeAnalysis>,
-    considerations: Option<IgnoredAny>,
+    considerations: Option<RawConsiderations>,
+    properties: Option<Vec<RawProperty>>,
+}
+
+#[derive(Deserialize)]
+struct RawProperty {
+    name: String,
+    value: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawConsiderations {
+    users: Option<Vec<String>>,
+    #[serde(rename = "useCases")]
+    use_cases: Option<Vec<String>>,
+    #[serde(rename = "technicalLimitations")]
+    technical_limitations: Option<Vec<String>>,
+    #[serde(rename = "performanceTradeoffs")]
+    performance_tradeoffs: Option<Vec<String>>,
+    #[serde(rename = "ethicalConsiderations")]
+    ethical_considerations: Option<Vec<RawRisk>>,
+    #[serde(rename = "fairnessAssessments")]
+    fairness_assessments: Option<Vec<RawFairnessAssessment>>,
+}
+
+#[derive(Deserialize)]
+struct RawRisk {
+    name: Option<String>,
+    #[serde(rename = "mitigationStrategy")]
+    mitigation_strategy: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawFairnessAssessment {
+    #[serde(rename = "groupAtRisk")]
+    group_at_risk: Option<String>,
+    benefits: Option<String>,
+    harms: Option<String>,
+    #[serde(rename = "mitigationStrategy")]
+    mitigation_strategy: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -348,6 +387,16 @@ struct RawPerformanceMetric {
     kind: Option<String>,
     value: Option<String>,
     slice: Option<String>,
+    #[serde(rename = "confidenceInterval")]
+    confidence_interval: Option<RawConfidenceInterval>,
+}
+
+#[derive(Deserialize)]
+struct RawConfidenceInterval {
+    #[serde(rename = "lowerBound")]
+    lower_bound: Option<String>,
+    #[serde(rename = "upperBound")]
+    upper_bound: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -661,10 +710,49 @@ fn into_fields(c: RawComponent) -> RawComponentFields {
                         kind,
                         value: m.value,
                         slice: m.slice,
+                        confidence_interval: m.confidence_interval.map(|ci| ConfidenceInterval {
+                            lower_bound: ci.lower_bound,
+                            upper_bound: ci.upper_bound,
+                        }),
                     })
                 })
                 .collect(),
             has_considerations: card.considerations.is_some(),
+            considerations: card.considerations.map(|c| Considerations {
+                users: c.users.unwrap_or_default(),
+                use_cases: c.use_cases.unwrap_or_default(),
+                technical_limitations: c.technical_limitations.unwrap_or_default(),
+                performance_tradeoffs: c.performance_tradeoffs.unwrap_or_default(),
+                ethical_considerations: c
+                    .ethical_considerations
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|r| Risk {
+                        name: r.name,
+                        mitigation_strategy: r.mitigation_strategy,
+                    })
+                    .collect(),
+                fairness_assessments: c
+                    .fairness_assessments
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|f| FairnessAssessment {
+                        group_at_risk: f.group_at_risk,
+                        benefits: f.benefits,
+                        harms: f.harms,
+                        mitigation_strategy: f.mitigation_strategy,
+                    })
+                    .collect(),
+            }),
+            properties: card
+                .properties
+                .unwrap_or_default()
+                .into_iter()
+                .map(|p| Property {
+                    name: p.name,
+                    value: p.value,
+                })
+                .collect(),
         }
     });
     let data = c

@@ -37,8 +37,9 @@ use std::path::Path;
 
 pub use error::BomError;
 pub use model::{
-    Analysis, AnalysisState, Bom, Component, ComponentData, ComponentKind, Dependency, Governance,
-    Hash, License, ModelCard, PerformanceMetric, Rating, Severity, SpecVersion, Vulnerability,
+    Analysis, AnalysisState, Bom, Component, ComponentData, ComponentKind, ConfidenceInterval,
+    Considerations, Dependency, FairnessAssessment, Governance, Hash, License, ModelCard,
+    PerformanceMetric, Property, Rating, Risk, Severity, SpecVersion, Vulnerability,
 };
 #[cfg(any(test, feature = "synthetic"))]
 pub use synthetic::synthetic_json;

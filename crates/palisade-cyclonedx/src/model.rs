@@ -237,12 +237,16 @@ pub struct ModelCard {
     pub task: Option<String>,
     /// `modelParameters.architectureFamily`.
     pub architecture_family: Option<String>,
-    /// `quantitativeAnalysis.performanceMetrics`.
+    /// `quantitativeAnalysis.performanceMetrics`, with their values as written.
     pub metrics: Vec<PerformanceMetric>,
     /// `modelParameters.datasets`: the `ref` of referenced datasets, the name of inline ones.
     pub datasets: Vec<String>,
     /// Whether the card has a `considerations` section.
     pub has_considerations: bool,
+    /// The `considerations` section, when there is one.
+    pub considerations: Option<Considerations>,
+    /// The model card's own `properties` (name/value pairs), in document order.
+    pub properties: Vec<Property>,
 }
 
 /// One entry of `quantitativeAnalysis.performanceMetrics`.
@@ -250,10 +254,70 @@ pub struct ModelCard {
 pub struct PerformanceMetric {
     /// The metric `type`, e.g. `"accuracy"`, `"adversarial-robustness"`.
     pub kind: String,
-    /// `value`.
+    /// `value`, as written (CycloneDX makes it a string: `"0.734"`, `"3"`).
     pub value: Option<String>,
     /// `slice`.
     pub slice: Option<String>,
+    /// `confidenceInterval`, when given.
+    pub confidence_interval: Option<ConfidenceInterval>,
+}
+
+/// `confidenceInterval` of a performance metric, bounds as written.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct ConfidenceInterval {
+    /// `lowerBound`.
+    pub lower_bound: Option<String>,
+    /// `upperBound`.
+    pub upper_bound: Option<String>,
+}
+
+/// A name/value `property` (CycloneDX's extension point; names are namespaced by convention,
+/// e.g. `cdx:huggingface:language`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Property {
+    /// `name`.
+    pub name: String,
+    /// `value` (optional in the schema).
+    pub value: Option<String>,
+}
+
+/// `considerations` of a model card: who it is for, what it must not be used for, its risks.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Considerations {
+    /// `users`.
+    pub users: Vec<String>,
+    /// `useCases`.
+    pub use_cases: Vec<String>,
+    /// `technicalLimitations`.
+    pub technical_limitations: Vec<String>,
+    /// `performanceTradeoffs`.
+    pub performance_tradeoffs: Vec<String>,
+    /// `ethicalConsiderations`: a risk and how it is mitigated.
+    pub ethical_considerations: Vec<Risk>,
+    /// `fairnessAssessments`.
+    pub fairness_assessments: Vec<FairnessAssessment>,
+}
+
+/// One entry of `ethicalConsiderations`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Risk {
+    /// `name`.
+    pub name: Option<String>,
+    /// `mitigationStrategy`.
+    pub mitigation_strategy: Option<String>,
+}
+
+/// One entry of `fairnessAssessments`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct FairnessAssessment {
+    /// `groupAtRisk`.
+    pub group_at_risk: Option<String>,
+    /// `benefits`.
+    pub benefits: Option<String>,
+    /// `harms`.
+    pub harms: Option<String>,
+    /// `mitigationStrategy`.
+    pub mitigation_strategy: Option<String>,
 }
 
 /// One `data` entry of a `data` component (a dataset, configuration …).

@@ -603,7 +603,21 @@ impl<'a> Parser<'a, '_> {
                 }
                 (true, "considerations") => {
                     card.has_considerations = true;
-                    self.skip(&child)?;
+                    card.considerations = Some(self.considerations(&child)?);
+                }
+                (true, "properties") if !child.empty => {
+                    while let Some(property) = self.next_child()? {
+                        if property.ours && property.name == "property" {
+                            let name = self.attribute(&property, "name")?.unwrap_or_default();
+                            let value = self.text(&property)?;
+                            card.properties.push(Property {
+                                name,
+                                value: Some(value),
+                            });
+                        } else {
+                            self.skip(&property)?;
+                        }
+                    }
                 }
                 _ => self.skip(&child)?,
             }
@@ -612,18 +626,124 @@ impl<'a> Parser<'a, '_> {
     }
 
     fn metric(&mut self, element: &Element<'a>) -> Result<Option<PerformanceMetric>, BomError> {
-        let (mut kind, mut value, mut slice) = (None, None, None);
+        let (mut kind, mut value, mut slice, mut interval) = (None, None, None, None);
         if !element.empty {
             while let Some(field) = self.next_child()? {
                 match (field.ours, field.name.as_str()) {
                     (true, "type") => kind = Some(self.text(&field)?),
                     (true, "value") => value = Some(self.text(&field)?),
                     (true, "slice") => slice = Some(self.text(&field)?),
+                    (true, "confidenceInterval") => {
+                        let mut bounds = ConfidenceInterval::default();
+                        if !field.empty {
+                            while let Some(bound) = self.next_child()? {
+                                match (bound.ours, bound.name.as_str()) {
+                                    (true, "lowerBound") => {
+                                        bounds.lower_bound = Some(self.text(&bound)?)
+                                    }
+                                    (true, "upperBound") => {
+                                        bounds.upper_bound = Some(self.text(&bound)?)
+                                    }
+                                    _ => self.skip(&bound)?,
+                                }
+                            }
+                        }
+                        interval = Some(bounds);
+                    }
                     _ => self.skip(&field)?,
                 }
             }
         }
-        Ok(kind.map(|kind| PerformanceMetric { kind, value, slice }))
+        Ok(kind.map(|kind| PerformanceMetric {
+            kind,
+            value,
+            slice,
+            confidence_interval: interval,
+        }))
+    }
+
+    /// `<considerations>`: lists of texts, ethical considerations and fairness assessments.
+    fn considerations(&mut self, element: &Element<'a>) -> Result<Considerations, BomError> {
+        let mut out = Considerations::default();
+        if element.empty {
+            return Ok(out);
+        }
+        while let Some(list) = self.next_child()? {
+            let (target, item) = match (list.ours, list.name.as_str()) {
+                (true, "users") => (Some(&mut out.users), "user"),
+                (true, "useCases") => (Some(&mut out.use_cases), "useCase"),
+                (true, "technicalLimitations") => {
+                    (Some(&mut out.technical_limitations), "technicalLimitation")
+                }
+                (true, "performanceTradeoffs") => {
+                    (Some(&mut out.performance_tradeoffs), "performanceTradeoff")
+                }
+                (true, "ethicalConsiderations") | (true, "fairnessAssessments") => (None, ""),
+                _ => {
+                    self.skip(&list)?;
+                    continue;
+                }
+            };
+            if list.empty {
+                continue;
+            }
+            match target {
+                Some(texts) => {
+                    let mut found = Vec::new();
+                    while let Some(entry) = self.next_child()? {
+                        if entry.ours && entry.name == item {
+                            found.push(self.text(&entry)?);
+                        } else {
+                            self.skip(&entry)?;
+                        }
+                    }
+                    texts.extend(found);
+                }
+                None => {
+                    let ethical = list.name == "ethicalConsiderations";
+                    while let Some(entry) = self.next_child()? {
+                        let wanted = if ethical {
+                            "ethicalConsideration"
+                        } else {
+                            "fairnessAssessment"
+                        };
+                        if !(entry.ours && entry.name == wanted) || entry.empty {
+                            self.skip(&entry)?;
+                            continue;
+                        }
+                        let mut fields: Vec<(String, String)> = Vec::new();
+                        while let Some(field) = self.next_child()? {
+                            if field.ours {
+                                let text = self.text(&field)?;
+                                fields.push((field.name.clone(), text));
+                            } else {
+                                self.skip(&field)?;
+                            }
+                        }
+                        let get = |name: &str| {
+                            fields
+                                .iter()
+                                .find(|(field, _)| field == name)
+                                .map(|(_, text)| text.clone())
+                        };
+                        if ethical {
+                            out.ethical_considerations.push(Risk {
+                                name: get("name"),
+                                mitigation_strategy: get("mitigationStrategy"),
+                            });
+                        } else {
+                            out.fairness_assessments.push(FairnessAssessment {
+                                group_at_risk: get("groupAtRisk"),
+                                benefits: get("benefits"),
+                                harms: get("harms"),
+                                mitigation_strategy: get("mitigationStrategy"),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// `<data>` of a component: either a list of `<dataset>`-like entries, or (as some

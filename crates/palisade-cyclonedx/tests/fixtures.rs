@@ -192,10 +192,25 @@ fn ml_bom_json_model_card_data_and_vex() {
         vec![PerformanceMetric {
             kind: "accuracy".into(),
             value: Some("0.91".into()),
-            slice: None
+            slice: None,
+            confidence_interval: Some(ConfidenceInterval {
+                lower_bound: Some("0.89".into()),
+                upper_bound: Some("0.93".into())
+            }),
         }]
     );
     assert!(card.has_considerations);
+    let considerations = card.considerations.as_ref().unwrap();
+    assert_eq!(considerations.users, ["analysts"]);
+    assert_eq!(considerations.use_cases, ["triage"]);
+    assert_eq!(
+        considerations.ethical_considerations,
+        [Risk {
+            name: Some("bias".into()),
+            mitigation_strategy: Some("rebalancing".into())
+        }]
+    );
+    assert!(card.properties.is_empty());
 
     let data = &bom.components[1];
     assert_eq!(data.kind, ComponentKind::Data);
@@ -250,7 +265,18 @@ fn ml_bom_xml() {
     let kinds: Vec<_> = card.metrics.iter().map(|m| m.kind.as_str()).collect();
     assert_eq!(kinds, ["accuracy", "adversarial-robustness"]);
     assert_eq!(card.metrics[0].slice.as_deref(), Some("english"));
+    assert_eq!(
+        card.metrics[0].confidence_interval,
+        Some(ConfidenceInterval {
+            lower_bound: Some("0.89".into()),
+            upper_bound: Some("0.93".into())
+        })
+    );
+    assert_eq!(card.metrics[1].value.as_deref(), Some("0.74"));
     assert!(card.has_considerations);
+    let considerations = card.considerations.as_ref().unwrap();
+    assert_eq!(considerations.users, ["analysts"]);
+    assert_eq!(considerations.use_cases, ["triage"]);
     let data = &bom.components[1].data;
     assert_eq!(data.len(), 1);
     assert_eq!(data[0].kind, "dataset");
@@ -388,5 +414,182 @@ fn bom_serializes_with_cyclonedx_spellings() {
     assert_eq!(
         value["vulnerabilities"][0]["analysis"]["state"],
         "not_affected"
+    );
+}
+
+/// cdxgen 12.8.4's ML-BOM (`cdxgen -t ai --profile ml`) of a Hugging Face model card whose
+/// `model-index` reports DP and robustness metrics: the values come through as written.
+#[test]
+fn cdxgen_ml_bom_metric_values() {
+    let bom = load("ai/cyclonedx/mlbom-cdxgen.cdx.json");
+    let model = bom
+        .components
+        .iter()
+        .find(|c| c.kind == ComponentKind::MachineLearningModel)
+        .unwrap();
+    let card = model.model_card.as_ref().unwrap();
+    let metrics: Vec<(&str, &str, Option<&str>)> = card
+        .metrics
+        .iter()
+        .map(|m| {
+            (
+                m.kind.as_str(),
+                m.value.as_deref().unwrap(),
+                m.slice.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        metrics,
+        [
+            (
+                "accuracy",
+                "0.912",
+                Some("acme/support-tickets-2024 / test")
+            ),
+            ("dp_epsilon", "3", Some("acme/support-tickets-2024 / test")),
+            (
+                "dp_delta",
+                "0.00001",
+                Some("acme/support-tickets-2024 / test")
+            ),
+            (
+                "adversarial_robust_accuracy",
+                "0.734",
+                Some("acme/support-tickets-2024-textfooler / adversarial-test")
+            ),
+            (
+                "attack_success_rate",
+                "0.195",
+                Some("acme/support-tickets-2024-textfooler / adversarial-test")
+            ),
+        ]
+    );
+    assert_eq!(
+        card.properties,
+        [Property {
+            name: "cdx:huggingface:language".into(),
+            value: Some("en".into())
+        }]
+    );
+    assert_eq!(
+        card.considerations.as_ref().unwrap().use_cases,
+        ["text-classification"]
+    );
+}
+
+/// The cyclonedx-python-lib ML-BOM: model-card properties, a confidence interval and every
+/// kind of consideration.
+#[test]
+fn pythonlib_ml_bom_properties_and_considerations() {
+    let bom = load("ai/cyclonedx/mlbom-pythonlib.cdx.json");
+    let model = bom
+        .components
+        .iter()
+        .find(|c| c.kind == ComponentKind::MachineLearningModel)
+        .unwrap();
+    let card = model.model_card.as_ref().unwrap();
+    let properties: Vec<(&str, &str)> = card
+        .properties
+        .iter()
+        .map(|p| (p.name.as_str(), p.value.as_deref().unwrap()))
+        .collect();
+    assert_eq!(properties.len(), 8);
+    assert!(properties.contains(&("acme:ai:training:dp:epsilon", "3.0")));
+    assert!(properties.contains(&("acme:ai:training:dp:delta", "1e-05")));
+    let robust = &card.metrics[1];
+    assert_eq!(robust.kind, "adversarial-robustness:robust-accuracy");
+    assert_eq!(
+        robust.confidence_interval,
+        Some(ConfidenceInterval {
+            lower_bound: Some("0.706".into()),
+            upper_bound: Some("0.761".into())
+        })
+    );
+    let considerations = card.considerations.as_ref().unwrap();
+    assert_eq!(considerations.users, ["ACME support engineers"]);
+    assert_eq!(considerations.technical_limitations, ["English only"]);
+    assert_eq!(considerations.performance_tradeoffs.len(), 1);
+    assert_eq!(
+        considerations.ethical_considerations[0].name.as_deref(),
+        Some("Memorisation of customer PII")
+    );
+    assert!(
+        considerations.ethical_considerations[0]
+            .mitigation_strategy
+            .as_deref()
+            .unwrap()
+            .contains("epsilon=3.0")
+    );
+}
+
+/// Model-card properties, ethical considerations and fairness assessments in XML, as the
+/// CycloneDX 1.6 XSD spells them.
+#[test]
+fn ml_bom_xml_properties_and_considerations() {
+    let xml = br#"<?xml version="1.0"?>
+<bom xmlns="http://cyclonedx.org/schema/bom/1.6" version="1">
+  <components>
+    <component type="machine-learning-model" bom-ref="m">
+      <name>m</name>
+      <modelCard>
+        <quantitativeAnalysis><performanceMetrics>
+          <performanceMetric><type>dp_epsilon</type><value>3</value>
+            <confidenceInterval><upperBound>3.2</upperBound></confidenceInterval></performanceMetric>
+        </performanceMetrics></quantitativeAnalysis>
+        <considerations>
+          <technicalLimitations><technicalLimitation>English only</technicalLimitation></technicalLimitations>
+          <performanceTradeoffs><performanceTradeoff>DP costs 2 points</performanceTradeoff></performanceTradeoffs>
+          <ethicalConsiderations><ethicalConsideration><name>PII memorisation</name><mitigationStrategy>DP-SGD</mitigationStrategy></ethicalConsideration></ethicalConsiderations>
+          <fairnessAssessments><fairnessAssessment><groupAtRisk>non-native speakers</groupAtRisk><harms>misclassification</harms></fairnessAssessment></fairnessAssessments>
+        </considerations>
+        <properties>
+          <property name="acme:ai:training:dp:epsilon">3.0</property>
+          <property name="acme:ai:training:dp:mechanism">DP-SGD</property>
+        </properties>
+      </modelCard>
+    </component>
+  </components>
+</bom>"#;
+    let bom = parse(xml, "m.cdx.xml", &Limits::default()).unwrap();
+    let card = bom.components[0].model_card.as_ref().unwrap();
+    assert_eq!(
+        card.metrics[0].confidence_interval,
+        Some(ConfidenceInterval {
+            lower_bound: None,
+            upper_bound: Some("3.2".into())
+        })
+    );
+    assert_eq!(
+        card.properties,
+        [
+            Property {
+                name: "acme:ai:training:dp:epsilon".into(),
+                value: Some("3.0".into())
+            },
+            Property {
+                name: "acme:ai:training:dp:mechanism".into(),
+                value: Some("DP-SGD".into())
+            }
+        ]
+    );
+    let considerations = card.considerations.as_ref().unwrap();
+    assert_eq!(considerations.technical_limitations, ["English only"]);
+    assert_eq!(considerations.performance_tradeoffs, ["DP costs 2 points"]);
+    assert_eq!(
+        considerations.ethical_considerations,
+        [Risk {
+            name: Some("PII memorisation".into()),
+            mitigation_strategy: Some("DP-SGD".into())
+        }]
+    );
+    assert_eq!(
+        considerations.fairness_assessments,
+        [FairnessAssessment {
+            group_at_risk: Some("non-native speakers".into()),
+            benefits: None,
+            harms: Some("misclassification".into()),
+            mitigation_strategy: None
+        }]
     );
 }
