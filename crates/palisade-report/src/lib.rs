@@ -1,6 +1,7 @@
 //! Reports of an evaluation: a human summary for terminals, the `palisade.report/v1` JSON
 //! document, SARIF 2.1.0 for code-scanning UIs (results point at the `.pal` declaration),
-//! JUnit XML for CI test tabs, and Markdown for pull-request comments.
+//! JUnit XML for CI test tabs, Markdown for pull-request comments, and GitLab Code Quality
+//! (Code Climate issues) for merge requests.
 //!
 //! ```no_run
 //! # fn demo(evaluation: &palisade_policy::Evaluation, pack: &palisade_policy::PolicyPack) {
@@ -17,6 +18,8 @@ mod junit;
 mod markdown;
 mod sarif;
 
+pub mod codequality;
+
 use palisade_policy::{Evaluation, PolicyPack};
 
 /// Report formats.
@@ -32,6 +35,8 @@ pub enum Format {
     Junit,
     /// Markdown.
     Markdown,
+    /// GitLab Code Quality (a JSON array of Code Climate issues).
+    CodeQuality,
 }
 
 impl std::str::FromStr for Format {
@@ -43,9 +48,10 @@ impl std::str::FromStr for Format {
             "sarif" => Format::Sarif,
             "junit" => Format::Junit,
             "markdown" | "md" => Format::Markdown,
+            "codequality" => Format::CodeQuality,
             other => {
                 return Err(format!(
-                    "unknown format {other:?} (human, json, sarif, junit, markdown)"
+                    "unknown format {other:?} (human, json, sarif, junit, markdown, codequality)"
                 ));
             }
         })
@@ -60,6 +66,7 @@ pub fn render(format: Format, evaluation: &Evaluation, pack: &PolicyPack) -> Str
         Format::Sarif => sarif::render(evaluation, pack),
         Format::Junit => junit::render(evaluation, pack),
         Format::Markdown => markdown::render(evaluation),
+        Format::CodeQuality => codequality::render(evaluation),
     }
 }
 
