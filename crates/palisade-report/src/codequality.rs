@@ -17,6 +17,7 @@
 
 use std::fmt::Write as _;
 
+use palisade_core::Severity;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -25,14 +26,14 @@ use palisade_policy::{Evaluation, Reason, Violation};
 /// Code Climate's severity (`info`, `minor`, `major`, `critical`, `blocker`) for a palisade
 /// severity. Palisade's four map onto the four lower ones; `blocker` is left out because every
 /// violation already blocks the release.
-fn severity(severity: &str) -> &'static str {
+fn severity(severity: Severity) -> &'static str {
     match severity {
-        "critical" => "critical",
-        "high" => "major",
-        "medium" => "minor",
-        "low" => "info",
-        // A severity palisade does not know is still a denial: never shown as informational.
-        _ => "major",
+        Severity::Critical => "critical",
+        Severity::High => "major",
+        Severity::Medium => "minor",
+        Severity::Low => "info",
+        // Not a policy severity, but still a denial: never shown as informational.
+        Severity::None | Severity::Info => "major",
     }
 }
 
@@ -72,7 +73,7 @@ fn one_line(text: &str) -> String {
 fn body(v: &Violation) -> String {
     let mut out = format!(
         "**{}** · policy `{}`",
-        one_line(&v.severity),
+        v.severity.as_str(),
         one_line(&v.policy)
     );
     if let Some(control) = &v.control {
@@ -87,7 +88,7 @@ fn body(v: &Violation) -> String {
         out,
         "\n\n{reason}: `{}` `{}` `{}`",
         one_line(&v.principal),
-        one_line(&v.action),
+        v.action.as_str(),
         one_line(&v.resource)
     );
     if let Some(error) = &v.error {
@@ -118,7 +119,7 @@ fn issue(v: &Violation) -> Value {
             "path": v.location.file,
             "lines": { "begin": line, "end": line }
         },
-        "severity": severity(&v.severity),
+        "severity": severity(v.severity),
         "fingerprint": fingerprint(v),
     })
 }
@@ -140,10 +141,10 @@ mod tests {
     fn violation(policy: &str, severity: &str, principal: &str, resource: &str) -> Violation {
         Violation {
             policy: policy.to_owned(),
-            severity: severity.to_owned(),
+            severity: severity.parse().unwrap(),
             message: format!("{resource} broke {policy}"),
             principal: principal.to_owned(),
-            action: "release".to_owned(),
+            action: palisade_policy::Action::Release,
             resource: resource.to_owned(),
             path: vec![resource.to_owned(), principal.to_owned()],
             location: Location {
@@ -189,7 +190,7 @@ mod tests {
             "Stage::\"serve\"",
             "Secret::\"db-password\"",
         );
-        secret.action = "use_secret".to_owned();
+        secret.action = palisade_policy::Action::UseSecret;
         secret.message =
             "stage \"serve\" uses secret \"db-password\" but runs as no declared identity"
                 .to_owned();
@@ -203,7 +204,7 @@ mod tests {
             "Stage::\"train\"",
             "Dataset::\"transactions\"",
         );
-        broken.action = "read".to_owned();
+        broken.action = palisade_policy::Action::Read;
         broken.reason = Reason::PolicyError;
         broken.message = "the rule could not\nbe evaluated\u{1b}[31m".to_owned();
         broken.error = Some("attribute `owner` not found".to_owned());
@@ -224,8 +225,8 @@ mod tests {
 
         Evaluation {
             pipeline: "fraud-detection".to_owned(),
-            decision: "deny",
-            at: 1_795_998_808,
+            decision: palisade_core::Decision::Deny,
+            at: palisade_core::Timestamp::from_unix(1_795_998_808),
             policy_digest: "sha256:3b865b6e6b47".to_owned(),
             summary: Summary {
                 requests: 26,
@@ -285,7 +286,7 @@ mod tests {
     #[test]
     fn nothing_denied_is_an_empty_array() {
         let mut allowed = evaluation();
-        allowed.decision = "allow";
+        allowed.decision = palisade_core::Decision::Allow;
         allowed.violations.clear();
         assert_eq!(render(&allowed), "[]\n");
     }
@@ -305,7 +306,7 @@ mod tests {
         let base = violation("p", "high", "Stage::\"a\"", "Model::\"m\"");
         let mut moved = base.clone();
         moved.message = "reworded".to_owned();
-        moved.severity = "critical".to_owned();
+        moved.severity = Severity::Critical;
         moved.location.line = 99;
         moved.path.push("Release::\"r\"".to_owned());
         assert_eq!(fingerprint(&base), fingerprint(&moved));
@@ -316,7 +317,7 @@ mod tests {
             match change {
                 0 => v.policy = "q".to_owned(),
                 1 => v.principal = "Stage::\"b\"".to_owned(),
-                2 => v.action = "read".to_owned(),
+                2 => v.action = palisade_policy::Action::Read,
                 _ => v.resource = "Model::\"n\"".to_owned(),
             }
             others.push(fingerprint(&v));
@@ -337,12 +338,12 @@ mod tests {
 
     #[test]
     fn severities_map_onto_code_climate() {
-        assert_eq!(severity("critical"), "critical");
-        assert_eq!(severity("high"), "major");
-        assert_eq!(severity("medium"), "minor");
-        assert_eq!(severity("low"), "info");
-        assert_eq!(severity("catastrophic"), "major");
-        for s in palisade_policy::SEVERITIES {
+        assert_eq!(severity(Severity::Critical), "critical");
+        assert_eq!(severity(Severity::High), "major");
+        assert_eq!(severity(Severity::Medium), "minor");
+        assert_eq!(severity(Severity::Low), "info");
+        assert_eq!(severity(Severity::Info), "major");
+        for s in Severity::ALL {
             assert_ne!(severity(s), "blocker");
         }
     }
