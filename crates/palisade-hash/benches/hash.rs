@@ -7,7 +7,9 @@
 //!
 //! `cargo bench -p palisade-hash` runs every section; `PALISADE_BENCH=core,file,dir,tuning`
 //! picks some. The bench binary also hashes like `palisade lock` for a whole-process timing:
-//! `<bench binary> hash blake3|sha256|both PATH...` prints each root digest.
+//! `<bench binary> hash blake3|sha256|both PATH...` prints each root digest (and
+//! `PALISADE_BENCH_TUNING=262144,true,false,0` hashes the way the library did before it could
+//! select digests: 256 KiB reads, sha256 and blake3 split, blake3 single-threaded per chunk).
 
 use std::fs;
 use std::io::Write;
@@ -78,7 +80,28 @@ fn hash_command(args: &[String]) -> i32 {
         }
     };
     let paths: Vec<PathBuf> = args[1..].iter().map(PathBuf::from).collect();
-    match palisade_hash::hash_paths(&paths, &HashOptions::with_algorithms(algorithms)) {
+    // `PALISADE_BENCH_TUNING=CHUNK,SPLIT,BLAKE3_RAYON[,BLAKE3_LEAF]` replaces the default
+    // tuning; `262144,true,false,0` is how the library hashed before it could select digests.
+    let mut tuning = Tuning::default();
+    if let Ok(text) = std::env::var("PALISADE_BENCH_TUNING") {
+        let parts: Vec<&str> = text.split(',').collect();
+        match parts.as_slice() {
+            [chunk, split, rayon, rest @ ..] if rest.len() <= 1 => {
+                tuning.chunk = chunk.parse().unwrap_or(tuning.chunk);
+                tuning.split = *split == "true";
+                tuning.blake3_rayon = *rayon == "true";
+                if let Some(leaf) = rest.first() {
+                    tuning.blake3_leaf = leaf.parse().ok().filter(|&l| l > 0);
+                }
+            }
+            _ => {
+                eprintln!("PALISADE_BENCH_TUNING: expected CHUNK,SPLIT,BLAKE3_RAYON[,BLAKE3_LEAF]");
+                return 2;
+            }
+        }
+    }
+    let opts = HashOptions::with_algorithms(algorithms);
+    match bench_support::hash_paths_tuned(&paths, &opts, &tuning) {
         Ok(trees) => {
             for (path, tree) in paths.iter().zip(trees) {
                 let digests: Vec<String> = [Algorithm::Blake3, Algorithm::Sha256]
@@ -246,48 +269,78 @@ fn tuning(big: &Path, model: &Path) {
     println!("\n== tuning (the default is marked *) ==");
     let default = Tuning::default();
     let mut variants = Vec::new();
-    for algorithms in [Algorithms::Blake3, Algorithms::Sha256, Algorithms::Both] {
-        for chunk in [64 << 10, 256 << 10, 1 << 20, 4 << 20] {
-            for split in [true, false] {
-                for blake3_rayon in [true, false] {
-                    let relevant = match algorithms {
-                        Algorithms::Blake3 => split,
-                        Algorithms::Sha256 => split && blake3_rayon,
-                        Algorithms::Both => true,
-                    };
-                    if relevant {
-                        variants.push((
-                            algorithms,
-                            Tuning {
-                                chunk,
-                                split,
-                                blake3_rayon,
-                            },
-                        ));
-                    }
-                }
+    let base = |chunk| Tuning {
+        chunk,
+        ..Tuning::default()
+    };
+    for chunk in [256 << 10, 1 << 20, 4 << 20] {
+        // blake3 alone: by subtrees (leaf sizes), or streamed with or without update_rayon.
+        for leaf in [2 << 20, 8 << 20, 32 << 20] {
+            let t = Tuning {
+                blake3_leaf: Some(leaf),
+                ..base(chunk)
+            };
+            variants.push((Algorithms::Blake3, t));
+        }
+        for blake3_rayon in [true, false] {
+            let t = Tuning {
+                blake3_leaf: None,
+                blake3_rayon,
+                ..base(chunk)
+            };
+            variants.push((Algorithms::Blake3, t));
+        }
+        variants.push((Algorithms::Sha256, base(chunk)));
+        for split in [true, false] {
+            for blake3_rayon in [true, false] {
+                let t = Tuning {
+                    split,
+                    blake3_rayon,
+                    ..base(chunk)
+                };
+                variants.push((Algorithms::Both, t));
             }
         }
     }
+    variants.sort_by_key(|(a, _)| match a {
+        Algorithms::Blake3 => 0,
+        Algorithms::Sha256 => 1,
+        Algorithms::Both => 2,
+    });
     for (what, path) in [("1 GiB file", big), ("model dir", model)] {
         println!("-- {what}");
         for (algorithms, t) in &variants {
             let opts = HashOptions::with_algorithms(*algorithms);
-            let mark = if t.chunk == default.chunk
-                && (t.split == default.split || *algorithms != Algorithms::Both)
-                && (t.blake3_rayon == default.blake3_rayon || *algorithms == Algorithms::Sha256)
+            let relevant = |t: &Tuning| match algorithms {
+                Algorithms::Blake3 => (
+                    t.chunk,
+                    t.blake3_leaf,
+                    t.blake3_leaf.is_none() && t.blake3_rayon,
+                ),
+                Algorithms::Sha256 => (t.chunk, None, false),
+                Algorithms::Both => (t.chunk, None, t.split && t.blake3_rayon),
+            };
+            let mark = if relevant(t) == relevant(&default)
+                && (*algorithms != Algorithms::Both
+                    || (t.split, t.blake3_rayon) == (default.split, default.blake3_rayon))
             {
                 "*"
             } else {
                 " "
             };
+            let how = match algorithms {
+                Algorithms::Blake3 => match t.blake3_leaf {
+                    Some(leaf) => format!("subtrees of {} MiB", leaf >> 20),
+                    None => format!("streamed, update_rayon {}", t.blake3_rayon),
+                },
+                Algorithms::Sha256 => String::new(),
+                Algorithms::Both => format!("split {} b3 rayon {}", t.split, t.blake3_rayon),
+            };
             time(
                 &format!(
-                    "{mark}{:<7} chunk {:>4} KiB split {:<5} b3 rayon {:<5}",
+                    "{mark}{:<6} {:>4} KiB reads {how}",
                     name(*algorithms),
                     t.chunk >> 10,
-                    t.split,
-                    t.blake3_rayon
                 ),
                 1024,
                 || {

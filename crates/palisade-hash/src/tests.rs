@@ -48,14 +48,17 @@ fn hash_file_known_answers() {
 /// Every tuning the benchmark tries, and the default.
 fn tunings() -> Vec<digest::Tuning> {
     let mut out = Vec::new();
-    for chunk in [digest::CHUNK, 64 << 10, 1 << 20] {
+    for chunk in [digest::CHUNK, 64 << 10, 256 << 10] {
         for split in [false, true] {
             for blake3_rayon in [false, true] {
-                out.push(digest::Tuning {
-                    chunk,
-                    split,
-                    blake3_rayon,
-                });
+                for blake3_leaf in [None, Some(digest::BLAKE3_LEAF), Some(300 << 10)] {
+                    out.push(digest::Tuning {
+                        chunk,
+                        split,
+                        blake3_rayon,
+                        blake3_leaf,
+                    });
+                }
             }
         }
     }
