@@ -4,15 +4,26 @@
 //! serialization) does it: every regular file under it, by its relative '/'-separated path, in
 //! model_signing's order; the directory's digest for each algorithm is that algorithm over the
 //! concatenated raw per-file digests. Symbolic links and special files inside a directory are
-//! errors. Files are hashed in parallel, each in a single pass that feeds both hashers.
+//! errors.
+//!
+//! The caller says which digests it needs ([`Algorithms`]): blake3 (the lock's integrity pin,
+//! the fastest), sha256 (what signatures and provenance name), or both. Each file is read once
+//! whatever is asked for, and files are hashed in parallel. blake3 alone splits a large file
+//! into BLAKE3 subtrees that the threads hash from their own reads (as fast as `b3sum`); with
+//! sha256, a large file's chunks are double-buffered so that the digests and the next read
+//! share the threads (sha256 is sequential: one file runs at the speed of one core's SHA-NI).
 //!
 //! ```no_run
-//! use palisade_hash::{hash_path, HashOptions};
+//! use palisade_hash::{hash_path, Algorithm, Algorithms, HashOptions};
 //! # fn main() -> Result<(), palisade_hash::HashError> {
-//! let tree = hash_path("models/fraud-xgb".as_ref(), &HashOptions::default())?;
-//! println!("{} bytes, blake3 {}", tree.root.size, tree.root.blake3_hex());
+//! let opts = HashOptions::with_algorithms(Algorithms::Sha256);
+//! let tree = hash_path("models/fraud-xgb".as_ref(), &opts)?;
+//! // The subject digest model_signing signs for this folder.
+//! let subject = tree.root.sha256_hex().unwrap_or_default();
+//! println!("{} bytes, sha256 {subject}", tree.root.size);
 //! for file in &tree.files {
-//!     println!("{}  {}", file.digests.sha256_hex(), file.path);
+//!     let digest = file.digests.hex(Algorithm::Sha256).unwrap_or_default();
+//!     println!("{digest}  {}", file.path);
 //! }
 //! # Ok(())
 //! # }
@@ -34,32 +45,117 @@ use sha2::{Digest as _, Sha256};
 pub use error::HashError;
 pub use walk::{MAX_DEPTH, MAX_FILES};
 
-/// The blake3 and sha256 digests of some bytes, and how many bytes there were.
+/// Which digests to compute: blake3, sha256 or both. Never none, so a caller cannot ask for a
+/// hash that pins nothing.
+///
+/// Each digest costs a full pass of the CPU over the bytes (the file is read once whatever is
+/// asked for): on two cores, sha256 takes about twice as long as blake3, so a caller that does
+/// not need sha256 should not ask for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Algorithms {
+    /// blake3 only (what `palisade.lock` pins; see [`lock::PINNED`]).
+    Blake3,
+    /// sha256 only (what signature and provenance subjects name).
+    Sha256,
+    /// Both, in one read of each file.
+    #[default]
+    Both,
+}
+
+impl Algorithms {
+    /// Whether `algorithm` is among these.
+    pub fn contains(self, algorithm: Algorithm) -> bool {
+        matches!(
+            (self, algorithm),
+            (Algorithms::Both, _)
+                | (Algorithms::Blake3, Algorithm::Blake3)
+                | (Algorithms::Sha256, Algorithm::Sha256)
+        )
+    }
+
+    /// These and `algorithm` too.
+    #[must_use]
+    pub fn with(self, algorithm: Algorithm) -> Algorithms {
+        self.union(Algorithms::from(algorithm))
+    }
+
+    /// Every algorithm in either set.
+    #[must_use]
+    pub fn union(self, other: Algorithms) -> Algorithms {
+        if self == other {
+            self
+        } else {
+            Algorithms::Both
+        }
+    }
+
+    /// The set of the algorithms whose flag is true (`None` when neither is).
+    pub fn from_flags(blake3: bool, sha256: bool) -> Option<Algorithms> {
+        match (blake3, sha256) {
+            (true, true) => Some(Algorithms::Both),
+            (true, false) => Some(Algorithms::Blake3),
+            (false, true) => Some(Algorithms::Sha256),
+            (false, false) => None,
+        }
+    }
+}
+
+impl From<Algorithm> for Algorithms {
+    fn from(algorithm: Algorithm) -> Self {
+        match algorithm {
+            Algorithm::Blake3 => Algorithms::Blake3,
+            Algorithm::Sha256 => Algorithms::Sha256,
+        }
+    }
+}
+
+/// The digests of some bytes that were asked for (the others are `None`), and how many bytes
+/// there were.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Digests {
-    /// blake3 (32-byte output).
-    pub blake3: [u8; 32],
-    /// sha256.
-    pub sha256: [u8; 32],
+    /// blake3 (32-byte output), if it was computed.
+    pub blake3: Option<[u8; 32]>,
+    /// sha256, if it was computed.
+    pub sha256: Option<[u8; 32]>,
     /// Bytes hashed (for a directory: the total over its files).
     pub size: u64,
 }
 
 impl Digests {
-    /// The blake3 digest as 64 lowercase hex digits.
-    pub fn blake3_hex(&self) -> String {
-        hex::encode(self.blake3)
+    /// The digest of `algorithm`, if it was computed.
+    pub fn get(&self, algorithm: Algorithm) -> Option<[u8; 32]> {
+        match algorithm {
+            Algorithm::Blake3 => self.blake3,
+            Algorithm::Sha256 => self.sha256,
+        }
     }
 
-    /// The sha256 digest as 64 lowercase hex digits.
-    pub fn sha256_hex(&self) -> String {
-        hex::encode(self.sha256)
+    /// The digest of `algorithm` as 64 lowercase hex digits, if it was computed.
+    pub fn hex(&self, algorithm: Algorithm) -> Option<String> {
+        self.get(algorithm).map(hex::encode)
+    }
+
+    /// The blake3 digest as 64 lowercase hex digits, if it was computed.
+    pub fn blake3_hex(&self) -> Option<String> {
+        self.hex(Algorithm::Blake3)
+    }
+
+    /// The sha256 digest as 64 lowercase hex digits, if it was computed.
+    pub fn sha256_hex(&self) -> Option<String> {
+        self.hex(Algorithm::Sha256)
+    }
+
+    /// Which digests were computed (`None` when neither was).
+    pub fn algorithms(&self) -> Option<Algorithms> {
+        Algorithms::from_flags(self.blake3.is_some(), self.sha256.is_some())
     }
 }
 
 /// How [`hash_path`] and [`hash_paths`] behave.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HashOptions {
+    /// Which digests to compute (default: both).
+    pub algorithms: Algorithms,
     /// Draw a progress bar (by bytes) on stderr. Only honoured when stderr is a terminal.
     pub progress: bool,
     /// Paths relative to a hashed directory to leave out, with everything under them (like
@@ -68,11 +164,22 @@ pub struct HashOptions {
 }
 
 impl Default for HashOptions {
-    /// No progress bar; ignore the git files model_signing ignores by default.
+    /// Both digests, no progress bar; ignore the git files model_signing ignores by default.
     fn default() -> Self {
         HashOptions {
+            algorithms: Algorithms::Both,
             progress: false,
             ignore: DEFAULT_IGNORE.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+}
+
+impl HashOptions {
+    /// The default options, computing only `algorithms`.
+    pub fn with_algorithms(algorithms: Algorithms) -> Self {
+        HashOptions {
+            algorithms,
+            ..HashOptions::default()
         }
     }
 }
@@ -104,8 +211,11 @@ pub struct FileDigests {
 pub struct TreeDigests {
     /// File or directory.
     pub kind: TreeKind,
-    /// For a file, its own digests. For a directory, per algorithm, that algorithm over the
-    /// concatenated raw digests of `files` in order; `size` is the total.
+    /// Which digests were computed: those of `root` and of every file.
+    pub algorithms: Algorithms,
+    /// For a file, its own digests. For a directory, per algorithm computed, that algorithm
+    /// over the concatenated raw digests of `files` in order; `size` is the total. For sha256
+    /// this is the subject digest model_signing signs.
     pub root: Digests,
     /// Every file hashed, in model_signing's order (path components compared one by one).
     pub files: Vec<FileDigests>,
@@ -115,16 +225,16 @@ impl TreeDigests {
     /// The digest model_signing 1.1.1 puts in its in-toto statement's subject: sha256 over the
     /// concatenated raw per-file digests of the given algorithm, whatever that algorithm is.
     /// For sha256 manifests it equals `root.sha256`; for blake3 manifests it does not equal
-    /// `root.blake3` (which is blake3 over the blake3 digests).
-    pub fn model_signing_subject(&self, algorithm: Algorithm) -> [u8; 32] {
+    /// `root.blake3` (which is blake3 over the blake3 digests). `None` when `algorithm` was not
+    /// computed.
+    pub fn model_signing_subject(&self, algorithm: Algorithm) -> Option<[u8; 32]> {
         let mut sha = Sha256::new();
         for f in &self.files {
-            sha.update(match algorithm {
-                Algorithm::Blake3 => f.digests.blake3,
-                Algorithm::Sha256 => f.digests.sha256,
-            });
+            sha.update(f.digests.get(algorithm)?);
         }
-        sha.finalize().into()
+        self.algorithms
+            .contains(algorithm)
+            .then(|| sha.finalize().into())
     }
 }
 
@@ -137,9 +247,19 @@ pub enum Algorithm {
     Sha256,
 }
 
+impl Algorithm {
+    /// The name used in lock files, model-signing manifests and in-toto digest sets.
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Blake3 => "blake3",
+            Algorithm::Sha256 => "sha256",
+        }
+    }
+}
+
 /// Hashes one regular file (a symlink to one is followed; a fifo, socket or device is an error).
-pub fn hash_file(path: &Path) -> Result<Digests, HashError> {
-    digest::hash_regular_file(path, false, true, None)
+pub fn hash_file(path: &Path, algorithms: Algorithms) -> Result<Digests, HashError> {
+    digest::hash_regular_file(path, false, algorithms, &digest::Tuning::default(), None)
 }
 
 /// Hashes a file or a directory (see the crate documentation for how a directory is hashed).
@@ -155,14 +275,13 @@ pub fn hash_path(path: &Path, opts: &HashOptions) -> Result<TreeDigests, HashErr
 /// Hashes several files or directories, all their files in parallel. The result is in the
 /// order of `paths`. On failure, the error of the first failing file (in that order) is returned.
 pub fn hash_paths(paths: &[PathBuf], opts: &HashOptions) -> Result<Vec<TreeDigests>, HashError> {
-    hash_paths_with(paths, opts, None)
+    hash_paths_tuned(paths, opts, &digest::Tuning::default())
 }
 
-/// [`hash_paths`], with the per-file split between two threads forced on or off (benchmark).
-fn hash_paths_with(
+fn hash_paths_tuned(
     paths: &[PathBuf],
     opts: &HashOptions,
-    force_split: Option<bool>,
+    tuning: &digest::Tuning,
 ) -> Result<Vec<TreeDigests>, HashError> {
     let mut jobs = Vec::new();
     let mut kinds = Vec::with_capacity(paths.len());
@@ -171,18 +290,21 @@ fn hash_paths_with(
     }
     let progress = progress_bar(opts, jobs.iter().map(|j| j.size).sum());
 
-    // Measured on 2 cores: splitting each large file's chunks between two threads beats one
-    // thread per file, even with more large files than threads (work-stealing keeps both busy).
-    let split = force_split.unwrap_or(true);
-    // Biggest files first, so that one huge file does not start last and run alone.
+    // Biggest files first, so that one huge file does not start last and run alone. Within a
+    // file, the digests and the next read run on whichever thread is free (see `digest`).
     let mut schedule: Vec<usize> = (0..jobs.len()).collect();
     schedule.sort_by_key(|&i| std::cmp::Reverse(jobs[i].size));
     let mut hashed: Vec<(usize, Result<Digests, HashError>)> = schedule
         .into_par_iter()
         .map(|i| {
             let job = &jobs[i];
-            let result =
-                digest::hash_regular_file(&job.abs, job.in_directory, split, progress.as_ref());
+            let result = digest::hash_regular_file(
+                &job.abs,
+                job.in_directory,
+                opts.algorithms,
+                tuning,
+                progress.as_ref(),
+            );
             (i, result)
         })
         .collect();
@@ -195,9 +317,10 @@ fn hash_paths_with(
         .into_iter()
         .map(|kind| TreeDigests {
             kind,
+            algorithms: opts.algorithms,
             root: Digests {
-                blake3: [0; 32],
-                sha256: [0; 32],
+                blake3: None,
+                sha256: None,
                 size: 0,
             },
             files: Vec::new(),
@@ -212,25 +335,32 @@ fn hash_paths_with(
     for tree in &mut trees {
         tree.root = match (tree.kind, tree.files.as_slice()) {
             (TreeKind::File, [only]) => only.digests,
-            _ => combine(&tree.files),
+            _ => combine(&tree.files, tree.algorithms),
         };
     }
     Ok(trees)
 }
 
-/// Per algorithm, the algorithm over the concatenated raw per-file digests; sizes add up.
-fn combine(files: &[FileDigests]) -> Digests {
-    let mut b3 = blake3::Hasher::new();
-    let mut sha = Sha256::new();
+/// Per algorithm asked for, the algorithm over the concatenated raw per-file digests; sizes add
+/// up.
+fn combine(files: &[FileDigests], algorithms: Algorithms) -> Digests {
+    let mut b3 = algorithms
+        .contains(Algorithm::Blake3)
+        .then(blake3::Hasher::new);
+    let mut sha = algorithms.contains(Algorithm::Sha256).then(Sha256::new);
     let mut size = 0u64;
     for f in files {
-        b3.update(&f.digests.blake3);
-        sha.update(f.digests.sha256);
+        if let (Some(h), Some(d)) = (&mut b3, f.digests.blake3) {
+            h.update(&d);
+        }
+        if let (Some(h), Some(d)) = (&mut sha, f.digests.sha256) {
+            h.update(d);
+        }
         size = size.saturating_add(f.digests.size);
     }
     Digests {
-        blake3: *b3.finalize().as_bytes(),
-        sha256: sha.finalize().into(),
+        blake3: b3.map(|h| *h.finalize().as_bytes()),
+        sha256: sha.map(|h| h.finalize().into()),
         size,
     }
 }
@@ -251,33 +381,31 @@ fn progress_bar(opts: &HashOptions, total: u64) -> Option<ProgressBar> {
 /// Internals exposed for the benchmark only; not a stable API.
 #[doc(hidden)]
 pub mod bench_support {
-    use std::path::Path;
+    use std::path::{Path, PathBuf};
 
-    use crate::{Digests, HashError, HashOptions, TreeDigests};
+    use crate::{HashError, HashOptions, TreeDigests};
 
-    /// `hash_path` with sha256 and blake3 of each chunk run on two threads (`split`) or one.
-    pub fn hash_path_split(
+    pub use crate::digest::Tuning;
+
+    /// [`crate::hash_paths`] with the chunk size and thread split chosen by the caller.
+    pub fn hash_paths_tuned(
+        paths: &[PathBuf],
+        opts: &HashOptions,
+        tuning: &Tuning,
+    ) -> Result<Vec<TreeDigests>, HashError> {
+        crate::hash_paths_tuned(paths, opts, tuning)
+    }
+
+    /// [`crate::hash_path`] with the chunk size and thread split chosen by the caller.
+    pub fn hash_path_tuned(
         path: &Path,
         opts: &HashOptions,
-        split: bool,
+        tuning: &Tuning,
     ) -> Result<TreeDigests, HashError> {
-        let mut trees = crate::hash_paths_with(&[path.to_path_buf()], opts, Some(split))?;
+        let mut trees = crate::hash_paths_tuned(&[path.to_path_buf()], opts, tuning)?;
         trees.pop().ok_or_else(|| HashError::NotFound {
             path: path.to_path_buf(),
         })
-    }
-
-    /// The alternative strategy: blake3 memory-mapped on all cores, sha256 streamed alongside.
-    pub fn hash_file_mmap_and_stream(path: &Path) -> Result<Digests, HashError> {
-        crate::digest::hash_mmap_and_stream(path)
-    }
-
-    /// blake3 alone, the way b3sum does it (memory-mapped, all cores).
-    pub fn blake3_only(path: &Path) -> Result<[u8; 32], HashError> {
-        let mut h = blake3::Hasher::new();
-        h.update_mmap_rayon(path)
-            .map_err(|e| HashError::io(path, e))?;
-        Ok(*h.finalize().as_bytes())
     }
 }
 

@@ -1,24 +1,33 @@
-//! `palisade.lock`: the pinned blake3 and sha256 digests of every local artifact path, and the
-//! comparison of a fresh hash against them.
+//! `palisade.lock`: the pinned digests of every local artifact path, and the comparison of a
+//! fresh hash against them.
+//!
+//! The lock is the integrity pin, and blake3 is enough for that: `palisade lock` computes and
+//! writes blake3 alone ([`PINNED`]), which is several times faster than sha256. sha256 digests
+//! (signature and provenance subjects, model-signing manifests) are computed from the files
+//! when they are needed, never taken from the lock: the lock is not signed, and a digest in it
+//! says nothing about bytes it was not checked against.
 //!
 //! The file is pretty JSON with a stable order and a trailing newline, so that a change shows up
 //! as a small, reviewable diff:
 //!
 //! ```json
 //! {
-//!   "version": 1,
+//!   "version": 2,
 //!   "artifacts": {
 //!     "dataset transactions": {
 //!       "path": "data/transactions.csv",
 //!       "kind": "file",
 //!       "size": 1234,
 //!       "blake3": "…64 hex digits…",
-//!       "sha256": "…64 hex digits…",
-//!       "files": [ { "path": "transactions.csv", "size": 1234, "blake3": "…", "sha256": "…" } ]
+//!       "files": [ { "path": "transactions.csv", "size": 1234, "blake3": "…" } ]
 //!     }
 //!   }
 //! }
 //! ```
+//!
+//! Version 2 entries carry `blake3`, `sha256` or both, the same ones for the entry and each of
+//! its files. Version 1 (the first format) carries both everywhere; it is still read, and
+//! [`Lockfile::write`] writes it back as version 2.
 
 // A lock error carries the file's text for its labelled snippet; it is built once, on the cold
 // path, so its size does not matter.
@@ -38,17 +47,23 @@ use serde_json::{Map, Value};
 
 pub use err::LockError;
 
-use crate::{TreeDigests, TreeKind};
+use crate::{Algorithm, Algorithms, TreeDigests, TreeKind};
 
-/// The lock file format this code reads and writes.
-pub const VERSION: u32 = 1;
+/// The lock file format this code writes.
+pub const VERSION: u32 = 2;
+/// The first format, where every entry and file carries both blake3 and sha256; still read.
+pub const VERSION_1: u32 = 1;
+/// The digests `palisade lock` pins: blake3 alone.
+pub const PINNED: Algorithms = Algorithms::Blake3;
 /// A larger lock file is refused before it is parsed.
 pub const MAX_LOCK_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The whole lock file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Lockfile {
-    /// Always [`VERSION`].
+    /// The format version the file was read in ([`VERSION`] for a new lock). Whatever it says,
+    /// [`Lockfile::write`] writes [`VERSION`]: every entry that reads fits it.
+    #[serde(serialize_with = "current_version")]
     pub version: u32,
     /// Keyed by `"<kind> <name>"`, e.g. `"dataset transactions"`.
     pub artifacts: BTreeMap<String, LockEntry>,
@@ -63,11 +78,15 @@ pub struct LockEntry {
     pub kind: TreeKind,
     /// Total bytes.
     pub size: u64,
-    /// Root blake3, lowercase hex (see [`crate::TreeDigests::root`]).
-    pub blake3: String,
-    /// Root sha256, lowercase hex.
-    pub sha256: String,
-    /// Every file; for a single file, one entry named after it.
+    /// Root blake3, lowercase hex (see [`crate::TreeDigests::root`]), if pinned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blake3: Option<String>,
+    /// Root sha256, lowercase hex, if pinned (always in version 1; written by version 2 only
+    /// when the tree it was made from had sha256).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// Every file, each with the digests the entry has; for a single file, one entry named
+    /// after it.
     pub files: Vec<LockedFile>,
 }
 
@@ -78,16 +97,44 @@ pub struct LockedFile {
     pub path: String,
     /// Bytes.
     pub size: u64,
-    /// blake3, lowercase hex.
-    pub blake3: String,
-    /// sha256, lowercase hex.
-    pub sha256: String,
+    /// blake3, lowercase hex, if pinned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blake3: Option<String>,
+    /// sha256, lowercase hex, if pinned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+}
+
+impl LockEntry {
+    /// The root digest of `algorithm`, if the entry pins it.
+    pub fn digest(&self, algorithm: Algorithm) -> Option<&str> {
+        match algorithm {
+            Algorithm::Blake3 => self.blake3.as_deref(),
+            Algorithm::Sha256 => self.sha256.as_deref(),
+        }
+    }
+
+    /// Which digests the entry pins (`None` for an entry with none, which never verifies).
+    pub fn algorithms(&self) -> Option<Algorithms> {
+        Algorithms::from_flags(self.blake3.is_some(), self.sha256.is_some())
+    }
+}
+
+impl LockedFile {
+    /// The file's digest of `algorithm`, if pinned.
+    pub fn digest(&self, algorithm: Algorithm) -> Option<&str> {
+        match algorithm {
+            Algorithm::Blake3 => self.blake3.as_deref(),
+            Algorithm::Sha256 => self.sha256.as_deref(),
+        }
+    }
 }
 
 /// How an artifact compares with its lock entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Integrity {
-    /// Every file matches.
+    /// Every file matches: same size, and every digest both sides have is equal (they share at
+    /// least one).
     Verified,
     /// Something differs: the changed files, sorted by path.
     Mismatch(Vec<Change>),
@@ -98,8 +145,9 @@ pub enum Integrity {
 /// One difference between the lock and the files on disk (relative file paths).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Change {
-    /// In both, but its size or a digest differs. `"."` when only the artifact as a whole
-    /// differs (its kind changed, or the lock's root digest disagrees with its own files).
+    /// In both, but its size or a digest differs, or no digest was computed that the lock pins
+    /// it by (it cannot be shown unchanged). `"."` when only the artifact as a whole differs
+    /// (its kind changed, or the lock's root digest disagrees with its own files).
     Modified(String),
     /// On disk, not in the lock.
     Added(String),
@@ -217,7 +265,8 @@ impl Lockfile {
         Ok(text)
     }
 
-    /// The lock entry for an artifact whose pipeline `path` hashed to `tree`.
+    /// The lock entry for an artifact whose pipeline `path` hashed to `tree`, pinning the
+    /// digests `tree` has (hash with [`PINNED`] for what `palisade lock` writes).
     pub fn entry_from(path: &str, tree: &TreeDigests) -> LockEntry {
         LockEntry {
             path: path.to_owned(),
@@ -237,10 +286,48 @@ impl Lockfile {
                 .collect(),
         }
     }
+
+    /// The cheapest digests to compute so that every entry can be checked (each shares one
+    /// with them) and `needed` is among them: blake3 when the entries allow it, sha256 when
+    /// sha256 is needed anyway and every entry pins it (a version 1 lock), both otherwise.
+    pub fn algorithms_to_check(&self, needed: Option<Algorithms>) -> Algorithms {
+        // Cheapest first: blake3 costs about half of sha256 on the CPU.
+        [Algorithms::Blake3, Algorithms::Sha256, Algorithms::Both]
+            .into_iter()
+            .find(|&candidate| {
+                needed.is_none_or(|n| candidate.union(n) == candidate)
+                    && self.artifacts.values().all(|e| {
+                        e.algorithms()
+                            .is_none_or(|pinned| shares_one(candidate, pinned))
+                    })
+            })
+            .unwrap_or(Algorithms::Both)
+    }
 }
 
-/// Compares what is on disk now with the lock entry (if any).
+/// Whether the two sets have an algorithm in common.
+fn shares_one(a: Algorithms, b: Algorithms) -> bool {
+    [Algorithm::Blake3, Algorithm::Sha256]
+        .into_iter()
+        .any(|alg| a.contains(alg) && b.contains(alg))
+}
+
+/// Writes [`VERSION`] whatever the lock was read as.
+fn current_version<S: serde::Serializer>(_: &u32, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_u32(VERSION)
+}
+
+/// Compares what is on disk now with the lock entry (if any). Only digests both sides have are
+/// compared; a file (or root) sharing none with the lock is [`Change::Modified`]: what cannot be
+/// checked is never verified.
 pub fn check(entry: Option<&LockEntry>, actual: &TreeDigests) -> Integrity {
+    check_entry(entry, &Lockfile::entry_from("", actual))
+}
+
+/// [`check`] against a lock entry made from a fresh hash (`palisade lock --check` compares the
+/// lock it would write with the one on disk this way, so that a version 1 entry pinning both
+/// digests still matches a fresh blake3-only one). The entries' `path`s are not compared.
+pub fn check_entry(entry: Option<&LockEntry>, fresh: &LockEntry) -> Integrity {
     let Some(entry) = entry else {
         return Integrity::Unpinned;
     };
@@ -248,17 +335,14 @@ pub fn check(entry: Option<&LockEntry>, actual: &TreeDigests) -> Integrity {
         entry.files.iter().map(|f| (f.path.as_str(), f)).collect();
     let mut changes = BTreeSet::new();
     let mut seen = HashSet::new();
-    for file in &actual.files {
+    for file in &fresh.files {
         seen.insert(file.path.as_str());
         match locked.get(file.path.as_str()) {
             None => {
                 changes.insert(Change::Added(file.path.clone()));
             }
             Some(l) => {
-                if l.size != file.digests.size
-                    || l.blake3 != file.digests.blake3_hex()
-                    || l.sha256 != file.digests.sha256_hex()
-                {
+                if l.size != file.size || !digests_agree(|a| l.digest(a), |a| file.digest(a)) {
                     changes.insert(Change::Modified(file.path.clone()));
                 }
             }
@@ -269,10 +353,9 @@ pub fn check(entry: Option<&LockEntry>, actual: &TreeDigests) -> Integrity {
             changes.insert(Change::Removed((*path).to_owned()));
         }
     }
-    let root_differs = entry.kind != actual.kind
-        || entry.size != actual.root.size
-        || entry.blake3 != actual.root.blake3_hex()
-        || entry.sha256 != actual.root.sha256_hex();
+    let root_differs = entry.kind != fresh.kind
+        || entry.size != fresh.size
+        || !digests_agree(|a| entry.digest(a), |a| fresh.digest(a));
     if changes.is_empty() && root_differs {
         changes.insert(Change::Modified(".".to_owned()));
     }
@@ -283,6 +366,23 @@ pub fn check(entry: Option<&LockEntry>, actual: &TreeDigests) -> Integrity {
         changes.sort_by(|a, b| a.path().cmp(b.path()).then_with(|| a.cmp(b)));
         Integrity::Mismatch(changes)
     }
+}
+
+/// True when every digest both sides have is equal and they have at least one in common.
+fn digests_agree<'a, 'b>(
+    locked: impl Fn(Algorithm) -> Option<&'a str>,
+    fresh: impl Fn(Algorithm) -> Option<&'b str>,
+) -> bool {
+    let mut compared = false;
+    for algorithm in [Algorithm::Blake3, Algorithm::Sha256] {
+        if let (Some(l), Some(f)) = (locked(algorithm), fresh(algorithm)) {
+            if l != f {
+                return false;
+            }
+            compared = true;
+        }
+    }
+    compared
 }
 
 /// Validation context: the file being read, for error messages.
@@ -314,11 +414,14 @@ impl Ctx<'_> {
         self.invalid_at(pointer.to_owned(), reason.into(), span)
     }
 
+    /// The object at `pointer`, with no field outside `fields` and every one of them present
+    /// except those in `optional`.
     fn object<'v>(
         &self,
         value: &'v Value,
         pointer: &str,
         fields: &[&str],
+        optional: &[&str],
     ) -> Result<&'v Object, LockError> {
         let obj = value.as_object().ok_or_else(|| {
             self.invalid(
@@ -338,7 +441,7 @@ impl Ctx<'_> {
             }
         }
         for field in fields {
-            if !obj.contains_key(*field) {
+            if !optional.contains(field) && !obj.contains_key(*field) {
                 return Err(self.invalid(pointer, format!("missing field `{field}`")));
             }
         }
@@ -387,15 +490,40 @@ impl Ctx<'_> {
         Ok(s.to_owned())
     }
 
+    /// The digest fields of an entry or file: both required in version 1, either or both in
+    /// version 2.
+    fn digests(
+        &self,
+        obj: &Object,
+        pointer: &str,
+        version: u32,
+    ) -> Result<(Option<String>, Option<String>), LockError> {
+        let read = |field: &str| -> Result<Option<String>, LockError> {
+            if version == VERSION_1 || obj.contains_key(field) {
+                self.digest(obj, pointer, field).map(Some)
+            } else {
+                Ok(None)
+            }
+        };
+        Ok((read("blake3")?, read("sha256")?))
+    }
+
     fn lockfile(&self, value: &Value) -> Result<Lockfile, LockError> {
-        let root = self.object(value, "", &["version", "artifacts"])?;
-        let version = field_of(root, "version");
-        if version.as_u64() != Some(u64::from(VERSION)) {
-            return Err(self.invalid(
-                "/version",
-                format!("unsupported version {version} (this palisade reads version {VERSION})"),
-            ));
-        }
+        let root = self.object(value, "", &["version", "artifacts"], &[])?;
+        let version_value = field_of(root, "version");
+        let version = match version_value.as_u64() {
+            Some(v) if v == u64::from(VERSION_1) => VERSION_1,
+            Some(v) if v == u64::from(VERSION) => VERSION,
+            _ => {
+                return Err(self.invalid(
+                    "/version",
+                    format!(
+                        "unsupported version {version_value} (this palisade reads versions \
+                         {VERSION_1} and {VERSION})"
+                    ),
+                ));
+            }
+        };
         let artifacts_value = field_of(root, "artifacts");
         let artifacts = artifacts_value.as_object().ok_or_else(|| {
             self.invalid(
@@ -415,19 +543,25 @@ impl Ctx<'_> {
                     format!("key `{key}` is not of the form `<kind> <name>`"),
                 ));
             }
-            out.insert(key.clone(), self.entry(entry, &pointer)?);
+            out.insert(key.clone(), self.entry(entry, &pointer, version)?);
         }
         Ok(Lockfile {
-            version: VERSION,
+            version,
             artifacts: out,
         })
     }
 
-    fn entry(&self, value: &Value, pointer: &str) -> Result<LockEntry, LockError> {
+    fn entry(&self, value: &Value, pointer: &str, version: u32) -> Result<LockEntry, LockError> {
+        let optional: &[&str] = if version == VERSION_1 {
+            &[]
+        } else {
+            &["blake3", "sha256"]
+        };
         let obj = self.object(
             value,
             pointer,
             &["path", "kind", "size", "blake3", "sha256", "files"],
+            optional,
         )?;
         let path = self.string(obj, pointer, "path")?;
         if path.is_empty() {
@@ -444,8 +578,14 @@ impl Ctx<'_> {
             }
         };
         let size = self.size(obj, pointer, "size")?;
-        let blake3 = self.digest(obj, pointer, "blake3")?;
-        let sha256 = self.digest(obj, pointer, "sha256")?;
+        let (blake3, sha256) = self.digests(obj, pointer, version)?;
+        let pinned = (blake3.is_some(), sha256.is_some());
+        if pinned == (false, false) {
+            return Err(self.invalid(
+                pointer,
+                "the entry pins no digest: expected `blake3`, `sha256` or both",
+            ));
+        }
         let files_pointer = format!("{pointer}/files");
         let files_value = field_of(obj, "files");
         let list = files_value.as_array().ok_or_else(|| {
@@ -468,7 +608,7 @@ impl Ctx<'_> {
         let mut total: u64 = 0;
         for (i, file) in list.iter().enumerate() {
             let fp = format!("{files_pointer}/{i}");
-            let fobj = self.object(file, &fp, &["path", "size", "blake3", "sha256"])?;
+            let fobj = self.object(file, &fp, &["path", "size", "blake3", "sha256"], optional)?;
             let rel = self.string(fobj, &fp, "path")?;
             if let Some(reason) = unsafe_relative_path(rel) {
                 return Err(self.invalid(&format!("{fp}/path"), reason));
@@ -481,11 +621,24 @@ impl Ctx<'_> {
             }
             let fsize = self.size(fobj, &fp, "size")?;
             total = total.saturating_add(fsize);
+            let (fblake3, fsha256) = self.digests(fobj, &fp, version)?;
+            let file_pins = (fblake3.is_some(), fsha256.is_some());
+            if file_pins != pinned {
+                return Err(self.invalid(
+                    &fp,
+                    format!(
+                        "the file pins {}, its entry pins {}: every file carries the entry's \
+                         digests",
+                        pin_names(file_pins),
+                        pin_names(pinned)
+                    ),
+                ));
+            }
             files.push(LockedFile {
                 path: rel.to_owned(),
                 size: fsize,
-                blake3: self.digest(fobj, &fp, "blake3")?,
-                sha256: self.digest(fobj, &fp, "sha256")?,
+                blake3: fblake3,
+                sha256: fsha256,
             });
         }
         if total != size {
@@ -502,6 +655,16 @@ impl Ctx<'_> {
             sha256,
             files,
         })
+    }
+}
+
+/// "blake3", "sha256", "blake3 and sha256" or "no digest".
+fn pin_names((blake3, sha256): (bool, bool)) -> &'static str {
+    match (blake3, sha256) {
+        (true, true) => "blake3 and sha256",
+        (true, false) => "blake3",
+        (false, true) => "sha256",
+        (false, false) => "no digest",
     }
 }
 
