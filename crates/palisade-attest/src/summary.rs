@@ -149,19 +149,21 @@ fn subject_digest(
         ));
     }
     if let Some(path) = &artifact.path {
-        let tree =
-            palisade_hash::hash_path(&path.value.resolved, &palisade_hash::HashOptions::default())
-                .map_err(|source| {
-                    AttestError::Hash(Box::new(HashFailed {
-                        file: pipeline.source.name.clone(),
-                        kind: artifact.kind.to_string(),
-                        name: artifact.name.value.clone(),
-                        source,
-                        src: pipeline.source.named_source(),
-                        span: path.span,
-                    }))
-                })?;
-        return Ok(tree.root.sha256_hex());
+        let tree = palisade_hash::hash_path(
+            &path.value.resolved,
+            &palisade_hash::HashOptions::with_algorithms(palisade_hash::Algorithms::Sha256),
+        )
+        .map_err(|source| {
+            AttestError::Hash(Box::new(HashFailed {
+                file: pipeline.source.name.clone(),
+                kind: artifact.kind.to_string(),
+                name: artifact.name.value.clone(),
+                source,
+                src: pipeline.source.named_source(),
+                span: path.span,
+            }))
+        })?;
+        return Ok(tree.root.sha256_hex().unwrap_or_default());
     }
     if let Some(digest) = &artifact.digest {
         return match digest.value.as_sha256() {

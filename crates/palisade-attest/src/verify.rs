@@ -418,13 +418,13 @@ fn verify_inner(request: &Request) -> Result<(Bundle, Report), VerifyError> {
                     None
                 }
                 [one] => {
-                    let d = palisade_hash::hash_file(one)?;
+                    let d = palisade_hash::hash_file(one, palisade_hash::Algorithms::Sha256)?;
                     report.artifacts.push(ArtifactCheck {
                         path: one.clone(),
-                        sha256: d.sha256_hex(),
+                        sha256: d.sha256_hex().unwrap_or_default(),
                         matched: None,
                     });
-                    Some(d.sha256)
+                    d.sha256
                 }
                 _ => {
                     return Err(usage(
@@ -538,8 +538,11 @@ fn verify_inner(request: &Request) -> Result<(Bundle, Report), VerifyError> {
                 .collect();
             report.verdict = verdict(st);
             for path in &request.artifacts {
-                let tree = palisade_hash::hash_path(path, &palisade_hash::HashOptions::default())?;
-                let sha256 = tree.root.sha256_hex();
+                let tree = palisade_hash::hash_path(
+                    path,
+                    &palisade_hash::HashOptions::with_algorithms(palisade_hash::Algorithms::Sha256),
+                )?;
+                let sha256 = tree.root.sha256_hex().unwrap_or_default();
                 let matched = st
                     .subjects
                     .iter()

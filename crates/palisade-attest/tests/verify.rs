@@ -154,7 +154,10 @@ fn message_signature_bundle_checks_the_artifact_digest() {
     let artifact = b"release tarball bytes";
     std::fs::write(d.join("a.tar"), artifact).unwrap();
     std::fs::write(d.join("b.tar"), b"something else").unwrap();
-    let digest = palisade_hash::hash_file(&d.join("a.tar")).unwrap().sha256;
+    let digest = palisade_hash::hash_file(&d.join("a.tar"), palisade_hash::Algorithms::Sha256)
+        .unwrap()
+        .sha256
+        .unwrap();
     let bundle = Bundle {
         media_type: MEDIA_TYPE_V0_3.to_string(),
         version: BundleVersion::V0_3,

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use miette::Report;
 
-use palisade_hash::{HashOptions, TreeKind};
+use palisade_hash::lock::{self, Integrity};
+use palisade_hash::{Algorithm, HashOptions, TreeKind};
 use palisade_syntax::LoadOptions;
 
 /// `palisade lock`.
@@ -60,7 +61,12 @@ pub fn lock(args: LockArgs) -> miette::Result<u8> {
     for (key, entry) in &fresh.artifacts {
         match old.and_then(|o| o.get(key)) {
             None => changes.push(format!("+ {key} ({})", entry.path)),
-            Some(before) if before != entry => {
+            // Compared by the digests both pin: a version 1 entry (blake3 and sha256) matches
+            // the blake3-only entry `lock` writes now for the same files.
+            Some(before)
+                if before.path != entry.path
+                    || lock::check_entry(Some(before), entry) != Integrity::Verified =>
+            {
                 changes.push(format!("~ {key} ({})", entry.path));
             }
             Some(_) => {}
@@ -145,17 +151,15 @@ pub fn hash(args: HashArgs) -> miette::Result<u8> {
                 TreeKind::Directory => format!("  ({} files)", tree.files.len()),
             };
             out.push_str(&format!(
-                "blake3:{}  sha256:{}  {}{what}\n",
-                tree.root.blake3_hex(),
-                tree.root.sha256_hex(),
+                "{}  {}{what}\n",
+                digests_text(&tree.root),
                 path.display()
             ));
             if args.files && tree.kind == TreeKind::Directory {
                 for file in &tree.files {
                     out.push_str(&format!(
-                        "  blake3:{}  sha256:{}  {}\n",
-                        file.digests.blake3_hex(),
-                        file.digests.sha256_hex(),
+                        "  {}  {}\n",
+                        digests_text(&file.digests),
                         file.path
                     ));
                 }
@@ -164,4 +168,13 @@ pub fn hash(args: HashArgs) -> miette::Result<u8> {
     }
     crate::write_output(None, &out)?;
     Ok(crate::ALLOWED)
+}
+
+/// `blake3:<hex>  sha256:<hex>`, with the digests that were computed.
+fn digests_text(digests: &palisade_hash::Digests) -> String {
+    [Algorithm::Blake3, Algorithm::Sha256]
+        .into_iter()
+        .filter_map(|a| digests.hex(a).map(|h| format!("{}:{h}", a.name())))
+        .collect::<Vec<_>>()
+        .join("  ")
 }

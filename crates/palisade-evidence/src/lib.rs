@@ -44,7 +44,7 @@ use palisade_graph::{
     FindingSummary, Integrity, MAX_FINDINGS, SignatureState,
 };
 use palisade_hash::lock::{self, Lockfile};
-use palisade_hash::{HashOptions, TreeDigests};
+use palisade_hash::{Algorithms, HashOptions, TreeDigests};
 use palisade_syntax::{Artifact, ArtifactKind, Kind, PathValue, Pipeline, Spanned};
 
 pub use error::{EvidenceError, EvidenceErrors};
@@ -113,7 +113,8 @@ pub fn lock_key(artifact: &Artifact) -> String {
 
 /// Hashes every local artifact path and builds the lock `palisade lock` writes.
 pub fn build_lock(pipeline: &Pipeline, progress: bool) -> Result<Lockfile, EvidenceErrors> {
-    let hashed = hash_local(pipeline, progress)?;
+    // The lock pins blake3 alone: the fastest digest, and enough for integrity.
+    let hashed = hash_local(pipeline, lock::PINNED, progress)?;
     let mut lockfile = Lockfile::default();
     for (index, tree) in hashed.trees {
         let artifact = &pipeline.artifacts[index];
@@ -170,7 +171,13 @@ pub fn attach(
         }
     };
 
-    let hashed = match hash_local(pipeline, options.progress) {
+    // sha256 for every artifact (its subject digest, matched against signatures and
+    // provenance), plus whatever the lock needs to be checked: blake3 for a version 2 lock,
+    // nothing more for a version 1 lock (which pins sha256 too).
+    let algorithms = lockfile.as_ref().map_or(Algorithms::Sha256, |l| {
+        l.algorithms_to_check(Some(Algorithms::Sha256))
+    });
+    let hashed = match hash_local(pipeline, algorithms, options.progress) {
         Ok(hashed) => hashed,
         Err(e) => {
             errors.extend(e.errors);
@@ -299,7 +306,11 @@ struct Hashed {
     trees: BTreeMap<usize, TreeDigests>,
 }
 
-fn hash_local(pipeline: &Pipeline, progress: bool) -> Result<Hashed, EvidenceErrors> {
+fn hash_local(
+    pipeline: &Pipeline,
+    algorithms: Algorithms,
+    progress: bool,
+) -> Result<Hashed, EvidenceErrors> {
     let local: Vec<(usize, &Spanned<PathValue>)> = pipeline
         .artifacts
         .iter()
@@ -311,6 +322,7 @@ fn hash_local(pipeline: &Pipeline, progress: bool) -> Result<Hashed, EvidenceErr
         .map(|(_, p)| p.value.resolved.clone())
         .collect();
     let options = HashOptions {
+        algorithms,
         progress,
         ..HashOptions::default()
     };
@@ -323,20 +335,23 @@ fn hash_local(pipeline: &Pipeline, progress: bool) -> Result<Hashed, EvidenceErr
             let errors = local
                 .par_iter()
                 .filter_map(|(i, path)| {
-                    palisade_hash::hash_path(&path.value.resolved, &HashOptions::default())
-                        .err()
-                        .map(|e| {
-                            let artifact = &pipeline.artifacts[*i];
-                            error_at(
-                                pipeline,
-                                path.span,
-                                format!(
-                                    "path {:?} of {} {:?}",
-                                    path.value.written, artifact.kind, artifact.name.value
-                                ),
-                                relative(pipeline, &e.to_string()),
-                            )
-                        })
+                    palisade_hash::hash_path(
+                        &path.value.resolved,
+                        &HashOptions::with_algorithms(lock::PINNED),
+                    )
+                    .err()
+                    .map(|e| {
+                        let artifact = &pipeline.artifacts[*i];
+                        error_at(
+                            pipeline,
+                            path.span,
+                            format!(
+                                "path {:?} of {} {:?}",
+                                path.value.written, artifact.kind, artifact.name.value
+                            ),
+                            relative(pipeline, &e.to_string()),
+                        )
+                    })
                 })
                 .collect();
             Err(EvidenceErrors { errors })
@@ -376,7 +391,8 @@ impl Context<'_> {
         };
 
         if let Some(tree) = tree {
-            facts.digest = Some(Digest::sha256(tree.root.sha256));
+            // Unknown if sha256 was not computed: subject matching then fails closed.
+            facts.digest = tree.root.sha256.map(Digest::sha256);
             match self.lock {
                 None => facts.integrity = Integrity::Unpinned,
                 Some(lockfile) => {

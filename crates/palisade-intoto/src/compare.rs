@@ -51,6 +51,7 @@ impl DeclaredArtifact {
                 ("blake3".to_string(), d.blake3_hex()),
             ]
             .into_iter()
+            .filter_map(|(algorithm, hex)| Some((algorithm, hex?)))
             .collect()
         };
         let content = match tree.kind {

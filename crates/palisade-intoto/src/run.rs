@@ -293,6 +293,7 @@ pub fn snapshot(paths: &[PathBuf], base: &Path) -> Result<Vec<Resource>, IntotoE
     let trees = palisade_hash::hash_paths(
         &abs,
         &HashOptions {
+            algorithms: palisade_hash::Algorithms::Sha256,
             progress: false,
             ignore: palisade_hash::DEFAULT_IGNORE
                 .iter()
@@ -325,7 +326,9 @@ fn resource(name: String, d: &palisade_hash::Digests) -> Resource {
     Resource {
         name,
         uri: None,
-        digests: [("sha256".to_string(), d.sha256_hex())]
+        digests: d
+            .sha256_hex()
+            .map(|hex| ("sha256".to_string(), hex))
             .into_iter()
             .collect(),
     }
@@ -420,6 +423,7 @@ pub fn snapshot_folder(
     let tree = palisade_hash::hash_path(
         &abs,
         &HashOptions {
+            algorithms: palisade_hash::Algorithms::Sha256,
             progress: false,
             ignore: hash_ignore,
         },

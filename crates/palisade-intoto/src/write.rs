@@ -64,7 +64,22 @@ impl LinkStatement {
             },
         });
         // A `Value` built from strings, arrays and objects always serializes.
-        serde_json::to_vec(&statement).unwrap_or_default()
+        serde_json::to_vec(&sorted(statement)).unwrap_or_default()
+    }
+}
+
+/// `value` with every object's keys in sorted order. serde_json's `Map` keeps insertion order
+/// when any crate of the build enables its `preserve_order` feature (cedar-policy does), and
+/// sorts otherwise: sorting here makes the statement's bytes the same in every build.
+fn sorted(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
     }
 }
 
