@@ -5,6 +5,46 @@ use std::collections::{BTreeSet, HashMap};
 
 use palisade_cyclonedx::{Bom, Component, ComponentKind, License, Severity as CdxSeverity};
 use palisade_graph::{Counts, PackageFacts, Severity};
+use palisade_syntax::ArtifactKind;
+
+use crate::Gathering;
+use crate::read::read_evidence;
+
+/// Reads the artifact's `bom`: its licenses, vulnerabilities, labels and model card become the
+/// artifact's facts, its packages are kept for the graph.
+pub(crate) fn gather(g: &mut Gathering<'_>) {
+    let artifact = g.artifact;
+    let Some(bom_path) = &artifact.bom else {
+        return;
+    };
+    let limits = palisade_cyclonedx::Limits::default();
+    let read = read_evidence(
+        &g.context.folder,
+        &bom_path.value,
+        "an SBOM",
+        limits.max_bytes,
+        |bytes| {
+            palisade_cyclonedx::parse(bytes, &bom_path.value.written, &limits)
+                .map_err(miette::Report::new)
+        },
+    );
+    match read {
+        Ok((bom, file)) => {
+            let facts = &mut g.facts;
+            facts.evidence_files.push(file);
+            let reduced = self::facts(&bom);
+            facts.vulnerabilities.merge(&reduced.vulnerabilities);
+            facts.licenses.extend(reduced.licenses.iter().cloned());
+            facts.evidence_labels.extend(reduced.labels.iter().cloned());
+            if artifact.kind == ArtifactKind::Model {
+                facts.model.model_card |= reduced.model_card;
+                facts.model.metrics.extend(reduced.metrics.iter().cloned());
+            }
+            g.bom = Some(reduced);
+        }
+        Err(e) => g.fail(bom_path.span, "bom", &bom_path.value.written, e),
+    }
+}
 
 /// What one BOM says about the artifact that declares it.
 #[derive(Debug, Default)]

@@ -13,6 +13,12 @@
 //! place inside it and the reason ([`EvidenceErrors`], exit 2); evidence that reads but does not
 //! verify is a fact (`signature = "invalid"`) that policies deny on. Files are read in parallel,
 //! one artifact per task; all local paths are hashed together (with a progress bar on a terminal).
+//! Every file is opened through the pipeline's confined [`palisade_core::fs::Folder`].
+//!
+//! One module per slot: [`integrity`] (`path`, `palisade.lock`), `model` (model file scans),
+//! [`bom`] (`bom`), `findings` (SARIF slots), `signature` (`signature`, `provenance`). Adding an
+//! evidence kind is a module with a `gather(&mut Gathering)` and one line in
+//! `Context::gather`.
 //!
 //! ```no_run
 //! # fn main() -> miette::Result<()> {
@@ -29,25 +35,28 @@
 
 pub mod bom;
 mod error;
+mod findings;
+pub mod integrity;
+mod model;
+mod read;
+mod signature;
 pub mod trust;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use miette::SourceSpan;
 use rayon::prelude::*;
 
-use palisade_core::Severity;
-use palisade_core::{Digest, Timestamp};
-use palisade_graph::{
-    ArtifactFacts, AttachedGraph, BomPackages, Counts, DeclaredGraph, Evidence, EvidenceFile,
-    FindingSummary, Integrity, MAX_FINDINGS, SignatureState,
-};
+use palisade_core::Timestamp;
+use palisade_core::fs::Folder;
+use palisade_graph::{ArtifactFacts, AttachedGraph, BomPackages, DeclaredGraph, Evidence};
 use palisade_hash::lock::{self, Lockfile};
-use palisade_hash::{Algorithms, HashOptions, TreeDigests};
-use palisade_syntax::{Artifact, ArtifactKind, Kind, PathValue, Pipeline, Spanned};
+use palisade_hash::{Algorithms, TreeDigests};
+use palisade_syntax::{Artifact, Kind, Pipeline};
 
 pub use error::{EvidenceError, EvidenceErrors};
+pub use integrity::lock_key;
+pub use model::declared_facts;
 pub use trust::Trust;
 
 /// The lock file's name, beside the pipeline file.
@@ -74,6 +83,8 @@ pub struct Options {
     pub progress: bool,
     /// The time certificates are checked at: the evaluation's clock (`--at`).
     pub now: Timestamp,
+    /// `--allow-outside`: evidence files may be read from outside the pipeline's folder.
+    pub allow_outside: bool,
 }
 
 impl Default for Options {
@@ -82,6 +93,7 @@ impl Default for Options {
             lock: LockMode::Auto,
             progress: false,
             now: Timestamp::now(),
+            allow_outside: false,
         }
     }
 }
@@ -106,15 +118,10 @@ pub fn lock_path(pipeline: &Pipeline) -> PathBuf {
     pipeline.source.base_dir.join(LOCK_FILE)
 }
 
-/// The lock key of an artifact: `"<kind> <name>"`.
-pub fn lock_key(artifact: &Artifact) -> String {
-    format!("{} {}", artifact.kind, artifact.name.value)
-}
-
 /// Hashes every local artifact path and builds the lock `palisade lock` writes.
 pub fn build_lock(pipeline: &Pipeline, progress: bool) -> Result<Lockfile, EvidenceErrors> {
     // The lock pins blake3 alone: the fastest digest, and enough for integrity.
-    let hashed = hash_local(pipeline, lock::PINNED, progress)?;
+    let hashed = integrity::hash_local(pipeline, lock::PINNED, progress)?;
     let mut lockfile = Lockfile::default();
     for (index, tree) in hashed.trees {
         let artifact = &pipeline.artifacts[index];
@@ -135,9 +142,10 @@ pub fn attach(
     options: &Options,
 ) -> Result<(AttachedGraph, Summary), EvidenceErrors> {
     let pipeline = &graph.pipeline;
+    let folder = Folder::new(&pipeline.source.base_dir, options.allow_outside);
     let mut errors = Vec::new();
 
-    let (trust, trust_errors) = Trust::load(pipeline);
+    let (trust, trust_errors) = Trust::load(pipeline, &folder);
     for e in trust_errors {
         let (span, what) = match e.kind {
             Kind::Key => {
@@ -160,7 +168,7 @@ pub fn attach(
     }
 
     let mut summary = Summary::default();
-    let lockfile = match read_lock(pipeline, options.lock) {
+    let lockfile = match integrity::read_lock(pipeline, &folder, options.lock) {
         Ok(found) => {
             summary.lock_file = found.as_ref().map(|_| lock_path(pipeline));
             found
@@ -177,11 +185,11 @@ pub fn attach(
     let algorithms = lockfile.as_ref().map_or(Algorithms::Sha256, |l| {
         l.algorithms_to_check(Some(Algorithms::Sha256))
     });
-    let hashed = match hash_local(pipeline, algorithms, options.progress) {
+    let hashed = match integrity::hash_local(pipeline, algorithms, options.progress) {
         Ok(hashed) => hashed,
         Err(e) => {
             errors.extend(e.errors);
-            Hashed::default()
+            integrity::Hashed::default()
         }
     };
     summary.files_hashed = hashed.trees.values().map(|t| t.files.len()).sum();
@@ -198,12 +206,13 @@ pub fn attach(
         .collect();
     let context = Context {
         pipeline,
+        folder,
         trust: &trust,
         identities: &identities,
         lock: lockfile.as_ref(),
         now: options.now,
     };
-    let gathered: Vec<Gathered> = (0..pipeline.artifacts.len())
+    let gathered: Vec<Gathering<'_>> = (0..pipeline.artifacts.len())
         .into_par_iter()
         .map(|decl| context.gather(decl, hashed.trees.get(&decl)))
         .collect();
@@ -234,18 +243,8 @@ pub fn attach(
     Ok((attached, summary))
 }
 
-/// A message with the pipeline folder's absolute prefix removed, so paths read as written.
-fn relative(pipeline: &Pipeline, message: &str) -> miette::Report {
-    let base = format!(
-        "{}{}",
-        pipeline.source.base_dir.display(),
-        std::path::MAIN_SEPARATOR
-    );
-    miette::miette!("{}", message.replace(&base, ""))
-}
-
 /// Builds an error located at a span of the pipeline file.
-fn error_at(
+pub(crate) fn error_at(
     pipeline: &Pipeline,
     span: SourceSpan,
     what: String,
@@ -273,439 +272,63 @@ fn error_at(
     }
 }
 
-// Built once, on the error path: its size does not matter.
-#[allow(clippy::result_large_err)]
-fn read_lock(pipeline: &Pipeline, mode: LockMode) -> Result<Option<Lockfile>, EvidenceError> {
-    let path = lock_path(pipeline);
-    match mode {
-        LockMode::Ignore => Ok(None),
-        LockMode::Auto if !path.exists() => Ok(None),
-        LockMode::Require if !path.exists() => Err(error_at(
-            pipeline,
-            pipeline.name.span,
-            format!("{LOCK_FILE} of pipeline {:?}", pipeline.name.value),
-            miette::miette!(
-                help = "run `palisade lock` to pin every local artifact, and commit the lock",
-                "{LOCK_FILE}: not found beside the pipeline (--lock requires it)"
+/// Everything an artifact's evidence is read with, shared by every artifact.
+pub(crate) struct Context<'a> {
+    pub(crate) pipeline: &'a Pipeline,
+    /// The pipeline's folder: every evidence file is opened through it.
+    pub(crate) folder: Folder,
+    pub(crate) trust: &'a Trust,
+    pub(crate) identities: &'a [(String, String)],
+    pub(crate) lock: Option<&'a Lockfile>,
+    /// The clock certificates are checked at.
+    pub(crate) now: Timestamp,
+}
+
+/// The evidence of one artifact being gathered: its facts so far, its SBOM's packages and
+/// the errors of its files.
+pub(crate) struct Gathering<'a> {
+    pub(crate) context: &'a Context<'a>,
+    pub(crate) artifact: &'a Artifact,
+    pub(crate) facts: ArtifactFacts,
+    pub(crate) bom: Option<bom::BomFacts>,
+    pub(crate) errors: Vec<EvidenceError>,
+}
+
+impl Gathering<'_> {
+    /// Records that `file` of slot `slot`, declared at `span`, could not be used.
+    pub(crate) fn fail(&mut self, span: SourceSpan, slot: &str, file: &str, cause: miette::Report) {
+        self.errors.push(error_at(
+            self.context.pipeline,
+            span,
+            format!(
+                "{slot} {file:?} of {} {:?}",
+                self.artifact.kind, self.artifact.name.value
             ),
-        )),
-        _ => Lockfile::read(&path).map(Some).map_err(|e| {
-            error_at(
-                pipeline,
-                pipeline.name.span,
-                format!("{LOCK_FILE} of pipeline {:?}", pipeline.name.value),
-                miette::Report::new(e),
-            )
-        }),
+            cause,
+        ));
     }
 }
 
-/// The digests of every local artifact path, by index in `pipeline.artifacts`.
-#[derive(Default)]
-struct Hashed {
-    trees: BTreeMap<usize, TreeDigests>,
-}
-
-fn hash_local(
-    pipeline: &Pipeline,
-    algorithms: Algorithms,
-    progress: bool,
-) -> Result<Hashed, EvidenceErrors> {
-    let local: Vec<(usize, &Spanned<PathValue>)> = pipeline
-        .artifacts
-        .iter()
-        .enumerate()
-        .filter_map(|(i, a)| a.path.as_ref().map(|p| (i, p)))
-        .collect();
-    let paths: Vec<PathBuf> = local
-        .iter()
-        .map(|(_, p)| p.value.resolved.clone())
-        .collect();
-    let options = HashOptions {
-        algorithms,
-        progress,
-        ..HashOptions::default()
-    };
-    match palisade_hash::hash_paths(&paths, &options) {
-        Ok(trees) => Ok(Hashed {
-            trees: local.iter().map(|(i, _)| *i).zip(trees).collect(),
-        }),
-        Err(_) => {
-            // Hash one by one to name every artifact that cannot be hashed.
-            let errors = local
-                .par_iter()
-                .filter_map(|(i, path)| {
-                    palisade_hash::hash_path(
-                        &path.value.resolved,
-                        &HashOptions::with_algorithms(lock::PINNED),
-                    )
-                    .err()
-                    .map(|e| {
-                        let artifact = &pipeline.artifacts[*i];
-                        error_at(
-                            pipeline,
-                            path.span,
-                            format!(
-                                "path {:?} of {} {:?}",
-                                path.value.written, artifact.kind, artifact.name.value
-                            ),
-                            relative(pipeline, &e.to_string()),
-                        )
-                    })
-                })
-                .collect();
-            Err(EvidenceErrors { errors })
-        }
-    }
-}
-
-struct Context<'a> {
-    pipeline: &'a Pipeline,
-    trust: &'a Trust,
-    identities: &'a [(String, String)],
-    lock: Option<&'a Lockfile>,
-    now: Timestamp,
-}
-
-struct Gathered {
-    facts: ArtifactFacts,
-    bom: Option<bom::BomFacts>,
-    errors: Vec<EvidenceError>,
-}
-
-impl Context<'_> {
-    fn gather(&self, decl: usize, tree: Option<&TreeDigests>) -> Gathered {
+impl<'a> Context<'a> {
+    /// Every slot of `pipeline.artifacts[decl]`, in order; `tree` is its local path hashed.
+    fn gather(&'a self, decl: usize, tree: Option<&TreeDigests>) -> Gathering<'a> {
         let artifact = &self.pipeline.artifacts[decl];
-        let mut facts = declared_facts(artifact);
-        let mut errors = Vec::new();
-        let mut fail = |span: SourceSpan, slot: &str, file: &str, cause: miette::Report| {
-            errors.push(error_at(
-                self.pipeline,
-                span,
-                format!(
-                    "{slot} {file:?} of {} {:?}",
-                    artifact.kind, artifact.name.value
-                ),
-                cause,
-            ));
+        let mut g = Gathering {
+            context: self,
+            artifact,
+            facts: declared_facts(artifact),
+            bom: None,
+            errors: Vec::new(),
         };
-
         if let Some(tree) = tree {
-            // Unknown if sha256 was not computed: subject matching then fails closed.
-            facts.digest = tree.root.sha256.map(Digest::sha256);
-            match self.lock {
-                None => facts.integrity = Integrity::Unpinned,
-                Some(lockfile) => {
-                    let entry = lockfile.artifacts.get(&lock_key(artifact));
-                    let written = artifact.path.as_ref().map(|p| p.value.written.as_str());
-                    match (entry, written) {
-                        (Some(entry), Some(written)) if entry.path != written => {
-                            facts.integrity = Integrity::Mismatch;
-                            facts.integrity_changes = vec![format!(
-                                "the lock pins path {:?}, the pipeline says {written:?}",
-                                entry.path
-                            )];
-                        }
-                        _ => match lock::check(entry, tree) {
-                            lock::Integrity::Verified => facts.integrity = Integrity::Verified,
-                            lock::Integrity::Unpinned => facts.integrity = Integrity::Unpinned,
-                            lock::Integrity::Mismatch(changes) => {
-                                facts.integrity = Integrity::Mismatch;
-                                facts.integrity_changes = changes
-                                    .iter()
-                                    .map(|c| match c {
-                                        lock::Change::Modified(p) => format!("modified: {p}"),
-                                        lock::Change::Added(p) => format!("added: {p}"),
-                                        lock::Change::Removed(p) => format!("removed: {p}"),
-                                    })
-                                    .collect();
-                            }
-                        },
-                    }
-                }
-            }
+            integrity::gather(&mut g, tree);
+            // A path that could not be hashed is already reported; don't report it twice.
+            model::gather(&mut g);
         }
-
-        // A path that could not be hashed is already reported; don't report it twice.
-        if artifact.kind == ArtifactKind::Model
-            && tree.is_some()
-            && let Some(path) = &artifact.path
-        {
-            match palisade_pickle::scan_path(&path.value.resolved) {
-                Ok(scan) => {
-                    if scan.pickle_based {
-                        facts.model.unsafe_format = true;
-                        facts
-                            .model
-                            .format
-                            .get_or_insert_with(|| "pickle".to_owned());
-                    }
-                    facts.model.imports.extend(scan.imports);
-                    facts.model.dangerous_imports.extend(scan.dangerous_imports);
-                }
-                Err(e) => fail(
-                    path.span,
-                    "model file",
-                    &path.value.written,
-                    miette::Report::new(e),
-                ),
-            }
-        }
-
-        let mut bom_facts = None;
-        if let Some(bom_path) = &artifact.bom {
-            let limits = palisade_cyclonedx::Limits::default();
-            match read_evidence(&bom_path.value, limits.max_bytes, |bytes| {
-                palisade_cyclonedx::parse(bytes, &bom_path.value.written, &limits)
-                    .map_err(miette::Report::new)
-            }) {
-                Ok((bom, file)) => {
-                    facts.evidence_files.push(file);
-                    let reduced = bom::facts(&bom);
-                    facts.vulnerabilities.merge(&reduced.vulnerabilities);
-                    facts.licenses.extend(reduced.licenses.iter().cloned());
-                    facts.evidence_labels.extend(reduced.labels.iter().cloned());
-                    if artifact.kind == ArtifactKind::Model {
-                        facts.model.model_card |= reduced.model_card;
-                        facts.model.metrics.extend(reduced.metrics.iter().cloned());
-                    }
-                    bom_facts = Some(reduced);
-                }
-                Err(e) => fail(bom_path.span, "bom", &bom_path.value.written, e),
-            }
-        }
-
-        let mut findings = Vec::new();
-        for (slot, files) in [
-            ("sast", &artifact.sast),
-            ("dast", &artifact.dast),
-            ("secrets", &artifact.secrets),
-            ("scans", &artifact.scans),
-        ] {
-            let mut counts = Counts::default();
-            for file in files {
-                match read_evidence(&file.value, palisade_sarif::MAX_FILE_SIZE, |bytes| {
-                    palisade_sarif::parse(bytes, &file.value.written).map_err(miette::Report::new)
-                }) {
-                    Ok((report, read)) => {
-                        facts.evidence_files.push(read);
-                        let c = report.counts();
-                        counts.merge(&Counts {
-                            critical: c.critical,
-                            high: c.high,
-                            medium: c.medium,
-                            low: c.low,
-                            total: c.total,
-                        });
-                        findings.extend(report.findings.iter().filter_map(|f| {
-                            let severity = match f.severity {
-                                palisade_sarif::Severity::Critical => Severity::Critical,
-                                palisade_sarif::Severity::High => Severity::High,
-                                palisade_sarif::Severity::Medium => Severity::Medium,
-                                palisade_sarif::Severity::Low => Severity::Low,
-                                palisade_sarif::Severity::Info => return None,
-                            };
-                            Some(FindingSummary {
-                                slot: slot.to_owned(),
-                                tool: f.tool.clone(),
-                                rule: f.rule_id.clone(),
-                                severity,
-                                message: f.message.clone(),
-                                location: f.location.as_ref().map(|l| match l.start_line {
-                                    Some(line) => format!("{}:{line}", l.uri),
-                                    None => l.uri.clone(),
-                                }),
-                            })
-                        }));
-                    }
-                    Err(e) => fail(file.span, slot, &file.value.written, e),
-                }
-            }
-            match slot {
-                "sast" => facts.sast = counts,
-                "dast" => facts.dast = counts,
-                "secrets" => facts.secrets = counts,
-                _ => facts.scans = counts,
-            }
-        }
-        findings.sort_by(|a, b| {
-            b.severity
-                .cmp(&a.severity)
-                .then_with(|| a.location.cmp(&b.location))
-        });
-        findings.truncate(MAX_FINDINGS);
-        facts.findings = findings;
-
-        if let Some(signature) = &artifact.signature {
-            let file = &signature.value.written;
-            match read_bundle(&signature.value) {
-                Ok((bundle, read)) => {
-                    facts.evidence_files.push(read);
-                    let signed_by: Vec<_> =
-                        artifact.signed_by.iter().map(|r| r.value.clone()).collect();
-                    let trust = self.trust.restricted_to(&signed_by);
-                    let check = match &artifact.path {
-                        Some(path)
-                            if artifact.kind == ArtifactKind::Model
-                                && trust::is_model_signature(&bundle, file) =>
-                        {
-                            trust::check_model_signature(
-                                &bundle,
-                                &trust::ModelOnDisk {
-                                    path: &path.value.resolved,
-                                },
-                                &trust,
-                                self.now,
-                            )
-                        }
-                        _ => Ok(trust::check_signature(
-                            &bundle,
-                            facts.digest.as_ref(),
-                            &trust,
-                            self.now,
-                            file,
-                        )),
-                    };
-                    match check {
-                        Ok(check) => {
-                            facts.signature = check.state;
-                            facts.signers = check.signers;
-                            facts.signature_reason = check.reason;
-                        }
-                        Err(cause) => fail(signature.span, "signature", file, cause),
-                    }
-                }
-                Err(cause) => fail(signature.span, "signature", file, cause),
-            }
-        } else {
-            facts.signature = SignatureState::Absent;
-        }
-
-        if let Some(provenance) = &artifact.provenance {
-            let file = &provenance.value.written;
-            match read_bundle(&provenance.value) {
-                Ok((bundle, read)) => {
-                    facts.evidence_files.push(read);
-                    let (found, reason) = trust::check_provenance(
-                        &bundle,
-                        facts.digest.as_ref(),
-                        self.trust,
-                        self.identities,
-                        self.now,
-                        file,
-                    );
-                    facts.provenance = found;
-                    facts.provenance_reason = reason;
-                }
-                Err(cause) => fail(provenance.span, "provenance", file, cause),
-            }
-        }
-
-        Gathered {
-            facts,
-            bom: bom_facts,
-            errors,
-        }
+        bom::gather(&mut g);
+        findings::gather(&mut g);
+        signature::gather(&mut g);
+        signature::gather_provenance(&mut g);
+        g
     }
-}
-
-/// Formats that are pickles underneath: loading them can run arbitrary code.
-const PICKLE_FORMATS: &[&str] = &[
-    "pickle",
-    "pkl",
-    "pytorch",
-    "pt",
-    "pth",
-    "torch",
-    "joblib",
-    "dill",
-    "cloudpickle",
-    "keras-pickle",
-    "npy-object",
-];
-
-/// File extensions of pickle-based model files.
-const PICKLE_EXTENSIONS: &[&str] = &["pkl", "pickle", "pt", "pth", "joblib", "ckpt", "dill"];
-
-/// What an artifact's declaration alone says ([`ArtifactFacts::declared`]), and for a model
-/// whether its declared format or file extension is pickle-based: the facts evidence starts
-/// from (and what synthetic benchmarks start from).
-pub fn declared_facts(artifact: &Artifact) -> ArtifactFacts {
-    let mut facts = ArtifactFacts::declared(artifact);
-    if artifact.kind == ArtifactKind::Model {
-        facts.model.unsafe_format |= declared_pickle(artifact);
-    }
-    facts
-}
-
-/// Whether a model's declaration says it is pickle-based (by format, or by its path's
-/// extension): the scan of its files can only add to this, never clear it.
-fn declared_pickle(artifact: &Artifact) -> bool {
-    let format = artifact
-        .format
-        .as_ref()
-        .map(|f| f.value.to_lowercase())
-        .unwrap_or_default();
-    let by_extension = artifact.path.as_ref().is_some_and(|p| {
-        std::path::Path::new(&p.value.written)
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| PICKLE_EXTENSIONS.contains(&e.to_lowercase().as_str()))
-    });
-    PICKLE_FORMATS.contains(&format.as_str()) || by_extension
-}
-
-fn read_bundle(
-    path: &PathValue,
-) -> Result<(palisade_sigstore::bundle::Bundle, EvidenceFile), miette::Report> {
-    let limit = u64::try_from(palisade_sigstore::bundle::MAX_BUNDLE_BYTES).unwrap_or(u64::MAX);
-    read_evidence(path, limit, |bytes| {
-        palisade_sigstore::bundle::parse(bytes, &path.written).map_err(miette::Report::new)
-    })
-}
-
-/// Reads and parses an evidence file, and records its sha256 (from the bytes read once) for the
-/// attestation's `inputAttestations`.
-fn read_evidence<T>(
-    path: &PathValue,
-    limit: u64,
-    parse: impl FnOnce(&[u8]) -> Result<T, miette::Report>,
-) -> Result<(T, EvidenceFile), miette::Report> {
-    use sha2::Digest as _;
-    let bytes = read_limited(path, limit)?;
-    let value = parse(&bytes)?;
-    let file = EvidenceFile {
-        path: path.written.clone(),
-        digest: Digest::sha256(sha2::Sha256::digest(&bytes).into()),
-    };
-    Ok((value, file))
-}
-
-/// Reads an evidence file, refusing it by size before reading (and stopping at the limit, in
-/// case it grows meanwhile). Errors name the file as the pipeline wrote it.
-fn read_limited(path: &PathValue, limit: u64) -> Result<Vec<u8>, miette::Report> {
-    use std::io::Read as _;
-    let name = &path.written;
-    let io = |e: std::io::Error| miette::miette!("{name}: cannot read: {e}");
-    let file = std::fs::File::open(&path.resolved).map_err(io)?;
-    let meta = file.metadata().map_err(io)?;
-    if meta.is_dir() {
-        return Err(miette::miette!("{name}: is a directory, not a file"));
-    }
-    let too_large = |size: u64| {
-        miette::miette!(
-            "{name}: {size} bytes is more than the {limit}-byte limit for this kind of evidence"
-        )
-    };
-    if meta.len() > limit {
-        return Err(too_large(meta.len()));
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 > limit {
-        return Err(too_large(bytes.len() as u64));
-    }
-    Ok(bytes)
 }

@@ -4,7 +4,11 @@
 
 use std::collections::BTreeSet;
 
+use palisade_core::fs::Folder;
 use palisade_core::{Digest, Timestamp};
+
+/// Largest key or certificate file read.
+pub const MAX_TRUST_FILE_BYTES: u64 = 1 << 20;
 
 use palisade_graph::{ProvenanceFacts, SignatureState};
 use palisade_sigstore::bundle::Bundle;
@@ -45,13 +49,19 @@ pub struct TrustError {
 
 impl Trust {
     /// Loads every declared key and CA; the ones that cannot be read are returned as errors.
-    pub fn load(pipeline: &Pipeline) -> (Trust, Vec<TrustError>) {
+    pub fn load(pipeline: &Pipeline, folder: &Folder) -> (Trust, Vec<TrustError>) {
         let mut trust = Trust::default();
         let mut errors = Vec::new();
         for (index, key) in pipeline.keys.iter().enumerate() {
             let file = key.public_key.value.written.clone();
-            let loaded = std::fs::read_to_string(&key.public_key.value.resolved)
-                .map_err(|e| miette::miette!("{file}: cannot read: {e}"))
+            let loaded = folder
+                .read_to_string(
+                    &key.public_key.value.resolved,
+                    &file,
+                    "a public key",
+                    MAX_TRUST_FILE_BYTES,
+                )
+                .map_err(miette::Report::new)
                 .and_then(|text| {
                     PublicKey::from_named_pem(&text, &file)
                         .map(|k| (k, pem_hint(&text)))
@@ -74,8 +84,9 @@ impl Trust {
         for (index, identity) in pipeline.identities.iter().enumerate() {
             let Some(ca) = &identity.ca else { continue };
             let file = ca.value.written.clone();
-            let roots = std::fs::read_to_string(&ca.value.resolved)
-                .map_err(|e| format!("{file}: cannot read: {e}"))
+            let roots = folder
+                .read_to_string(&ca.value.resolved, &file, "a CA file", MAX_TRUST_FILE_BYTES)
+                .map_err(|e| e.to_string())
                 .and_then(|text| {
                     palisade_sigstore::keys::certificates_from_pem(&text)
                         .map_err(|reason| format!("{file}: {reason}"))

@@ -26,6 +26,7 @@ use miette::Diagnostic;
 use thiserror::Error;
 
 use palisade_core::Timestamp;
+use palisade_core::fs::Folder;
 use palisade_evidence::{EvidenceErrors, LockMode, Summary};
 use palisade_graph::{DeclaredGraph, GraphError, LineageGraph};
 use palisade_policy::{
@@ -151,7 +152,7 @@ impl Gate {
         let pipeline = palisade_syntax::load(path, &load_options)
             .map_err(|e| GateError::Syntax(Box::new(e)))?;
         let declared = DeclaredGraph::build(pipeline).map_err(|e| GateError::Graph(Box::new(e)))?;
-        let pack = load_policies(&declared, &options.policies)?;
+        let pack = load_policies(&declared, &options.policies, options.allow_outside)?;
         // Evidence last: hashing and verifying is the expensive part, and the cheap checks
         // above should fail first.
         let (attached, evidence) = palisade_evidence::attach(
@@ -160,6 +161,7 @@ impl Gate {
                 lock: options.lock,
                 progress: options.progress,
                 now: options.at,
+                allow_outside: options.allow_outside,
             },
         )
         .map_err(|e| GateError::Evidence(Box::new(e)))?;
@@ -211,16 +213,27 @@ impl Gate {
 
 /// Loads the policies (`--policies` if given, else the pipeline's list, else the baseline) and
 /// checks that every waiver names one of them.
-fn load_policies(declared: &DeclaredGraph, args: &[PolicyArg]) -> Result<PolicyPack, GateError> {
+fn load_policies(
+    declared: &DeclaredGraph,
+    args: &[PolicyArg],
+    allow_outside: bool,
+) -> Result<PolicyPack, GateError> {
+    let pipeline_folder = Folder::new(&declared.pipeline.source.base_dir, allow_outside);
     let folder_error = |e: PolicyError| GateError::Policy(Box::new(e));
     let mut files: Vec<PolicyFile> = Vec::new();
     if !args.is_empty() {
         for arg in args {
             match arg {
                 PolicyArg::Baseline => files.extend(palisade_policy::baseline()),
+                // A folder named on the command line is the user's choice; links inside it
+                // still may not lead out of it.
                 PolicyArg::Folder(folder) => files.extend(
-                    palisade_policy::read_folder(folder, &folder.display().to_string())
-                        .map_err(folder_error)?,
+                    palisade_policy::read_folder(
+                        &Folder::new(folder, allow_outside),
+                        folder,
+                        &folder.display().to_string(),
+                    )
+                    .map_err(folder_error)?,
                 ),
             }
         }
@@ -232,8 +245,12 @@ fn load_policies(declared: &DeclaredGraph, args: &[PolicyArg]) -> Result<PolicyP
                     match &entry.value {
                         PolicySource::Baseline => files.extend(palisade_policy::baseline()),
                         PolicySource::Folder(folder) => files.extend(
-                            palisade_policy::read_folder(&folder.resolved, &folder.written)
-                                .map_err(folder_error)?,
+                            palisade_policy::read_folder(
+                                &pipeline_folder,
+                                &folder.resolved,
+                                &folder.written,
+                            )
+                            .map_err(folder_error)?,
                         ),
                     }
                 }

@@ -15,6 +15,7 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 use sha2::{Digest, Sha256};
 
 use palisade_core::Severity;
+use palisade_core::fs::Folder;
 
 use crate::error::{PolicyError, PolicyErrors};
 use crate::schema;
@@ -166,18 +167,28 @@ impl PolicyPack {
     }
 }
 
-/// Reads every `.cedar` file directly inside `dir`, sorted by name, named relative to `display`.
-pub fn read_folder(dir: &Path, display: &str) -> Result<Vec<PolicyFile>, PolicyError> {
+/// Reads every `.cedar` file directly inside `dir`, sorted by name, named relative to
+/// `display`. Every file is opened through `folder` (the pipeline's folder, or the folder a
+/// `--policies` flag names): a `.cedar` file that is a link leading outside it is refused, and
+/// its content never reaches a message.
+pub fn read_folder(
+    folder: &Folder,
+    dir: &Path,
+    display: &str,
+) -> Result<Vec<PolicyFile>, PolicyError> {
     let io = |reason: String| PolicyError::Io {
         path: display.to_owned(),
         reason,
     };
-    let entries = std::fs::read_dir(dir).map_err(|e| io(e.to_string()))?;
+    let dir = folder
+        .confine(dir, display)
+        .map_err(|e| io(e.to_string()))?;
+    let entries = std::fs::read_dir(&dir).map_err(|e| io(e.to_string()))?;
     let mut paths = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| io(e.to_string()))?;
         let path = entry.path();
-        if path.extension().is_some_and(|ext| ext == "cedar") && path.is_file() {
+        if path.extension().is_some_and(|ext| ext == "cedar") {
             paths.push(path);
         }
     }
@@ -192,23 +203,12 @@ pub fn read_folder(dir: &Path, display: &str) -> Result<Vec<PolicyFile>, PolicyE
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let name = format!("{}/{file_name}", display.trim_end_matches('/'));
-        let metadata = std::fs::metadata(&path).map_err(|e| PolicyError::Io {
-            path: name.clone(),
-            reason: e.to_string(),
-        })?;
-        if metadata.len() > MAX_POLICY_FILE {
-            return Err(PolicyError::Io {
-                path: name,
-                reason: format!(
-                    "{} bytes is over the {MAX_POLICY_FILE}-byte limit for a policy file",
-                    metadata.len()
-                ),
-            });
-        }
-        let text = std::fs::read_to_string(&path).map_err(|e| PolicyError::Io {
-            path: name.clone(),
-            reason: e.to_string(),
-        })?;
+        let text = folder
+            .read_to_string(&path, &name, "a policy file", MAX_POLICY_FILE)
+            .map_err(|e| PolicyError::Io {
+                path: name.clone(),
+                reason: e.to_string(),
+            })?;
         files.push(PolicyFile {
             name,
             text: Arc::new(text),
