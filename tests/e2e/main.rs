@@ -3,6 +3,8 @@
 //! End-to-end tests: run the `palisade` binary as a user would, on the cases under
 //! `tests/e2e/cases/`, the baseline's test cases and the examples, and pin its output with insta.
 
+mod attacks;
+mod cli;
 mod evidence;
 mod signing;
 
@@ -426,5 +428,56 @@ fn explain_shows_lineage_and_decisions() {
         typo.stderr.contains("did you mean \"fraud-xgb\"?"),
         "{}",
         typo.stderr
+    );
+}
+
+/// A custom policy with no `@lineage`: its condition tests a label, so the violation's path
+/// runs from where the label enters the graph (the dataset two stages above the image).
+#[test]
+fn custom_label_policy_without_lineage_annotation_explains_from_the_source() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("custom.cedar"),
+        r#"@id("no-pii-images-in-public")
+@severity("high")
+forbid (principal is Release, action == Action::"release", resource is Image)
+when { resource in Label::"pii" && context.exposure == "public" };
+permit (principal, action, resource);
+"#,
+    )
+    .unwrap();
+    let run = palisade(
+        &cases(),
+        &[
+            "evaluate",
+            "spec-example.pal",
+            "--at",
+            AT,
+            "--format",
+            "json",
+            "--policies",
+            "@baseline",
+            "--policies",
+            dir.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let violation = report["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["policy"] == "no-pii-images-in-public")
+        .expect("the image is denied");
+    assert_eq!(
+        violation["path"],
+        serde_json::json!([
+            "Dataset::\"transactions\"",
+            "Stage::\"train\"",
+            "Model::\"fraud-xgb\"",
+            "Stage::\"serve\"",
+            "Image::\"serving\"",
+            "Release::\"production\""
+        ])
     );
 }

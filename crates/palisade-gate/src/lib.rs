@@ -43,18 +43,31 @@ pub enum PolicyArg {
     Folder(PathBuf),
 }
 
+/// A `--policies` value that names no pack or folder.
+#[derive(Debug, Clone, PartialEq, Eq, Error, Diagnostic)]
+pub enum PolicyArgError {
+    /// `@name` other than `@baseline`.
+    #[error("{0}: the only built-in policy pack is @baseline")]
+    #[diagnostic(code(palisade::usage))]
+    UnknownPack(String),
+    /// An empty value.
+    #[error("an empty policy folder")]
+    #[diagnostic(code(palisade::usage))]
+    Empty,
+}
+
 impl std::str::FromStr for PolicyArg {
-    type Err = String;
+    type Err = PolicyArgError;
 
     /// `@baseline`, or a folder path; any other `@name` is refused (the only built-in pack is
     /// `@baseline`).
-    fn from_str(text: &str) -> Result<Self, String> {
+    fn from_str(text: &str) -> Result<Self, PolicyArgError> {
         match text {
             "@baseline" => Ok(PolicyArg::Baseline),
-            other if other.starts_with('@') => Err(format!(
-                "{other}: the only built-in policy pack is @baseline"
+            other if other.starts_with('@') => Err(PolicyArgError::UnknownPack(
+                palisade_core::text::escape_line(other).into_owned(),
             )),
-            "" => Err("an empty policy folder".to_owned()),
+            "" => Err(PolicyArgError::Empty),
             folder => Ok(PolicyArg::Folder(PathBuf::from(folder))),
         }
     }
@@ -259,6 +272,8 @@ fn load_policies(
     }
     let pack = PolicyPack::load(files).map_err(|e| GateError::Policies(Box::new(e)))?;
     palisade_policy::check_waivers(&declared.pipeline, &pack)
+        .map_err(|e| GateError::Policies(Box::new(e)))?;
+    palisade_policy::check_entities(&declared.pipeline, &pack)
         .map_err(|e| GateError::Policies(Box::new(e)))?;
     Ok(pack)
 }

@@ -91,6 +91,60 @@ pub enum PolicyError {
         #[help]
         help: Option<String>,
     },
+    /// A policy names an entity (`Identity::"trainr"`) that the pipeline does not declare: the
+    /// policy could never apply to it, almost always a typo.
+    #[error(
+        "{file}:{line}:{column}: policy {policy:?} names {entity}, which the pipeline does not declare"
+    )]
+    #[diagnostic(code(palisade::policy::unknown_entity))]
+    UnknownEntity {
+        /// The policy's `@id`.
+        policy: String,
+        /// The entity as written (`Identity::"trainr"`).
+        entity: String,
+        /// The policy file.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The file's text.
+        #[source_code]
+        src: NamedSource<Arc<String>>,
+        /// Where.
+        #[label("not declared in the pipeline")]
+        span: SourceSpan,
+        /// A suggestion.
+        #[help]
+        help: Option<String>,
+    },
+    /// Strict validation found that a policy can never apply (it reads an attribute its entity
+    /// types lack, or compares values of different types): a typo that would silently allow.
+    #[error("{file}:{line}:{column}: policy {policy:?} can never apply: {message}")]
+    #[diagnostic(
+        code(palisade::policy::impossible),
+        help(
+            "check the attribute names against `palisade schema`; a policy that never applies is almost always a misspelt attribute or entity type"
+        )
+    )]
+    Impossible {
+        /// The policy's `@id`.
+        policy: String,
+        /// Cedar's message.
+        message: String,
+        /// The policy file.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The file's text.
+        #[source_code]
+        src: NamedSource<Arc<String>>,
+        /// Where.
+        #[label("this policy")]
+        span: SourceSpan,
+    },
     /// The generated schema itself is broken (a bug, caught by a unit test).
     #[error("internal error: the generated Cedar schema does not parse: {0}")]
     #[diagnostic(code(palisade::policy::schema))]

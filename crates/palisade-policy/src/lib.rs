@@ -22,6 +22,7 @@ pub mod entities;
 mod error;
 mod evaluate;
 mod load;
+mod names;
 pub mod schema;
 pub mod testcase;
 
@@ -34,6 +35,7 @@ pub use evaluate::{
     by_policy, expired, requests,
 };
 pub use load::{PolicyFile, PolicyInfo, PolicyPack, line_col, read_folder};
+pub use names::check_entities;
 pub use schema::schema_text;
 
 /// Evaluates every request of the graph against the pack at `at`.

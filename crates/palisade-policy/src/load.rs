@@ -107,7 +107,10 @@ impl PolicyPack {
                 errors.extend(cedar_errors(file, error, "here"));
             }
             for warning in result.validation_warnings() {
-                warnings.push(format!("{}: {warning}", file.name));
+                match fatal_warning(file, &parsed, warning) {
+                    Some(error) => errors.push(error),
+                    None => warnings.push(format!("{}: {warning}", file.name)),
+                }
             }
             let mut search_from = 0;
             for (n, policy) in parsed.policies().enumerate() {
@@ -250,8 +253,8 @@ fn policy_info(
                 None,
             )
         })?;
-    let lineage = policy.annotation("lineage").map(str::to_owned);
-    if let Some(value) = &lineage {
+    let written_lineage = policy.annotation("lineage").map(str::to_owned);
+    if let Some(value) = &written_lineage {
         let known = ["unsigned", "unpinned", "secrets", "sast", "vulnerabilities"];
         if !(known.contains(&value.as_str()) || value.starts_with("label:")) {
             return Err(annotation_error(
@@ -272,10 +275,157 @@ fn policy_info(
         message: policy.annotation("message").map(str::to_owned),
         help: policy.annotation("help").map(str::to_owned),
         control: policy.annotation("control").map(str::to_owned),
-        lineage,
+        lineage: written_lineage.or_else(|| infer_lineage(policy)),
         file: file.name.clone(),
         line,
         column,
+    })
+}
+
+/// The lineage question that explains a denial by `policy`, read off its condition when it has
+/// no `@lineage`: the first label it tests positively (`resource in Label::"pii"`,
+/// `upstream_labels.contains("pii")`), else the first lineage attribute it reads
+/// (`upstream_unsigned` → `unsigned`, `upstream_unpinned` → `unpinned`, secret findings →
+/// `secrets`, SAST findings → `sast`, vulnerabilities → `vulnerabilities`). A label under a `!`
+/// (an exemption) never explains a denial.
+pub fn infer_lineage(policy: &Policy) -> Option<String> {
+    let json = policy.to_json().ok()?;
+    let mut labels = Vec::new();
+    let mut attributes = Vec::new();
+    walk(&json, false, &mut labels, &mut attributes);
+    // The scope (`resource in Label::"pii"`) counts as a positive test too.
+    if let cedar_policy::ResourceConstraint::In(uid)
+    | cedar_policy::ResourceConstraint::IsIn(_, uid) = policy.resource_constraint()
+        && uid.type_name().to_string() == "Label"
+    {
+        labels.insert(0, uid.id().unescaped().to_owned());
+    }
+    if let Some(label) = labels.first() {
+        return Some(format!("label:{label}"));
+    }
+    attributes.first().map(|a: &&str| (*a).to_owned())
+}
+
+/// Walks a policy's JSON form, collecting positively tested labels and lineage questions.
+fn walk(
+    node: &serde_json::Value,
+    negated: bool,
+    labels: &mut Vec<String>,
+    attributes: &mut Vec<&'static str>,
+) {
+    use serde_json::Value;
+    const LABEL_SETS: [&str; 3] = ["labels", "upstream_labels", "input_labels"];
+    match node {
+        Value::Object(map) => {
+            for (key, value) in map {
+                let negated = negated || key == "!";
+                match key.as_str() {
+                    "in" if !negated => {
+                        if let Some(id) = value
+                            .pointer("/right/Value/__entity")
+                            .filter(|e| e.get("type").and_then(Value::as_str) == Some("Label"))
+                            .and_then(|e| e.get("id"))
+                            .and_then(Value::as_str)
+                        {
+                            labels.push(id.to_owned());
+                        }
+                    }
+                    "contains" | "containsAny" | "containsAll" if !negated => {
+                        let set = value.pointer("/left/./attr").and_then(Value::as_str);
+                        if set.is_some_and(|s| LABEL_SETS.contains(&s)) {
+                            match value.pointer("/right/Value") {
+                                Some(Value::String(label)) => labels.push(label.clone()),
+                                Some(Value::Array(items)) => labels.extend(
+                                    items
+                                        .iter()
+                                        .filter_map(|i| i.pointer("/Value").or(Some(i)))
+                                        .filter_map(Value::as_str)
+                                        .map(str::to_owned),
+                                ),
+                                _ => {}
+                            }
+                            if let Some(Value::Array(items)) = value.pointer("/right/Set") {
+                                labels.extend(
+                                    items
+                                        .iter()
+                                        .filter_map(|i| i.pointer("/Value"))
+                                        .filter_map(Value::as_str)
+                                        .map(str::to_owned),
+                                );
+                            }
+                        }
+                    }
+                    "." => {
+                        let question = match value.get("attr").and_then(Value::as_str) {
+                            Some("upstream_unsigned") => Some("unsigned"),
+                            Some("upstream_unpinned") => Some("unpinned"),
+                            Some("secrets" | "upstream_secrets") => Some("secrets"),
+                            Some("sast" | "upstream_sast") => Some("sast"),
+                            Some(
+                                "vulnerabilities"
+                                | "upstream_max_vulnerability"
+                                | "max_severity"
+                                | "vulnerability_ids",
+                            ) => Some("vulnerabilities"),
+                            _ => None,
+                        };
+                        if let Some(question) = question
+                            && !attributes.contains(&question)
+                        {
+                            attributes.push(question);
+                        }
+                    }
+                    _ => {}
+                }
+                walk(value, negated, labels, attributes);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                walk(item, negated, labels, attributes);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A validation warning that would let a policy silently never apply (or hide what it does)
+/// is an error: an impossible policy is almost always a misspelt attribute
+/// (`resource has upstream_label`), and the gate would allow what the author meant to deny.
+/// Bidirectional control characters can make a policy read differently from what it does.
+/// Mixed-script and confusable identifiers stay warnings.
+fn fatal_warning(
+    file: &PolicyFile,
+    parsed: &PolicySet,
+    warning: &cedar_policy::ValidationWarning,
+) -> Option<PolicyError> {
+    use cedar_policy::ValidationWarning as W;
+    if !matches!(
+        warning,
+        W::ImpossiblePolicy(_)
+            | W::InvalidActionApplication(_)
+            | W::BidiCharsInString(_)
+            | W::BidiCharsInIdentifier(_)
+    ) {
+        return None;
+    }
+    let policy = parsed
+        .policy(warning.policy_id())
+        .and_then(|p| p.annotation("id").map(str::to_owned))
+        .unwrap_or_else(|| warning.policy_id().to_string());
+    let span = warning
+        .labels()
+        .and_then(|mut labels| labels.next())
+        .map_or_else(|| SourceSpan::from((0, 0)), |l| *l.inner());
+    let (line, column) = line_col(&file.text, span.offset());
+    Some(PolicyError::Impossible {
+        policy,
+        message: warning.to_string(),
+        file: file.name.clone(),
+        line,
+        column,
+        src: NamedSource::new(file.name.clone(), Arc::clone(&file.text)),
+        span,
     })
 }
 
@@ -338,12 +488,84 @@ fn cedar_errors(
 
 /// 1-based line and column of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while offset > 0 && !text.is_char_boundary(offset) {
-        offset -= 1;
+    palisade_core::LineIndex::new(text).line_col(text, offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inferred(text: &str) -> Option<String> {
+        infer_lineage(&Policy::from_str(text).unwrap())
     }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
+
+    #[test]
+    fn lineage_is_read_off_the_condition() {
+        let head = "forbid (principal, action, resource)";
+        assert_eq!(
+            inferred(&format!(
+                "{head} when {{ resource in Label::\"pii\" && context.exposure == \"public\" }};"
+            )),
+            Some("label:pii".to_owned())
+        );
+        assert_eq!(
+            inferred(&format!(
+                "{head} when {{ resource.upstream_labels.contains(\"pii\") }};"
+            )),
+            Some("label:pii".to_owned())
+        );
+        assert_eq!(
+            inferred(&format!(
+                "{head} when {{ resource.upstream_labels.containsAny([\"llm\", \"pii\"]) }};"
+            )),
+            Some("label:llm".to_owned())
+        );
+        // An exemption label under `!` explains nothing; the positive one does.
+        assert_eq!(
+            inferred(&format!(
+                "{head} when {{ !(resource in Label::\"differential-privacy\") && resource in Label::\"pii\" }};"
+            )),
+            Some("label:pii".to_owned())
+        );
+        assert_eq!(
+            inferred("forbid (principal, action, resource in Label::\"pii\");"),
+            Some("label:pii".to_owned())
+        );
+        assert_eq!(
+            inferred(&format!(
+                "{head} when {{ resource.upstream_unsigned > 0 }};"
+            )),
+            Some("unsigned".to_owned())
+        );
+        assert_eq!(
+            inferred(&format!(
+                "{head} when {{ resource.upstream_unpinned > 0 }};"
+            )),
+            Some("unpinned".to_owned())
+        );
+        assert_eq!(
+            inferred(&format!(
+                "{head} when {{ resource.upstream_secrets.total > 0 }};"
+            )),
+            Some("secrets".to_owned())
+        );
+        assert_eq!(
+            inferred(&format!(
+                "{head} when {{ resource.upstream_sast.high > 0 }};"
+            )),
+            Some("sast".to_owned())
+        );
+        assert_eq!(
+            inferred(&format!(
+                "{head} when {{ resource.max_severity == \"critical\" }};"
+            )),
+            Some("vulnerabilities".to_owned())
+        );
+        assert_eq!(
+            inferred(&format!(
+                "{head} when {{ context.exposure == \"public\" }};"
+            )),
+            None
+        );
+    }
 }
