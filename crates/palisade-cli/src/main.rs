@@ -98,6 +98,9 @@ enum ReportFormat {
     Sarif,
     Junit,
     Markdown,
+    /// GitLab Code Quality (Code Climate issues JSON).
+    #[value(name = "codequality")]
+    CodeQuality,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -192,7 +195,20 @@ fn main() -> ExitCode {
         )
     }))
     .ok();
-    let cli = Cli::parse();
+    // clap quotes the offending argument in its messages; an argument can hold escape
+    // sequences too, so its message goes through the same escaping as every diagnostic.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let text = error.render().to_string();
+            if error.use_stderr() {
+                eprint!("{}", escape_controls(&text));
+            } else {
+                print!("{text}");
+            }
+            return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(UNUSABLE));
+        }
+    };
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(report) => {
@@ -229,7 +245,7 @@ fn escape_controls(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
-        if c == '\n' || c == '\t' || !c.is_control() {
+        if c == '\n' || c == '\t' || !palisade_core::text::is_display_control(c) {
             out.push(c);
             continue;
         }
@@ -377,6 +393,7 @@ fn run(cli: Cli) -> miette::Result<u8> {
                 ReportFormat::Sarif => palisade_report::Format::Sarif,
                 ReportFormat::Junit => palisade_report::Format::Junit,
                 ReportFormat::Markdown => palisade_report::Format::Markdown,
+                ReportFormat::CodeQuality => palisade_report::Format::CodeQuality,
             };
             let text = palisade_report::render(format, &evaluation, &gate.pack);
             write_output(output.as_ref(), &text)?;

@@ -78,15 +78,23 @@ pub fn escape_html(text: &str) -> String {
 pub fn escape_markdown(text: &str) -> String {
     let line = escape_line(text);
     let mut out = String::with_capacity(line.len() + 8);
-    for c in line.chars() {
+    let chars: Vec<char> = line.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '.'
-            | '!' | '|' | '~' | ':' | '"' | '\'' | '=' | '$' | '@' | '^' => {
+            // Emphasis, code spans, links and images, tables, strikethrough, math, mentions.
+            '\\' | '`' | '*' | '_' | '[' | ']' | '!' | '|' | '~' | '$' | '@' | '#' => {
                 out.push('\\');
                 out.push(c);
+            }
+            // Autolinks: `https://…` and `www.…` (GFM links them without any brackets).
+            ':' if chars.get(i + 1) == Some(&'/') && chars.get(i + 2) == Some(&'/') => {
+                out.push_str("\\:");
+            }
+            '.' if i >= 3 && chars[i - 3..i].iter().all(|w| w.eq_ignore_ascii_case(&'w')) => {
+                out.push_str("\\.");
             }
             c => out.push(c),
         }
@@ -114,9 +122,22 @@ mod tests {
         let hostile = "x`](https://evil.example)![img](https://evil.example/i.png)<img src=x onerror=alert(1)>";
         let escaped = escape_markdown(hostile);
         assert!(!escaped.contains("<img"));
-        assert!(!escaped.contains("]("));
-        assert!(!escaped.contains("!["));
+        // Every bracket and bang is escaped, so nothing opens a link or an image.
+        for c in ['[', ']', '!'] {
+            assert!(!escaped.replace(&format!("\\{c}"), "").contains(c), "{escaped}");
+        }
         assert!(escaped.contains("\\`"));
+        assert!(!escaped.contains("https://"), "{escaped}");
+        assert_eq!(
+            escape_markdown("see www.evil.example"),
+            "see www\\.evil.example"
+        );
+        assert_eq!(escape_markdown("@everyone $x$"), "\\@everyone \\$x\\$");
+        // Plain names stay readable.
+        assert_eq!(
+            escape_markdown("Dataset::\"transactions\" → fraud-xgb v1.2"),
+            "Dataset::\"transactions\" → fraud-xgb v1.2"
+        );
         assert_eq!(
             escape_html("<a href='x'>&</a>"),
             "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;"

@@ -6,6 +6,8 @@ use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 use serde::Serialize;
 
+use palisade_core::text::escape_line;
+
 use crate::{LineageGraph, Node};
 
 /// Which nodes a rendering includes.
@@ -20,12 +22,14 @@ fn included(graph: &LineageGraph, node: NodeIndex, options: RenderOptions) -> bo
 }
 
 fn label(graph: &LineageGraph, node: NodeIndex) -> String {
+    // Names come from the pipeline (printable) or from evidence (anything): every piece is
+    // escaped, so a control or bidi character never reaches a terminal or a renderer.
     let (kind, name) = graph.node_name(node);
-    let mut label = format!("{} {name}", kind.to_lowercase());
+    let mut label = format!("{} {}", kind.to_lowercase(), escape_line(name));
     if let (Some(artifact), Some(upstream)) = (graph.artifact(node), graph.upstream(node)) {
         let labels = &upstream.labels;
         if !labels.is_empty() {
-            let list: Vec<&str> = labels.iter().map(String::as_str).collect();
+            let list: Vec<_> = labels.iter().map(|l| escape_line(l)).collect();
             let _ = write!(label, "\n[{}]", list.join(", "));
         }
         if !artifact.packages.is_empty() {
@@ -92,6 +96,8 @@ pub fn mermaid(graph: &LineageGraph, options: RenderOptions) -> String {
     {
         let text = label(graph, node)
             .replace('"', "#quot;")
+            .replace('<', "#lt;")
+            .replace('>', "#gt;")
             .replace('\n', "<br/>");
         let (open, close) = match graph.node(node) {
             Node::Stage(_) => ("[", "]"),

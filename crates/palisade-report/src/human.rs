@@ -3,36 +3,45 @@
 
 use std::fmt::Write as _;
 
+use palisade_core::text::escape_line as esc;
 use palisade_policy::{Evaluation, Reason, Violation};
+
+// Every string below may come from input (policy annotations, pipeline names, waiver reasons,
+// evidence): each is printed through `esc`, so a control or bidi character shows as `\u{1b}`
+// instead of driving the terminal.
 
 fn violation(out: &mut String, mark: &str, v: &Violation) {
     let control = v
         .control
         .as_deref()
-        .map(|c| format!("  [{c}]"))
+        .map(|c| format!("  [{}]", esc(c)))
         .unwrap_or_default();
-    let _ = writeln!(out, "{mark} {:<8} {}{control}", v.severity, v.policy);
-    let _ = writeln!(out, "    {}", v.message);
+    let _ = writeln!(out, "{mark} {:<8} {}{control}", v.severity, esc(&v.policy));
+    let _ = writeln!(out, "    {}", esc(&v.message));
     let _ = writeln!(
         out,
         "    at {}:{}:{}",
-        v.location.file, v.location.line, v.location.column
+        esc(&v.location.file),
+        v.location.line,
+        v.location.column
     );
     if v.path.len() > 1 {
-        let _ = writeln!(out, "    lineage: {}", v.path.join(" → "));
+        let _ = writeln!(out, "    lineage: {}", esc(&v.path.join(" → ")));
     }
     if let Some(w) = &v.waiver {
         let _ = writeln!(
             out,
             "    waived by {:?} until {}: {}",
-            w.name, w.expires, w.reason
+            w.name,
+            esc(&w.expires),
+            esc(&w.reason)
         );
     }
     if let Some(help) = &v.help {
-        let _ = writeln!(out, "    help: {help}");
+        let _ = writeln!(out, "    help: {}", esc(help));
     }
     if let (Some(p), Reason::Forbidden | Reason::PolicyError) = (&v.policy_location, v.reason) {
-        let _ = writeln!(out, "    policy: {}:{}", p.file, p.line);
+        let _ = writeln!(out, "    policy: {}:{}", esc(&p.file), p.line);
     }
 }
 
@@ -71,7 +80,7 @@ pub(crate) fn render(evaluation: &Evaluation) -> String {
     if !evaluation.warnings.is_empty() {
         out.push('\n');
         for w in &evaluation.warnings {
-            let _ = writeln!(out, "! warning: {w}");
+            let _ = writeln!(out, "! warning: {}", esc(w));
         }
     }
     let _ = writeln!(

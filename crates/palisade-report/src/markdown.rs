@@ -2,10 +2,14 @@
 
 use std::fmt::Write as _;
 
+use palisade_core::text::escape_markdown;
 use palisade_policy::Evaluation;
 
+/// Input text (names, messages, paths, warnings) as inert Markdown: inline syntax and HTML
+/// escaped, control characters shown as escapes, never inside a code span (a backtick in a
+/// name would end the span, and backslashes do not escape there).
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    escape_markdown(text)
 }
 
 pub(crate) fn render(evaluation: &Evaluation) -> String {
@@ -19,8 +23,8 @@ pub(crate) fn render(evaluation: &Evaluation) -> String {
     let s = &evaluation.summary;
     let _ = writeln!(
         out,
-        "## {icon} Palisade: `{}` {verdict}\n",
-        evaluation.pipeline
+        "## {icon} Palisade: {} {verdict}\n",
+        cell(&evaluation.pipeline)
     );
     let _ = writeln!(
         out,
@@ -46,7 +50,7 @@ pub(crate) fn render(evaluation: &Evaluation) -> String {
         for v in list {
             let _ = writeln!(
                 out,
-                "| {} | `{}` | {} | `{}:{}` | {} |",
+                "| {} | {} | {} | {}:{} | {} |",
                 v.severity,
                 cell(&v.policy),
                 cell(&v.message),

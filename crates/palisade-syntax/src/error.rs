@@ -75,6 +75,29 @@ pub enum SyntaxError {
         help: Option<String>,
     },
 
+    /// A bidirectional-override or isolate character (U+202A–202E, U+2066–2069) in the file:
+    /// it makes the text display in an order other than the one palisade reads ("Trojan
+    /// Source"), so a reviewer could approve something other than what runs.
+    #[error("{location}: bidirectional control character U+{code:04X} in the pipeline file")]
+    #[diagnostic(
+        code(palisade::syntax::bidi_control),
+        help(
+            "remove it; if a string really needs one, write it as an escape (`\\u{{{code:X}}}`) so reviewers see it"
+        )
+    )]
+    BidiControl {
+        /// `file:line:column`.
+        location: String,
+        /// The character's code point.
+        code: u32,
+        /// The file's text.
+        #[source_code]
+        src: Source,
+        /// Where.
+        #[label("this character reorders the text around it")]
+        span: SourceSpan,
+    },
+
     /// A string without its closing quote on the same line.
     #[error("{location}: unterminated string")]
     #[diagnostic(

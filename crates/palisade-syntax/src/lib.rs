@@ -143,6 +143,19 @@ pub fn parse_str(
     }
     let text = Arc::new(text.to_owned());
     let mut reporter = Reporter::new(file_name, Arc::clone(&text));
+    for (at, c) in text
+        .char_indices()
+        .filter(|(_, c)| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+        .take(8)
+    {
+        let span = miette::SourceSpan::from((at, c.len_utf8()));
+        reporter.push(SyntaxError::BidiControl {
+            location: reporter.location(span),
+            code: u32::from(c),
+            src: reporter.src(),
+            span,
+        });
+    }
     let items = parser::parse(&text, &mut reporter);
     let pipeline = items.and_then(|items| resolve::resolve(&items, base_dir, opts, &mut reporter));
     match pipeline {

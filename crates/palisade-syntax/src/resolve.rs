@@ -460,8 +460,12 @@ impl Resolver<'_> {
     fn check_name(&mut self, name: &Str) -> bool {
         let reason = if name.value.is_empty() {
             "a name cannot be empty"
-        } else if name.value.chars().any(char::is_control) {
-            "a name cannot hold control characters"
+        } else if name
+            .value
+            .chars()
+            .any(palisade_core::text::is_display_control)
+        {
+            "a name cannot hold control, bidirectional or line-separator characters"
         } else {
             return true;
         };
