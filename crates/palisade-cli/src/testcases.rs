@@ -57,13 +57,9 @@ pub fn run(dir: &Path, load: &LoadArgs) -> miette::Result<u8> {
         let name = case.strip_prefix(dir).unwrap_or(case).display().to_string();
         let text = std::fs::read_to_string(case)
             .map_err(|e| miette::miette!("cannot read {name}: {e}"))?;
-        let expected =
-            palisade_policy::testcase::parse(&text).map_err(|e| miette::miette!("{name}: {e}"))?;
-        let at = match &expected.at {
-            Some(at) => Timestamp::parse_rfc3339(at)
-                .map_err(|e| miette::miette!(code = "palisade::usage", "{name}: // at: {e}"))?,
-            None => load.at.unwrap_or(DEFAULT_AT),
-        };
+        let expected = palisade_policy::testcase::parse(&text)
+            .map_err(|e| miette::Report::new(e).wrap_err(format!("in test case {name}")))?;
+        let at = expected.at.or(load.at).unwrap_or(DEFAULT_AT);
         let mut options = load.options();
         options.at = at;
         let evaluated = Gate::load(case, &options)

@@ -11,13 +11,17 @@
 
 use std::collections::BTreeSet;
 
+use miette::Diagnostic;
+use palisade_core::{TimeError, Timestamp};
+use thiserror::Error;
+
 use crate::evaluate::Evaluation;
 
 /// What a test case expects.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Expectations {
     /// `// at:` value, if any.
-    pub at: Option<String>,
+    pub at: Option<Timestamp>,
     /// `(policy, resource)` pairs expected among violations.
     pub deny: BTreeSet<(String, String)>,
     /// `(policy, resource)` pairs expected among waived violations.
@@ -28,14 +32,60 @@ pub struct Expectations {
     pub rejected: bool,
 }
 
+/// A test case whose expectation comments cannot be read.
+#[derive(Debug, Error, Diagnostic, PartialEq, Eq)]
+pub enum TestCaseError {
+    /// An `// expect:` line in no known form.
+    #[error("line {line}: cannot read expectation {text:?}")]
+    #[diagnostic(
+        code(palisade::testcase::expectation),
+        help(
+            "write `allow`, `exit 2`, `deny <policy> <Type::\"name\">` or `waived <policy> <Type::\"name\">`"
+        )
+    )]
+    Expectation {
+        /// 1-based line.
+        line: usize,
+        /// The text after `expect:` (at most 120 characters, control characters escaped).
+        text: String,
+    },
+    /// An `// at:` line that is not an RFC 3339 time.
+    #[error("line {line}: `// at:` {source}")]
+    #[diagnostic(code(palisade::testcase::at))]
+    At {
+        /// 1-based line.
+        line: usize,
+        /// Why.
+        source: TimeError,
+    },
+    /// No `// expect:` line at all.
+    #[error("no `// expect:` line: a test case must state what it expects")]
+    #[diagnostic(code(palisade::testcase::missing))]
+    Missing,
+    /// `allow` together with `deny`/`waived` lines.
+    #[error("`expect: allow` cannot be combined with deny or waived lines")]
+    #[diagnostic(code(palisade::testcase::contradiction))]
+    Contradiction,
+}
+
 /// Reads the expectation comments of a test case. Errors name the line.
-pub fn parse(text: &str) -> Result<Expectations, String> {
+///
+/// # Errors
+/// [`TestCaseError`] for an unreadable `// expect:` or `// at:` line, none at all, or a
+/// contradiction.
+pub fn parse(text: &str) -> Result<Expectations, TestCaseError> {
     let mut out = Expectations::default();
     let mut any = false;
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
         if let Some(at) = line.strip_prefix("// at:") {
-            out.at = Some(at.trim().to_owned());
+            out.at =
+                Some(
+                    Timestamp::parse_rfc3339(at.trim()).map_err(|source| TestCaseError::At {
+                        line: n + 1,
+                        source,
+                    })?,
+                );
             continue;
         }
         let Some(rest) = line.strip_prefix("// expect:") else {
@@ -56,18 +106,19 @@ pub fn parse(text: &str) -> Result<Expectations, String> {
                 };
             }
             _ => {
-                return Err(format!(
-                    "line {}: cannot read expectation {rest:?} (expected `allow`, `exit 2`, `deny <policy> <Type::\"name\">` or `waived <policy> <Type::\"name\">`)",
-                    n + 1
-                ));
+                let shown: String = rest.chars().take(120).collect();
+                return Err(TestCaseError::Expectation {
+                    line: n + 1,
+                    text: palisade_core::text::escape_line(&shown).into_owned(),
+                });
             }
         }
     }
     if !any {
-        return Err("no `// expect:` line: a test case must state what it expects".to_owned());
+        return Err(TestCaseError::Missing);
     }
     if out.allow && !(out.deny.is_empty() && out.waived.is_empty()) {
-        return Err("`expect: allow` cannot be combined with deny lines".to_owned());
+        return Err(TestCaseError::Contradiction);
     }
     Ok(out)
 }
@@ -118,7 +169,10 @@ mod tests {
     #[test]
     fn parses_expectations() {
         let e = parse("// at: 2027-01-01\n// expect: deny p Model::\"a b\"\n// expect: waived q Image::\"x\"\n").unwrap();
-        assert_eq!(e.at.as_deref(), Some("2027-01-01"));
+        assert_eq!(
+            e.at,
+            Some(Timestamp::parse_rfc3339("2027-01-01T00:00:00Z").unwrap())
+        );
         assert!(
             e.deny
                 .contains(&("p".to_owned(), "Model::\"a b\"".to_owned()))
@@ -129,5 +183,30 @@ mod tests {
         );
         assert!(parse("pipeline \"x\" {}").is_err());
         assert!(parse("// expect: maybe").is_err());
+    }
+}
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+
+    /// The `// at:` and `// expect:` lines under seeded mutation: an error or a value, never a
+    /// panic (a `+0\u{2000}0` offset once split a character).
+    #[test]
+    fn test_case_parser_never_panics() {
+        let case = "// at: 2026-01-01T00:00:00+0\u{2000}0\n// at: 2027-01-01T00:00:00Z\n// expect: deny p Model::\"a b\"\n// expect: waived q Image::\"x\"\n// expect: exit 2\n// expect: allow\npipeline \"x\" {}\n";
+        let outcome = palisade_testkit::mini_fuzz(case.as_bytes(), 7, &|bytes| {
+            parse(&String::from_utf8_lossy(bytes)).is_ok()
+        });
+        assert!(outcome.panics.is_empty(), "{:?}", outcome.panics);
+        assert_eq!(
+            parse("// at: 2026-01-01T00:00:00+0\u{2000}0\n// expect: allow"),
+            Err(TestCaseError::At {
+                line: 1,
+                source: palisade_core::TimeError::NotRfc3339(
+                    "2026-01-01T00:00:00+0\u{2000}0".to_owned()
+                )
+            })
+        );
     }
 }

@@ -39,25 +39,6 @@ pub enum Format {
     CodeQuality,
 }
 
-impl std::str::FromStr for Format {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Ok(match s {
-            "human" => Format::Human,
-            "json" => Format::Json,
-            "sarif" => Format::Sarif,
-            "junit" => Format::Junit,
-            "markdown" | "md" => Format::Markdown,
-            "codequality" => Format::CodeQuality,
-            other => {
-                return Err(format!(
-                    "unknown format {other:?} (human, json, sarif, junit, markdown, codequality)"
-                ));
-            }
-        })
-    }
-}
-
 /// Renders an evaluation in the chosen format.
 pub fn render(format: Format, evaluation: &Evaluation, pack: &PolicyPack) -> String {
     match format {
