@@ -124,7 +124,10 @@ mod tests {
         assert!(!escaped.contains("<img"));
         // Every bracket and bang is escaped, so nothing opens a link or an image.
         for c in ['[', ']', '!'] {
-            assert!(!escaped.replace(&format!("\\{c}"), "").contains(c), "{escaped}");
+            assert!(
+                !escaped.replace(&format!("\\{c}"), "").contains(c),
+                "{escaped}"
+            );
         }
         assert!(escaped.contains("\\`"));
         assert!(!escaped.contains("https://"), "{escaped}");

@@ -3,7 +3,14 @@
 
 use miette::{Diagnostic, NamedSource, SourceSpan};
 
+/// Input quoted in a message, with control and bidi characters shown as escapes: an SBOM must
+/// not be able to drive the terminal of whoever reads the error.
+fn esc(text: &str) -> std::borrow::Cow<'_, str> {
+    palisade_core::text::escape_line(text)
+}
+
 /// Why a CycloneDX document could not be used. Upstream this is "exit 2" material.
+
 #[derive(Debug, thiserror::Error, Diagnostic)]
 pub enum BomError {
     /// The file could not be opened or read (missing, unreadable, a directory …).
@@ -33,7 +40,7 @@ pub enum BomError {
     },
 
     /// The text is not well-formed JSON or XML (truncated, stray characters, not UTF-8 …).
-    #[error("{file}:{line}:{column}: invalid {format}: {reason}")]
+    #[error("{file}:{line}:{column}: invalid {format}: {}", esc(.reason))]
     #[diagnostic(code(palisade::cyclonedx::syntax))]
     Syntax {
         /// The file.
@@ -55,7 +62,7 @@ pub enum BomError {
     },
 
     /// The document parses but is not a CycloneDX BOM.
-    #[error("{file} is not a CycloneDX document: {reason}")]
+    #[error("{file} is not a CycloneDX document: {}", esc(.reason))]
     #[diagnostic(
         code(palisade::cyclonedx::not_cyclonedx),
         help(
@@ -71,7 +78,8 @@ pub enum BomError {
 
     /// The document declares a specification version this reader does not support.
     #[error(
-        "{file}: CycloneDX specification version {version} is not supported (supported: 1.4, 1.5, 1.6, 1.7)"
+        "{file}: CycloneDX specification version {} is not supported (supported: 1.4, 1.5, 1.6, 1.7)",
+        esc(.version)
     )]
     #[diagnostic(code(palisade::cyclonedx::unsupported_version))]
     UnsupportedVersion {
@@ -82,7 +90,7 @@ pub enum BomError {
     },
 
     /// A value Palisade reads has the wrong type or an unknown value.
-    #[error("{file}: invalid value at {place} (line {line}, column {column}): {reason}")]
+    #[error("{file}: invalid value at {} (line {line}, column {column}): {}", esc(.place), esc(.reason))]
     #[diagnostic(code(palisade::cyclonedx::invalid_value))]
     InvalidValue {
         /// The file.
@@ -99,12 +107,12 @@ pub enum BomError {
         #[source_code]
         src: NamedSource<String>,
         /// Where.
-        #[label("{reason}")]
+        #[label("{}", esc(.reason))]
         span: SourceSpan,
     },
 
     /// Nesting deeper than the reader allows (JSON or XML depth, or components in components).
-    #[error("{file}: nesting too deep at {place} (line {line}, column {column}): {reason}")]
+    #[error("{file}: nesting too deep at {} (line {line}, column {column}): {}", esc(.place), esc(.reason))]
     #[diagnostic(
         code(palisade::cyclonedx::too_deep),
         help("a real BOM nests a few levels; this looks like a broken or hostile file")

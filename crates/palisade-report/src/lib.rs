@@ -66,8 +66,9 @@ fn xml_escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // XML 1.0 cannot carry most control characters at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => {
+            // XML 1.0 cannot carry most control characters at all, and CI pages render bidi
+            // characters: both are shown as escapes.
+            c if palisade_core::text::is_display_control(c) && !matches!(c, '\n' | '\t') => {
                 out.push_str(&format!("\\u{{{:x}}}", c as u32))
             }
             c => out.push(c),
