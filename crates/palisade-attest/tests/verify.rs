@@ -36,6 +36,8 @@ fn request(bundle: &Path) -> Request {
         artifacts: Vec::new(),
         now: now(),
         require_passed: false,
+        policy_digest: None,
+        resource_uri: None,
     }
 }
 

@@ -373,7 +373,10 @@ fn certificate_chain_with_intermediate_verifies_with_identity_and_issuer() {
     else {
         panic!()
     };
-    assert!(reason.contains("(issued by `CN=Palisade Test Intermediate`) was not signed by any of the authority's roots (`CN=Palisade Test Root`)"), "{reason}");
+    assert!(
+        reason.contains("the certificate does not chain to any of the authority's roots"),
+        "{reason}"
+    );
 
     // Wrong OIDC issuer, wrong root.
     let wrong_issuer = authority(
