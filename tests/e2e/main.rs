@@ -5,6 +5,7 @@
 
 mod evidence;
 mod signing;
+mod trust;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

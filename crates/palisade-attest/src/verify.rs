@@ -442,7 +442,12 @@ fn verify_inner(request: &Request) -> Result<(Bundle, Report), VerifyError> {
                     a.matched = Some("the signed message digest".to_string());
                 }
             }
-            require_verdict(request, None, "a message signature carries no verdict", &mut report.failures);
+            require_verdict(
+                request,
+                None,
+                "a message signature carries no verdict",
+                &mut report.failures,
+            );
             return Ok((bundle, report));
         }
         Content::Dsse(env) => {
@@ -457,7 +462,10 @@ fn verify_inner(request: &Request) -> Result<(Bundle, Report), VerifyError> {
         _ => None,
     };
 
-    if let Some(st) = statement.as_ref().filter(|st| purpose::is_model_signature(st)) {
+    if let Some(st) = statement
+        .as_ref()
+        .filter(|st| purpose::is_model_signature(st))
+    {
         report.statement_type = Some(st.predicate_type.clone());
         report.content = format!("{} — OpenSSF model signature", report.content);
         match request.artifacts.as_slice() {
@@ -503,7 +511,12 @@ fn verify_inner(request: &Request) -> Result<(Bundle, Report), VerifyError> {
                 .map(|s| (s.name.clone(), digest_text(&s.digest)))
                 .collect();
         }
-        require_verdict(request, None, "a model signature carries no verdict", &mut report.failures);
+        require_verdict(
+            request,
+            None,
+            "a model signature carries no verdict",
+            &mut report.failures,
+        );
         return Ok((bundle, report));
     }
 

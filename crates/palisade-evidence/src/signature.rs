@@ -63,7 +63,12 @@ pub(crate) fn gather_provenance(g: &mut Gathering<'_>) {
     let Some(provenance) = &g.artifact.provenance else {
         return;
     };
-    let signed_by: Vec<_> = g.artifact.signed_by.iter().map(|r| r.value.clone()).collect();
+    let signed_by: Vec<_> = g
+        .artifact
+        .signed_by
+        .iter()
+        .map(|r| r.value.clone())
+        .collect();
     let trust = g.context.trust.restricted_to(&signed_by);
     let file = &provenance.value.written;
     match read_bundle(

@@ -8,8 +8,8 @@ use std::time::SystemTime;
 
 use x509_cert::Certificate;
 use x509_cert::der::{Decode as _, Encode as _};
-use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::SubjectAltName;
+use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::spki::ObjectIdentifier;
 
 use crate::bundle::{Bundle, Content, VerificationMaterial};
@@ -241,12 +241,13 @@ fn leaf_key_from_authorities(
         cert_public_key(&leaf).map_err(|e| format!("the leaf certificate's key: {e}"))?;
     let mut reasons = Vec::new();
     for authority in authorities {
-        let result = chain::validate(leaf_der, intermediates, &authority.roots, now).and_then(|()| {
-            match &authority.identity {
-                Some(matcher) => match_identity(&leaf, matcher),
-                None => Ok(()),
-            }
-        });
+        let result =
+            chain::validate(leaf_der, intermediates, &authority.roots, now).and_then(|()| {
+                match &authority.identity {
+                    Some(matcher) => match_identity(&leaf, matcher),
+                    None => Ok(()),
+                }
+            });
         match result {
             Ok(()) => return Ok((authority.name.clone(), leaf_key)),
             Err(why) => reasons.push(format!("`{}`: {why}", authority.name)),
