@@ -7,6 +7,7 @@ mod attacks;
 mod cli;
 mod evidence;
 mod signing;
+mod trust;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -10,6 +10,7 @@ use palisade_sigstore::bundle::{self, Bundle, Content, VerificationMaterial};
 use palisade_sigstore::intoto::{self, Statement};
 use palisade_sigstore::keys::{PublicKey, pem_hint};
 use palisade_sigstore::model_signing::{self, FileCheck};
+use palisade_sigstore::purpose;
 use palisade_sigstore::verify::{
     IdentityMatcher, Outcome, TrustedAuthority, TrustedKey, verify_bundle,
 };
@@ -82,20 +83,11 @@ pub fn trusted_ca_file(
         reason: "the CA file is not UTF-8 PEM text".to_string(),
     })?;
     let roots = certificates_from_pem(&text, &name)?;
-    let identity = match (identity, issuer) {
-        (Some(subject), issuer) => Some(IdentityMatcher {
-            subject: subject.to_string(),
-            issuer: issuer.map(str::to_string),
-        }),
-        (None, Some(_)) => {
-            return Err(VerifyError::Trust {
-                file: name,
-                reason: "--issuer needs --identity (the identity the issuer vouches for)"
-                    .to_string(),
-            });
-        }
-        (None, None) => None,
-    };
+    // Every field given is enforced; `--issuer` alone accepts any identity that issuer vouched for.
+    let identity = (identity.is_some() || issuer.is_some()).then(|| IdentityMatcher {
+        subject: identity.map(str::to_string),
+        issuer: issuer.map(str::to_string),
+    });
     Ok(TrustedAuthority {
         name,
         roots,
@@ -118,6 +110,11 @@ pub struct Request {
     pub now: SystemTime,
     /// Fail unless the bundle is a verification summary whose result is `PASSED`.
     pub require_passed: bool,
+    /// Fail unless the bundle is a verification summary whose `policy.digest.sha256` is this
+    /// (lowercase hex; a `sha256:` prefix is accepted).
+    pub policy_digest: Option<String>,
+    /// Fail unless the bundle is a verification summary whose `resourceUri` is exactly this.
+    pub resource_uri: Option<String>,
 }
 
 /// An `--artifact` and how it compared.
@@ -174,6 +171,8 @@ pub struct Verdict {
     pub time: String,
     /// `policy.digest.sha256`.
     pub policy_sha256: String,
+    /// `resourceUri`: what was verified.
+    pub resource_uri: String,
     /// The pipeline's name (palisade's extension), if present.
     pub pipeline: Option<String>,
 }
@@ -224,6 +223,7 @@ impl Report {
                 "verdict:   {} ({pipeline}policy sha256:{}, verified {} by {})",
                 v.result, v.policy_sha256, v.time, v.verifier
             ));
+            line(format!("resource:  {}", v.resource_uri));
         }
         match &self.model_files {
             Some(FileCheck::Match) => line("model:     every signed file matches".to_string()),
@@ -313,15 +313,11 @@ fn verdict(statement: &Statement) -> Option<Verdict> {
         verifier: text(&p["verifier"]["id"]),
         time: text(&p["timeVerified"]),
         policy_sha256: text(&p["policy"]["digest"]["sha256"]),
+        resource_uri: text(&p["resourceUri"]),
         pipeline: p[DECISION_EXTENSION]["pipeline"]
             .as_str()
             .map(str::to_string),
     })
-}
-
-fn is_model_signature(statement: &Statement) -> bool {
-    statement.predicate_type == model_signing::PREDICATE_V1
-        || statement.predicate_type == model_signing::PREDICATE_V0_2
 }
 
 /// Verifies a bundle. Unusable input (an unreadable or malformed bundle, an unreadable
@@ -392,9 +388,11 @@ fn verify_inner(request: &Request) -> Result<(Bundle, Report), VerifyError> {
             .authorities
             .iter()
             .filter_map(|a| a.identity.as_ref())
-            .map(|m| match &m.issuer {
-                Some(issuer) => format!("{} (issuer {issuer})", m.subject),
-                None => m.subject.clone(),
+            .map(|m| match (&m.subject, &m.issuer) {
+                (Some(subject), Some(issuer)) => format!("{subject} (issuer {issuer})"),
+                (Some(subject), None) => subject.clone(),
+                (None, Some(issuer)) => format!("any identity from issuer {issuer}"),
+                (None, None) => "any identity".to_string(),
             })
             .collect();
         if !ids.is_empty() {
@@ -444,11 +442,12 @@ fn verify_inner(request: &Request) -> Result<(Bundle, Report), VerifyError> {
                     a.matched = Some("the signed message digest".to_string());
                 }
             }
-            if request.require_passed {
-                report
-                    .failures
-                    .push("--require-passed: a message signature carries no verdict".to_string());
-            }
+            require_verdict(
+                request,
+                None,
+                "a message signature carries no verdict",
+                &mut report.failures,
+            );
             return Ok((bundle, report));
         }
         Content::Dsse(env) => {
@@ -463,7 +462,10 @@ fn verify_inner(request: &Request) -> Result<(Bundle, Report), VerifyError> {
         _ => None,
     };
 
-    if let Some(st) = statement.as_ref().filter(|st| is_model_signature(st)) {
+    if let Some(st) = statement
+        .as_ref()
+        .filter(|st| purpose::is_model_signature(st))
+    {
         report.statement_type = Some(st.predicate_type.clone());
         report.content = format!("{} — OpenSSF model signature", report.content);
         match request.artifacts.as_slice() {
@@ -509,11 +511,12 @@ fn verify_inner(request: &Request) -> Result<(Bundle, Report), VerifyError> {
                 .map(|s| (s.name.clone(), digest_text(&s.digest)))
                 .collect();
         }
-        if request.require_passed {
-            report
-                .failures
-                .push("--require-passed: a model signature carries no verdict".to_string());
-        }
+        require_verdict(
+            request,
+            None,
+            "a model signature carries no verdict",
+            &mut report.failures,
+        );
         return Ok((bundle, report));
     }
 
@@ -569,16 +572,54 @@ fn verify_inner(request: &Request) -> Result<(Bundle, Report), VerifyError> {
             }
         }
     }
-    if request.require_passed {
-        match &report.verdict {
-            Some(v) if v.result == "PASSED" => {}
-            Some(v) => report
-                .failures
-                .push(format!("--require-passed: the verdict is {}", v.result)),
-            None => report.failures.push(
-                "--require-passed: the bundle is not a SLSA verification summary".to_string(),
-            ),
+    let verdict = report.verdict.clone();
+    require_verdict(
+        request,
+        verdict.as_ref(),
+        "the bundle is not a SLSA verification summary",
+        &mut report.failures,
+    );
+    Ok((bundle, report))
+}
+
+/// The checks that pin a verdict (`--require-passed`, `--policy-digest`, `--resource-uri`):
+/// each one asked for fails unless the bundle is a verdict that satisfies it. `what` says why
+/// the bundle is not a verdict.
+fn require_verdict(
+    request: &Request,
+    verdict: Option<&Verdict>,
+    what: &str,
+    failures: &mut Vec<String>,
+) {
+    let asked = [
+        ("--require-passed", request.require_passed),
+        ("--policy-digest", request.policy_digest.is_some()),
+        ("--resource-uri", request.resource_uri.is_some()),
+    ];
+    let Some(v) = verdict else {
+        for (flag, _) in asked.iter().filter(|(_, on)| *on) {
+            failures.push(format!("{flag}: {what}"));
+        }
+        return;
+    };
+    if request.require_passed && v.result != "PASSED" {
+        failures.push(format!("--require-passed: the verdict is {}", v.result));
+    }
+    if let Some(expected) = &request.policy_digest {
+        let expected = expected.strip_prefix("sha256:").unwrap_or(expected);
+        if !expected.eq_ignore_ascii_case(&v.policy_sha256) {
+            failures.push(format!(
+                "--policy-digest: the verdict was reached under policy sha256:{}, not sha256:{expected}",
+                v.policy_sha256
+            ));
         }
     }
-    Ok((bundle, report))
+    if let Some(expected) = &request.resource_uri
+        && *expected != v.resource_uri
+    {
+        failures.push(format!(
+            "--resource-uri: the verdict is about `{}`, not `{expected}`",
+            v.resource_uri
+        ));
+    }
 }

@@ -36,6 +36,8 @@ fn request(bundle: &Path) -> Request {
         artifacts: Vec::new(),
         now: now(),
         require_passed: false,
+        policy_digest: None,
+        resource_uri: None,
     }
 }
 
@@ -288,8 +290,11 @@ fn trust_files_are_checked() {
     .unwrap();
     assert_eq!(roots.len(), 1);
 
-    let e = trusted_ca_file(&fx("sigstore/chain-root.pem"), None, Some("https://x")).unwrap_err();
-    assert!(e.to_string().contains("--issuer needs --identity"), "{e}");
+    // Every field given is enforced: an issuer alone restricts the CA to that issuer.
+    let ca = trusted_ca_file(&fx("sigstore/chain-root.pem"), None, Some("https://x")).unwrap();
+    let matcher = ca.identity.unwrap();
+    assert_eq!(matcher.subject, None);
+    assert_eq!(matcher.issuer.as_deref(), Some("https://x"));
 }
 
 #[test]

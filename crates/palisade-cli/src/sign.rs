@@ -68,8 +68,8 @@ pub struct VerifyArgs {
     /// With --ca: the signer's certificate must carry this subjectAltName (email, URI or DNS).
     #[arg(long, value_name = "SAN", requires = "ca")]
     pub identity: Option<String>,
-    /// With --identity: the certificate's OIDC issuer extension must be this URL.
-    #[arg(long, value_name = "URL", requires = "identity")]
+    /// With --ca: the certificate's OIDC issuer extension must be this URL.
+    #[arg(long, value_name = "URL", requires = "ca")]
     pub issuer: Option<String>,
     /// A file or folder the bundle is about: re-hashed and matched against what was signed.
     /// For a model signature, the model (file or folder). Repeatable.
@@ -81,6 +81,13 @@ pub struct VerifyArgs {
     /// Also fail unless the bundle is a verification summary whose result is PASSED.
     #[arg(long)]
     pub require_passed: bool,
+    /// Also fail unless the bundle is a verification summary reached under this policy digest
+    /// (`sha256:HEX` or `HEX`, as `palisade attest` prints it).
+    #[arg(long, value_name = "SHA256")]
+    pub policy_digest: Option<String>,
+    /// Also fail unless the bundle is a verification summary whose resourceUri is exactly this.
+    #[arg(long = "resource-uri", value_name = "URI")]
+    pub resource_uri: Option<String>,
 }
 
 fn read_key_file(path: &Path) -> miette::Result<String> {
@@ -286,6 +293,8 @@ pub fn verify(args: VerifyArgs) -> miette::Result<u8> {
         artifacts: args.artifact.clone(),
         now,
         require_passed: args.require_passed,
+        policy_digest: args.policy_digest.clone(),
+        resource_uri: args.resource_uri.clone(),
     })
     .map_err(miette::Report::new)?;
     crate::write_output(None, &report.render())?;

@@ -57,11 +57,19 @@ pub(crate) fn gather(g: &mut Gathering<'_>) {
     }
 }
 
-/// Checks the artifact's `provenance`.
+/// Checks the artifact's `provenance`, signed by one of its `signed_by` (any declared key or
+/// identity when it has none), as for its `signature`.
 pub(crate) fn gather_provenance(g: &mut Gathering<'_>) {
     let Some(provenance) = &g.artifact.provenance else {
         return;
     };
+    let signed_by: Vec<_> = g
+        .artifact
+        .signed_by
+        .iter()
+        .map(|r| r.value.clone())
+        .collect();
+    let trust = g.context.trust.restricted_to(&signed_by);
     let file = &provenance.value.written;
     match read_bundle(
         &g.context.folder,
@@ -73,7 +81,7 @@ pub(crate) fn gather_provenance(g: &mut Gathering<'_>) {
             let (found, reason) = trust::check_provenance(
                 &bundle,
                 g.facts.digest.as_ref(),
-                g.context.trust,
+                &trust,
                 g.context.identities,
                 g.context.now,
                 file,

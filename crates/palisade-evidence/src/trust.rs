@@ -15,15 +15,14 @@ use palisade_sigstore::bundle::Bundle;
 use palisade_sigstore::intoto::{self, Statement};
 use palisade_sigstore::keys::{PublicKey, pem_hint};
 use palisade_sigstore::model_signing::{FileCheck, verify_model};
+use palisade_sigstore::purpose;
 use palisade_sigstore::verify::{
     IdentityMatcher, Outcome, TrustedAuthority, TrustedKey, verify_bundle,
 };
 use palisade_syntax::{Kind, Pipeline, Reference};
 
 /// The in-toto payload type.
-const IN_TOTO: &str = "application/vnd.in-toto+json";
-/// The predicate type OpenSSF model signing writes.
-const MODEL_SIGNING_PREFIX: &str = "https://model_signing/";
+const IN_TOTO: &str = palisade_sigstore::IN_TOTO_PAYLOAD_TYPE;
 
 /// The keys and authorities a pipeline declares, by the names policies know them by.
 #[derive(Debug, Default, Clone)]
@@ -95,10 +94,14 @@ impl Trust {
                 Ok(roots) => trust.authorities.push(TrustedAuthority {
                     name: identity.name.value.clone(),
                     roots,
-                    identity: identity.subject.as_ref().map(|subject| IdentityMatcher {
-                        subject: subject.value.clone(),
-                        issuer: identity.issuer.as_ref().map(|i| i.value.clone()),
-                    }),
+                    // Every declared field is enforced: an issuer without a subject still
+                    // restricts the certificates the CA may vouch for.
+                    identity: (identity.subject.is_some() || identity.issuer.is_some()).then(
+                        || IdentityMatcher {
+                            subject: identity.subject.as_ref().map(|s| s.value.clone()),
+                            issuer: identity.issuer.as_ref().map(|i| i.value.clone()),
+                        },
+                    ),
                 }),
                 Err(reason) => errors.push(TrustError {
                     kind: Kind::Identity,
@@ -253,14 +256,16 @@ fn shorten(list: &[String]) -> String {
     text
 }
 
-/// Whether a bundle is an OpenSSF model signature.
+/// Whether a bundle is an OpenSSF model signature ([`purpose::is_model_signature`], the test
+/// `palisade verify` uses too).
 pub fn is_model_signature(bundle: &Bundle, file: &str) -> bool {
-    peek_statement(bundle, file).is_some_and(|s| s.predicate_type.starts_with(MODEL_SIGNING_PREFIX))
+    peek_statement(bundle, file).is_some_and(|s| purpose::is_model_signature(&s))
 }
 
 /// Checks a signature over an artifact whose content digest is `digest` (`None` when
 /// unknown): a message signature over those bytes, or a DSSE in-toto statement naming that
-/// digest as a subject.
+/// digest as a subject whose predicate type is a signature's ([`purpose::SIGNATURE_PREDICATES`]);
+/// a verdict or provenance naming the artifact is not its signature.
 pub fn check_signature(
     bundle: &Bundle,
     digest: Option<&Digest>,
@@ -292,6 +297,12 @@ pub fn check_signature(
                 Err(e) => {
                     SignatureCheck::invalid(format!("the signed statement is unreadable: {e}"))
                 }
+                Ok(statement) if !purpose::is_signature(&statement.predicate_type) => {
+                    SignatureCheck::invalid(format!(
+                        "signed by {signer}, but {}",
+                        purpose::not_a_signature(&statement.predicate_type)
+                    ))
+                }
                 Ok(statement) => match digest {
                     None => SignatureCheck::invalid(
                         "the artifact has no known digest (no local file, no pinned digest), so the signed statement cannot be matched to it",
@@ -312,7 +323,9 @@ pub fn check_signature(
 }
 
 /// Checks a provenance attestation for an artifact whose content digest is `digest`: signed by
-/// a trusted key or authority, an in-toto statement with the artifact among its subjects.
+/// a trusted key or authority (the caller restricts `trust` to the artifact's `signed_by`), an
+/// in-toto statement of a provenance predicate type ([`purpose::PROVENANCE_PREDICATES`]) with
+/// the artifact among its subjects.
 /// Builder facts come only from a verified statement. The reason is set when it is invalid.
 pub fn check_provenance(
     bundle: &Bundle,
@@ -357,6 +370,12 @@ pub fn check_provenance(
         Ok(statement) => statement,
         Err(e) => return invalid(format!("the signed statement is unreadable: {e}")),
     };
+    if !purpose::is_provenance(&statement.predicate_type) {
+        return invalid(format!(
+            "signed by {signer}, but {}",
+            purpose::not_provenance(&statement.predicate_type)
+        ));
+    }
     let Some(digest) = digest else {
         return invalid(
             "the artifact has no known digest (no local file, no pinned digest), so provenance cannot be matched to it"

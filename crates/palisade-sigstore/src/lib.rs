@@ -33,6 +33,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod bundle;
+mod chain;
 pub mod dsse;
 pub mod intoto;
 mod json;
@@ -40,6 +41,7 @@ pub use json::JsonSyntaxError;
 pub mod keys;
 pub mod model_signing;
 mod pem;
+pub mod purpose;
 pub mod verify;
 
 /// The DSSE payload type of in-toto statements.

@@ -6,14 +6,14 @@
 
 use std::time::SystemTime;
 
-use sha2::{Digest as _, Sha256, Sha384, Sha512};
 use x509_cert::Certificate;
 use x509_cert::der::{Decode as _, Encode as _};
+use x509_cert::ext::pkix::SubjectAltName;
 use x509_cert::ext::pkix::name::GeneralName;
-use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, SubjectAltName};
 use x509_cert::spki::ObjectIdentifier;
 
 use crate::bundle::{Bundle, Content, VerificationMaterial};
+use crate::chain;
 use crate::keys::PublicKey;
 
 /// A public key the caller trusts, under the name policies know it by.
@@ -38,12 +38,12 @@ pub struct TrustedAuthority {
     pub identity: Option<IdentityMatcher>,
 }
 
-/// The identity a leaf certificate must carry.
+/// The identity a leaf certificate must carry: every field that is set is enforced.
 #[derive(Clone, Debug)]
 pub struct IdentityMatcher {
     /// Exact match against a subjectAltName: email, URI or DNS name (Fulcio puts the
     /// workload identity there).
-    pub subject: String,
+    pub subject: Option<String>,
     /// Exact match against Fulcio's OIDC issuer extension (1.3.6.1.4.1.57264.1.8, or the
     /// older 1.3.6.1.4.1.57264.1.1).
     pub issuer: Option<String>,
@@ -81,18 +81,8 @@ impl Outcome {
     }
 }
 
-/// Longest chain from a leaf to a root that we follow.
-const MAX_CHAIN_DEPTH: usize = 8;
-
-const ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
-const ECDSA_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
-const ECDSA_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.4");
-const ED25519_SIG: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
-const EKU_CODE_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
 const FULCIO_ISSUER_V1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.1");
 const FULCIO_ISSUER_V2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.8");
-const OID_BASIC_CONSTRAINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.19");
-const OID_EXT_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
 const OID_SUBJECT_ALT_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.17");
 
 /// Verifies a bundle.
@@ -100,9 +90,10 @@ const OID_SUBJECT_ALT_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5
 /// - DSSE content: a signature over the envelope's PAE by one of `keys` (the bundle's
 ///   `publicKey.hint` picks which key to try first; every key is tried), or, when the bundle
 ///   carries a certificate, by the leaf certificate's key, the leaf chaining to a root of one
-///   of `authorities` (through the bundle's intermediates), its identity matching, every
-///   certificate valid at `now`, and the leaf allowed to sign code (codeSigning EKU, where the
-///   extension is present).
+///   of `authorities` (through the bundle's intermediates) by RFC 5280 path validation at
+///   `now` (see the `chain` module: basic constraints and path length, keyUsage keyCertSign on
+///   CAs, codeSigning extended key usage on the leaf, no unknown critical extension, every
+///   certificate valid at `now`), and its identity matching.
 /// - Message signature: a signature over the artifact, checked from its SHA-256 digest
 ///   (`artifact_digest` when given, which must then equal the bundle's `messageDigest`).
 ///   Only P-256 keys can be checked from a SHA-256 digest alone.
@@ -248,16 +239,15 @@ fn leaf_key_from_authorities(
         .map_err(|e| format!("the leaf certificate does not decode: {e}"))?;
     let leaf_key =
         cert_public_key(&leaf).map_err(|e| format!("the leaf certificate's key: {e}"))?;
-    check_validity(&leaf, "the leaf certificate", now)?;
-    check_code_signing(&leaf)?;
     let mut reasons = Vec::new();
     for authority in authorities {
-        let result = chain_to_roots(&leaf, intermediates, &authority.roots, now).and_then(|()| {
-            match &authority.identity {
-                Some(matcher) => match_identity(&leaf, matcher),
-                None => Ok(()),
-            }
-        });
+        let result =
+            chain::validate(leaf_der, intermediates, &authority.roots, now).and_then(|()| {
+                match &authority.identity {
+                    Some(matcher) => match_identity(&leaf, matcher),
+                    None => Ok(()),
+                }
+            });
         match result {
             Ok(()) => return Ok((authority.name.clone(), leaf_key)),
             Err(why) => reasons.push(format!("`{}`: {why}", authority.name)),
@@ -266,84 +256,6 @@ fn leaf_key_from_authorities(
     Err(format!(
         "no trusted authority accepts the certificate: {}",
         reasons.join("; ")
-    ))
-}
-
-fn describe(cert: &Certificate) -> String {
-    format!("`{}`", cert.tbs_certificate.subject)
-}
-
-/// Follows issuers from `leaf` through `intermediates` to one of `roots`.
-fn chain_to_roots(
-    leaf: &Certificate,
-    intermediates: &[Vec<u8>],
-    roots: &[Vec<u8>],
-    now: SystemTime,
-) -> Result<(), String> {
-    let roots: Vec<Certificate> = roots
-        .iter()
-        .enumerate()
-        .map(|(i, der)| {
-            Certificate::from_der(der)
-                .map_err(|e| format!("root certificate {i} does not decode: {e}"))
-        })
-        .collect::<Result<_, _>>()?;
-    if roots.is_empty() {
-        return Err("the authority has no root certificate".to_string());
-    }
-    // A chain that includes the root (the spec forbids it, model_signing writes it) is
-    // accepted: the copy of the root is simply dropped from the intermediates.
-    let mut pool = Vec::new();
-    for (i, der) in intermediates.iter().enumerate() {
-        let cert = Certificate::from_der(der)
-            .map_err(|e| format!("chain certificate {} does not decode: {e}", i + 1))?;
-        // A self-signed certificate can only be trusted as one of the caller's roots, never
-        // as an intermediate the bundle brought along.
-        let self_signed = cert.tbs_certificate.subject == cert.tbs_certificate.issuer;
-        if !roots.contains(&cert) && !self_signed {
-            pool.push(cert);
-        }
-    }
-    let mut used = vec![false; pool.len()];
-    let mut current = leaf.clone();
-    for _ in 0..MAX_CHAIN_DEPTH {
-        if roots.contains(&current) {
-            return Ok(());
-        }
-        let issuer_name = &current.tbs_certificate.issuer;
-        for root in roots
-            .iter()
-            .filter(|r| r.tbs_certificate.subject == *issuer_name)
-        {
-            if verify_issued_by(&current, root).is_ok() {
-                return check_validity(root, &format!("the root {}", describe(root)), now);
-            }
-        }
-        // Each intermediate is used once at most, so a cycle in the chain cannot loop.
-        let next = pool
-            .iter()
-            .enumerate()
-            .filter(|(i, c)| !used[*i] && c.tbs_certificate.subject == *issuer_name)
-            .find(|(_, c)| verify_issued_by(&current, c).is_ok());
-        let Some((index, next)) = next else {
-            return Err(format!(
-                "{} (issued by `{issuer_name}`) was not signed by any of the authority's roots ({}) or by a certificate in the bundle's chain",
-                describe(&current),
-                roots.iter().map(describe).collect::<Vec<_>>().join(", ")
-            ));
-        };
-        check_validity(next, &format!("the intermediate {}", describe(next)), now)?;
-        if !is_ca(next) {
-            return Err(format!(
-                "the intermediate {} is not a CA certificate",
-                describe(next)
-            ));
-        }
-        used[index] = true;
-        current = next.clone();
-    }
-    Err(format!(
-        "the certificate chain is longer than {MAX_CHAIN_DEPTH}"
     ))
 }
 
@@ -356,56 +268,6 @@ fn cert_public_key(cert: &Certificate) -> Result<PublicKey, String> {
     PublicKey::from_spki_der(&spki)
 }
 
-/// Checks that `issuer`'s key signed `cert`'s TBS with the algorithm `cert` names.
-fn verify_issued_by(cert: &Certificate, issuer: &Certificate) -> Result<(), String> {
-    let key = cert_public_key(issuer)?;
-    let tbs = cert
-        .tbs_certificate
-        .to_der()
-        .map_err(|e| format!("cannot re-encode the certificate: {e}"))?;
-    let sig = cert
-        .signature
-        .as_bytes()
-        .ok_or_else(|| "the certificate signature has unused bits".to_string())?;
-    let alg = cert.signature_algorithm.oid;
-    let prehash: Vec<u8> = if alg == ECDSA_SHA256 {
-        Sha256::digest(&tbs).to_vec()
-    } else if alg == ECDSA_SHA384 {
-        Sha384::digest(&tbs).to_vec()
-    } else if alg == ECDSA_SHA512 {
-        Sha512::digest(&tbs).to_vec()
-    } else if alg == ED25519_SIG {
-        return match key {
-            PublicKey::Ed25519(_) => key.verify(&tbs, sig),
-            other => Err(format!(
-                "an Ed25519 signature cannot come from a {} key",
-                other.algorithm()
-            )),
-        };
-    } else {
-        return Err(format!(
-            "unsupported certificate signature algorithm {alg} (supported: ECDSA with SHA-256/384/512, Ed25519; RSA is not)"
-        ));
-    };
-    key.verify_prehash(&prehash, sig)
-}
-
-fn check_validity(cert: &Certificate, what: &str, now: SystemTime) -> Result<(), String> {
-    let validity = &cert.tbs_certificate.validity;
-    let not_before = validity.not_before.to_system_time();
-    let not_after = validity.not_after.to_system_time();
-    if now < not_before {
-        return Err(format!(
-            "{what} is not valid before {}",
-            validity.not_before
-        ));
-    }
-    if now > not_after {
-        return Err(format!("{what} expired on {}", validity.not_after));
-    }
-    Ok(())
-}
-
 fn extension(cert: &Certificate, oid: ObjectIdentifier) -> Option<&[u8]> {
     cert.tbs_certificate
         .extensions
@@ -413,28 +275,6 @@ fn extension(cert: &Certificate, oid: ObjectIdentifier) -> Option<&[u8]> {
         .iter()
         .find(|e| e.extn_id == oid)
         .map(|e| e.extn_value.as_bytes())
-}
-
-fn is_ca(cert: &Certificate) -> bool {
-    extension(cert, OID_BASIC_CONSTRAINTS)
-        .and_then(|der| BasicConstraints::from_der(der).ok())
-        .is_some_and(|bc| bc.ca)
-}
-
-fn check_code_signing(leaf: &Certificate) -> Result<(), String> {
-    let Some(der) = extension(leaf, OID_EXT_KEY_USAGE) else {
-        return Ok(());
-    };
-    let eku = ExtendedKeyUsage::from_der(der)
-        .map_err(|e| format!("the leaf certificate's extended key usage does not decode: {e}"))?;
-    if eku.0.contains(&EKU_CODE_SIGNING) {
-        Ok(())
-    } else {
-        Err(format!(
-            "the leaf certificate {} is not allowed to sign code (no codeSigning extended key usage)",
-            describe(leaf)
-        ))
-    }
 }
 
 /// Who a DER certificate names: its subjectAltName values (emails, URIs, DNS names; its subject
@@ -480,7 +320,9 @@ fn fulcio_issuer(cert: &Certificate) -> Option<String> {
 
 fn match_identity(leaf: &Certificate, matcher: &IdentityMatcher) -> Result<(), String> {
     let sans = subject_alt_names(leaf);
-    if !sans.contains(&matcher.subject) {
+    if let Some(subject) = &matcher.subject
+        && !sans.contains(subject)
+    {
         return Err(format!(
             "the certificate's identity is {} but `{}` is required",
             if sans.is_empty() {
@@ -491,7 +333,7 @@ fn match_identity(leaf: &Certificate, matcher: &IdentityMatcher) -> Result<(), S
                     .collect::<Vec<_>>()
                     .join(", ")
             },
-            matcher.subject
+            subject
         ));
     }
     if let Some(expected) = &matcher.issuer {

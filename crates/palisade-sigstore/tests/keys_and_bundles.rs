@@ -373,7 +373,10 @@ fn certificate_chain_with_intermediate_verifies_with_identity_and_issuer() {
     else {
         panic!()
     };
-    assert!(reason.contains("(issued by `CN=Palisade Test Intermediate`) was not signed by any of the authority's roots (`CN=Palisade Test Root`)"), "{reason}");
+    assert!(
+        reason.contains("the certificate does not chain to any of the authority's roots"),
+        "{reason}"
+    );
 
     // Wrong OIDC issuer, wrong root.
     let wrong_issuer = authority(
@@ -751,4 +754,120 @@ fn mutated_bundles_never_panic() {
         }
     }
     assert!(parsed > 100, "{parsed}");
+}
+
+/// A bundle signed by the `pki/` fixtures' leaf key, carrying `chain` (leaf first).
+fn pki_bundle(chain: &[&str]) -> bundle::Bundle {
+    let key = SigningKey::from_pem(&text("pki/TEST-ONLY-leaf.key"), None).unwrap();
+    let mut b = sign_statement(STATEMENT, &key, "");
+    b.material = VerificationMaterial::Chain(
+        chain
+            .iter()
+            .map(|name| certs(&format!("pki/{name}")).remove(0))
+            .collect(),
+    );
+    b
+}
+
+#[test]
+fn certificate_paths_are_validated_as_rfc5280_says() {
+    // 2026-12-01: inside every fixture's validity.
+    let when = at(1_796_083_200);
+    let ca = authority(
+        "signer",
+        "pki/root.pem",
+        Some(("release@acme.example", Some("https://issuer.acme.example"))),
+    );
+    let check = |chain: &[&str]| {
+        verify_bundle(
+            &pki_bundle(chain),
+            &[],
+            std::slice::from_ref(&ca),
+            None,
+            when,
+        )
+    };
+
+    // P-384 root (ECDSA SHA-384 self-signature, SHA-256 over the intermediate), Ed25519
+    // intermediate, P-256 leaf: every RustCrypto algorithm plugged into webpki is exercised.
+    assert!(check(&["leaf-good.pem", "int-good.pem"]).is_verified());
+    // The intermediates may come in any order, with the root among them.
+    assert!(check(&["leaf-good.pem", "root.pem", "int-good.pem"]).is_verified());
+
+    for (chain, expected) in [
+        (
+            &["leaf-pathlen.pem", "subca.pem", "int-pathlen0.pem"][..],
+            "more sub-CAs than its pathLenConstraint allows",
+        ),
+        (
+            &["leaf-noks.pem", "int-noks.pem"][..],
+            "`CN=Palisade PKI Intermediate without keyCertSign` may not issue certificates (its keyUsage lacks keyCertSign)",
+        ),
+        (
+            &["leaf-noeku.pem", "int-good.pem"][..],
+            "it has no extended key usage; codeSigning is required",
+        ),
+        (
+            &["leaf-critext.pem", "int-good.pem"][..],
+            "a critical extension that is not understood",
+        ),
+        (
+            &["leaf-good.pem"][..],
+            "does not chain to any of the authority's roots",
+        ),
+        (
+            &["leaf-other-issuer.pem", "int-good.pem"][..],
+            "the certificate's OIDC issuer is `https://evil.example` but `https://issuer.acme.example` is required",
+        ),
+    ] {
+        let Outcome::Invalid { reason } = check(chain) else {
+            panic!("{chain:?} verified");
+        };
+        assert!(reason.contains(expected), "{chain:?}: {reason}");
+    }
+
+    // Validity at the signing time, for the leaf and for the CAs above it.
+    let late = verify_bundle(
+        &pki_bundle(&["leaf-good.pem", "int-good.pem"]),
+        &[],
+        std::slice::from_ref(&ca),
+        None,
+        at(4_102_444_801),
+    );
+    let Outcome::Invalid { reason } = late else {
+        panic!()
+    };
+    assert!(
+        reason.contains("the leaf certificate expired on"),
+        "{reason}"
+    );
+    let early = verify_bundle(
+        &pki_bundle(&["leaf-good.pem", "int-good.pem"]),
+        &[],
+        &[ca],
+        None,
+        at(1_700_000_000),
+    );
+    assert!(!early.is_verified());
+
+    // An issuer without a subject is enforced on its own.
+    let issuer_only = authority("signer", "pki/root.pem", None);
+    let issuer_only = palisade_sigstore::verify::TrustedAuthority {
+        identity: Some(palisade_sigstore::verify::IdentityMatcher {
+            subject: None,
+            issuer: Some("https://issuer.acme.example".to_string()),
+        }),
+        ..issuer_only
+    };
+    let with = |chain: &[&str]| {
+        verify_bundle(
+            &pki_bundle(chain),
+            &[],
+            std::slice::from_ref(&issuer_only),
+            None,
+            when,
+        )
+    };
+    assert!(with(&["leaf-good.pem", "int-good.pem"]).is_verified());
+    assert!(!with(&["leaf-other-issuer.pem", "int-good.pem"]).is_verified());
 }

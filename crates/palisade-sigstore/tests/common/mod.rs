@@ -77,7 +77,7 @@ pub fn authority(
         name: name.to_string(),
         roots: certs(ca_rel),
         identity: identity.map(|(subject, issuer)| IdentityMatcher {
-            subject: subject.to_string(),
+            subject: Some(subject.to_string()),
             issuer: issuer.map(str::to_string),
         }),
     }
