@@ -33,7 +33,15 @@ fn violations(run: &Run) -> Vec<(String, String)> {
 fn evaluate(file: &str) -> Run {
     palisade(
         &dir(),
-        &["evaluate", file, "--at", AT, "--format", "json", "--no-lock"],
+        &[
+            "evaluate",
+            file,
+            "--at",
+            AT,
+            "--format",
+            "json",
+            "--no-lock",
+        ],
     )
 }
 
@@ -50,7 +58,7 @@ fn each_attack_is_denied_by_the_rule_that_names_it() {
         ("npz-member", "dangerous-pickle-imports"),
         ("zip-names", "model-scan-error"),
         ("nullifai", "model-scan-error"),
-        ("frame-past-eof", "model-scan-error"),
+        ("torch-7z", "model-scan-error"),
         ("disguised", "dangerous-pickle-imports"),
         ("disguised", "model-format-findings"),
         ("sklearn-undeclared", "unknown-pickle-imports"),
@@ -144,7 +152,8 @@ fn with_allowed(edit: impl Fn(&str) -> String) -> (tempfile::TempDir, Run) {
 
 #[test]
 fn without_allow_imports_the_same_model_is_denied() {
-    let (_tmp, run) = with_allowed(|t| t.replace("allow_imports = [\"sklearn.linear_model.*\"]", ""));
+    let (_tmp, run) =
+        with_allowed(|t| t.replace("allow_imports = [\"sklearn.linear_model.*\"]", ""));
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(
         violations(&run),
@@ -179,15 +188,24 @@ fn a_pattern_that_allows_only_dangerous_imports_is_an_error() {
 fn a_misspelt_format_is_a_syntax_error_with_a_suggestion() {
     let (_tmp, run) = with_allowed(|t| t.replace("format = \"joblib\"", "format = \"pytorh\""));
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
-    assert!(run.stderr.contains("invalid_model_format"), "{}", run.stderr);
-    assert!(run.stderr.contains("did you mean \"pytorch\"?"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("invalid_model_format"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("did you mean \"pytorch\"?"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn a_declared_format_is_judged_by_the_content() {
     // Declared safetensors, the content a scikit-learn joblib dump: judged as joblib (its
     // imports declared), and the false declaration is a finding.
-    let (_tmp, run) = with_allowed(|t| t.replace("format = \"joblib\"", "format = \"safetensors\""));
+    let (_tmp, run) =
+        with_allowed(|t| t.replace("format = \"joblib\"", "format = \"safetensors\""));
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(
         violations(&run),

@@ -299,7 +299,12 @@ fn artifact(
             set(&m.format_findings),
             m.scan_errors.len()
         );
-        for line in m.scan_errors.iter().chain(&m.format_finding_details).take(20) {
+        for line in m
+            .scan_errors
+            .iter()
+            .chain(&m.format_finding_details)
+            .take(20)
+        {
             let _ = writeln!(out, "    {}", escape_line(line));
         }
     }

@@ -247,7 +247,7 @@ def models() -> None:
         shutil.copy(FIX / "pickles" / f, pk / f)
     for f in ["legacy_torch.pt", "torch_evil.pt", "objects_evil.npy"]:
         shutil.copy(FIX / "pickles-extra" / f, pk / f)
-    for f in ["malicious/frame_past_eof.pkl", "benign/sklearn_logistic_regression.joblib"]:
+    for f in ["malicious/torch_in_7z.pt", "benign/sklearn_logistic_regression.joblib"]:
         shutil.copy(FIX / "pickle-corpus" / f, pk / Path(f).name)
     fm = mdir / "formats"
     fm.mkdir(exist_ok=True)
