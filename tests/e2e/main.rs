@@ -6,6 +6,7 @@
 mod attacks;
 mod cli;
 mod evidence;
+mod models;
 mod signing;
 mod trust;
 

@@ -122,14 +122,26 @@ impl Counts {
 /// Facts about a model's file format and documentation.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct ModelFacts {
-    /// The declared or detected format (`safetensors`, `pickle`, …); `None` if unknown.
+    /// The format: detected from the content when the files were scanned (`safetensors`,
+    /// `pytorch`, `joblib`, `unknown` …), else the declared one; `None` if neither.
     pub format: Option<String>,
-    /// A pickle-based format (can execute code when loaded).
+    /// Loading it can run code: a pickle-based format (declared, by extension or found by
+    /// content), a format finding that runs code on load, or content that could not be scanned.
     pub unsafe_format: bool,
-    /// Imports a pickle would execute that are dangerous (`posix.system`).
+    /// Imports a pickle would execute that are dangerous (`posix.system`): never allowable.
     pub dangerous_imports: BTreeSet<String>,
+    /// Imports a pickle would execute that are neither on the default allow list nor
+    /// dangerous, minus those the model's `allow_imports` declares.
+    pub unknown_imports: BTreeSet<String>,
     /// Every import the pickle would execute.
     pub imports: BTreeSet<String>,
+    /// Why content could not be scanned to the end (fail closed), one line each.
+    pub scan_errors: Vec<String>,
+    /// Kinds of format findings (palisade-modelfmt's stable names: `lambda_layer`,
+    /// `external_data_outside`, `chat_template_injection`, `malformed_header` …).
+    pub format_findings: BTreeSet<String>,
+    /// What each format finding was, one line each (file, location, detail), for reports.
+    pub format_finding_details: Vec<String>,
     /// The ML-BOM has a model card for it.
     pub model_card: bool,
     /// Performance metric types from the model card.

@@ -392,13 +392,13 @@ pub const MODEL_ATTRS: &[ArtifactAttr] = &[
     Attr {
         name: "format",
         ty: Ty::String,
-        doc: "declared or detected format (safetensors, onnx, pickle, pytorch …), \"\" if unknown",
+        doc: "format found by content (safetensors, onnx, pytorch, joblib, unknown …), else the declared one, \"\" if neither",
         value: |a| Value::opt(a.facts.model.format.as_deref()),
     },
     Attr {
         name: "unsafe_format",
         ty: Ty::Bool,
-        doc: "pickle-based (can run code when loaded): by declared format, file extension or scan",
+        doc: "can run code when loaded: pickle-based (declared format, file extension or content), a format finding that runs code, or a scan error",
         value: |a| Value::Bool(a.facts.model.unsafe_format),
     },
     Attr {
@@ -406,6 +406,24 @@ pub const MODEL_ATTRS: &[ArtifactAttr] = &[
         ty: Ty::StringSet,
         doc: "dangerous imports the pickle would execute, as module.attr (posix.system)",
         value: |a| Value::set(&a.facts.model.dangerous_imports),
+    },
+    Attr {
+        name: "unknown_imports",
+        ty: Ty::StringSet,
+        doc: "imports the pickle would execute that are neither allowed by default, nor dangerous, nor in the model's allow_imports",
+        value: |a| Value::set(&a.facts.model.unknown_imports),
+    },
+    Attr {
+        name: "scan_error",
+        ty: Ty::Bool,
+        doc: "some model file could not be scanned to the end (fail closed: also unsafe_format)",
+        value: |a| Value::Bool(!a.facts.model.scan_errors.is_empty()),
+    },
+    Attr {
+        name: "format_findings",
+        ty: Ty::StringSet,
+        doc: "kinds of format findings (lambda_layer, custom_object, external_data_outside, chat_template_injection, malformed_header …)",
+        value: |a| Value::set(&a.facts.model.format_findings),
     },
     Attr {
         name: "model_card",

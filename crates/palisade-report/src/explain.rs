@@ -292,5 +292,20 @@ fn artifact(
             m.model_card,
             set(&m.metrics)
         );
+        let _ = writeln!(
+            out,
+            "  model scan:        unknown imports {} · format findings {} · scan errors {}",
+            set(&m.unknown_imports),
+            set(&m.format_findings),
+            m.scan_errors.len()
+        );
+        for line in m
+            .scan_errors
+            .iter()
+            .chain(&m.format_finding_details)
+            .take(20)
+        {
+            let _ = writeln!(out, "    {}", escape_line(line));
+        }
     }
 }

@@ -308,11 +308,50 @@ pub struct Artifact {
     pub secrets: Vec<Spanned<PathValue>>,
     /// `scans = [...]`: other scanner reports (SARIF).
     pub scans: Vec<Spanned<PathValue>>,
-    /// `format = "…"` (models): `safetensors`, `onnx`, `pickle`, `pytorch`, `gguf`, …
+    /// `format = "…"` (models): one of [`MODEL_FORMATS`] (`safetensors`, `onnx`, `pickle`,
+    /// `pytorch`, `gguf` …), as written. Evidence judges the content, not this.
     pub format: Option<Spanned<String>>,
+    /// `allow_imports = [...]` (models): imports a pickle-based model may perform beyond the
+    /// default allow list (`sklearn.linear_model.*`, `mypkg.net.Net`). Checked by evidence;
+    /// dangerous imports can never be allowed.
+    pub allow_imports: Vec<Spanned<String>>,
     /// `vault = "…"` (secrets): where the secret lives; never its value.
     pub vault: Option<Spanned<String>>,
 }
+
+/// The values a model's `format = "…"` may take (compared without regard to case): the
+/// formats evidence tells apart by content, and the usual names for them. Anything else is a
+/// syntax error with a suggestion, so a typo (`"pytorh"`) cannot slip past the format rules.
+pub const MODEL_FORMATS: &[&str] = &[
+    // Not pickle-based: recognised by palisade-modelfmt.
+    "safetensors",
+    "onnx",
+    "gguf",
+    "keras",
+    "keras_h5",
+    "h5",
+    "hdf5",
+    // Pickle-based (palisade-pickle's `PICKLE_FORMATS`): recognised by palisade-pickle.
+    "pickle",
+    "pkl",
+    "pytorch",
+    "pt",
+    "pth",
+    "torch",
+    "joblib",
+    "sklearn",
+    "scikit-learn",
+    "dill",
+    "cloudpickle",
+    "keras-pickle",
+    "npy-object",
+    // NumPy arrays: pickle-based only when they hold objects, which the content tells.
+    "numpy",
+    "npy",
+    "npz",
+    // Not known to palisade: the content decides.
+    "unknown",
+];
 
 /// `stage "<name>" { … }`: a step that reads inputs and writes outputs.
 #[derive(Debug, Clone)]

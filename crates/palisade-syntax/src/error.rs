@@ -473,6 +473,25 @@ pub enum SyntaxError {
         help: Option<String>,
     },
 
+    /// A model `format` that is not one of [`crate::MODEL_FORMATS`].
+    #[error("{location}: unknown model format {found:?}")]
+    #[diagnostic(code(palisade::syntax::invalid_model_format))]
+    InvalidModelFormat {
+        /// `file:line:column`.
+        location: String,
+        /// The value as written.
+        found: String,
+        /// The file's text.
+        #[source_code]
+        src: Source,
+        /// The value.
+        #[label("not a model format palisade knows")]
+        span: SourceSpan,
+        /// "did you mean", or the list of formats.
+        #[help]
+        help: String,
+    },
+
     /// An exposure other than public/internal/private.
     #[error("{location}: invalid exposure {found:?}")]
     #[diagnostic(code(palisade::syntax::invalid_exposure))]

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use miette::SourceSpan;
 
 use crate::ast::{
-    Artifact, ArtifactKind, Date, Digest, Exposure, Identity, Key, Kind, PathValue, Pipeline,
-    PolicySource, Reference, Release, SourceFile, Spanned, Stage, Waiver,
+    Artifact, ArtifactKind, Date, Digest, Exposure, Identity, Key, Kind, MODEL_FORMATS, PathValue,
+    Pipeline, PolicySource, Reference, Release, SourceFile, Spanned, Stage, Waiver,
 };
 use crate::error::SyntaxError;
 use crate::parser::{Attribute, Block, Item, RawReference, Str, Value};
@@ -58,6 +58,7 @@ const MODEL_ATTRIBUTES: &[&str] = &[
     "secrets",
     "scans",
     "format",
+    "allow_imports",
     "description",
 ];
 const SECRET_ATTRIBUTES: &[&str] = &["vault", "labels", "description"];
@@ -992,7 +993,8 @@ impl Resolver<'_> {
             dast: self.list_of(attributes, "dast", Self::paths),
             secrets: self.list_of(attributes, "secrets", Self::paths),
             scans: self.list_of(attributes, "scans", Self::paths),
-            format: attributes.get("format").and_then(|a| self.string(a)),
+            format: attributes.get("format").and_then(|a| self.model_format(a)),
+            allow_imports: self.list_of(attributes, "allow_imports", Self::strings),
             vault,
         })
     }
@@ -1123,6 +1125,30 @@ impl Resolver<'_> {
             }
         };
         Some(Spanned::new(exposure, written.span))
+    }
+
+    /// A model's `format`: one of [`MODEL_FORMATS`] (any case), else an error with the closest
+    /// name.
+    fn model_format(&mut self, attribute: &Attribute<'_>) -> Option<Spanned<String>> {
+        let written = self.string(attribute)?;
+        if MODEL_FORMATS
+            .iter()
+            .any(|f| f.eq_ignore_ascii_case(written.value.trim()))
+        {
+            return Some(written);
+        }
+        let help = match suggest(&written.value, MODEL_FORMATS.iter().copied()) {
+            Some(close) => format!("did you mean \"{close}\"?"),
+            None => format!("formats: {}", MODEL_FORMATS.join(", ")),
+        };
+        self.reporter.push(SyntaxError::InvalidModelFormat {
+            location: self.location(written.span),
+            found: written.value.clone(),
+            src: self.reporter.src(),
+            span: written.span,
+            help,
+        });
+        None
     }
 
     fn threshold(&mut self, attribute: &Attribute<'_>) -> Option<Spanned<String>> {

@@ -16,7 +16,8 @@ What comes from where:
 - models/: safetensors-shaped weights (tests/fixtures/pickles-extra/weights.safetensors) plus a
   config.json naming the model, one directory per model; each signed with
   `model_signing sign key` (model-signing 1.1.1). ranker-tampered/ is ranker/ with config.json
-  changed after signing (its signature is ranker's). pickles/: tests/fixtures pickles.
+  changed after signing (its signature is ranker's). pickles/: tests/fixtures pickles (and two of pickle-corpus);
+  formats/: tests/fixtures/modelfmt files with findings.
 - sbom/: ML-BOMs (CycloneDX 1.6, model card) written here; critical/high SBOMs are the
   examples' (trivy and cyclonedx-py output plus advisories); medium and agpl are
   `cyclonedx-py requirements` output plus one advisory / one component.
@@ -246,6 +247,12 @@ def models() -> None:
         shutil.copy(FIX / "pickles" / f, pk / f)
     for f in ["legacy_torch.pt", "torch_evil.pt", "objects_evil.npy"]:
         shutil.copy(FIX / "pickles-extra" / f, pk / f)
+    for f in ["malicious/torch_in_7z.pt", "benign/sklearn_logistic_regression.joblib"]:
+        shutil.copy(FIX / "pickle-corpus" / f, pk / Path(f).name)
+    fm = mdir / "formats"
+    fm.mkdir(exist_ok=True)
+    for f in ["keras/lambda.keras", "gguf/malicious_template.gguf", "safetensors/overlap.safetensors"]:
+        shutil.copy(FIX / "modelfmt" / f, fm / Path(f).name)
 
 
 def sboms() -> None:
