@@ -4,6 +4,7 @@
 //! `tests/e2e/cases/`, the baseline's test cases and the examples, and pin its output with insta.
 
 mod evidence;
+mod keyless;
 mod signing;
 
 use std::path::{Path, PathBuf};
