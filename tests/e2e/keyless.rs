@@ -312,7 +312,7 @@ fn verify_a_cosign_blob_bundle_by_identity() {
     };
     let run = palisade(&dir, &args("w.vollprecht@gmail.com"));
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("signed at:"), "{}", run.stdout);
+    assert!(run.stdout.contains("signed at   "), "{}", run.stdout);
     let run = palisade(&dir, &args("someone@example.com"));
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert!(

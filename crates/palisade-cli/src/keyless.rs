@@ -97,9 +97,9 @@ pub fn verify(args: &VerifyArgs) -> miette::Result<u8> {
     }
     if args.key.is_empty() && requirement.is_empty() {
         return Err(usage(
-            "a keyless bundle needs an identity to verify against: --identity SAN and \
-             --issuer URL (or --repository, --ref, --workflow), or --key PUB.pem for a \
-             key-signed bundle",
+            "verify needs a trusted --key or --ca, or for a keyless bundle an identity to \
+             verify against: --identity SAN and --issuer URL (or --repository, --ref, \
+             --workflow)",
         ));
     }
     if args.require_passed {
@@ -237,7 +237,7 @@ fn render(verified: &Verified, root: &str) -> String {
     );
     match &verified.signer {
         Signer::Certificate { claims, .. } => {
-            let _ = writeln!(out, "  signer:     {}", claims.subject);
+            let _ = writeln!(out, "  signer      {}", claims.subject);
             for (label, value) in [
                 ("issuer", claims.issuer.clone()),
                 ("repository", claims.source_repository_uri.clone()),
@@ -253,7 +253,7 @@ fn render(verified: &Verified, root: &str) -> String {
             }
         }
         Signer::PublicKey { name } => {
-            let _ = writeln!(out, "  key:        {name}");
+            let _ = writeln!(out, "  key         {name}");
         }
     }
     match &verified.signed_time {
@@ -262,17 +262,17 @@ fn render(verified: &Verified, root: &str) -> String {
                 palisade_keyless::TimeSource::TransparencyLog => "transparency log",
                 palisade_keyless::TimeSource::TimestampAuthority => "timestamp authority",
             };
-            let _ = writeln!(out, "  signed at:  {} ({source})", time.rfc3339);
+            let _ = writeln!(out, "  signed at   {} ({source})", time.rfc3339);
         }
         None => {
-            let _ = writeln!(out, "  signed at:  (no signed time)");
+            let _ = writeln!(out, "  signed at   (no signed time)");
         }
     }
     match &verified.content {
         Content::MessageSignature { digest } => {
             let _ = writeln!(
                 out,
-                "  content:    message signature{}",
+                "  content     message signature{}",
                 digest
                     .as_deref()
                     .map(|d| format!(" over {d}"))
@@ -286,7 +286,7 @@ fn render(verified: &Verified, root: &str) -> String {
         } => {
             let _ = writeln!(
                 out,
-                "  content:    in-toto statement {predicate_type} ({} subject{})",
+                "  content     in-toto statement {predicate_type} ({} subject{})",
                 subjects.len(),
                 if subjects.len() == 1 { "" } else { "s" }
             );
@@ -294,7 +294,7 @@ fn render(verified: &Verified, root: &str) -> String {
     }
     let _ = writeln!(
         out,
-        "  checked:    trusted root {root}; log entries {}{}; SCT {}",
+        "  checked     trusted root {root}; log entries {}{}; SCT {}",
         verified.log_entries.len(),
         if verified.log_verified {
             " (verified)"

@@ -95,7 +95,8 @@ pub struct VerifyArgs {
     /// instead of --artifact.
     #[arg(long, value_name = "ALG:HEX", conflicts_with = "artifact")]
     pub digest: Option<String>,
-    /// Certificates must be valid at this time (RFC 3339); default: now.
+    /// Certificates must be valid at this time (RFC 3339); default: now. Keys and --ca only:
+    /// a keyless bundle is checked at its own signed time (log entry or timestamp).
     #[arg(long, value_name = "RFC3339", value_parser = crate::parse_at)]
     pub at: Option<Timestamp>,
     /// Also fail unless the bundle is a verification summary whose result is PASSED.
@@ -284,7 +285,7 @@ pub fn verify(args: VerifyArgs) -> miette::Result<u8> {
             code = "palisade::usage",
             help = "palisade verify BUNDLE --key PUB.pem, or --ca CA.pem [--identity SAN], or \
                     (keyless) --identity SAN --issuer URL [--trusted-root FILE]",
-            "verify needs a trusted --key, --ca or (keyless) --identity"
+            "verify needs a trusted --key or --ca, or (keyless) --identity"
         ));
     }
 
@@ -325,6 +326,16 @@ pub fn verify_after_help() -> String {
          sign-blob, model_signing) are verified offline against a Sigstore trusted root. {}.\n\n\
          Exit status: 0 verified, 1 did not verify (the failing step is named: \
          palisade::keyless::<step>), 2 usage error or unreadable input.",
-        palisade_keyless::root::embedded_root_notice(std::time::SystemTime::now())
+        capitalized(&palisade_keyless::root::embedded_root_notice(
+            std::time::SystemTime::now()
+        ))
     )
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
