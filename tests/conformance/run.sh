@@ -11,9 +11,10 @@
 #   tests/conformance/run.sh [--digest] [--verbose] [ADAPTER]
 #
 # --digest passes each artifact as `sha256:<hex>` instead of a path (the suite does both).
-# Examples:
-#   PALISADE=target/debug/examples/keyless-verify tests/conformance/run.sh
+# Examples (.ci/run runs the first two):
+#   PALISADE=target/debug/palisade tests/conformance/run.sh
 #   PALISADE=target/debug/palisade tests/conformance/run.sh --digest
+#   PALISADE=target/debug/examples/keyless-verify tests/conformance/run.sh   # the library alone
 set -u
 
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -6,6 +6,7 @@
 mod attacks;
 mod cli;
 mod evidence;
+mod keyless;
 mod models;
 mod signing;
 mod trust;

@@ -2,6 +2,7 @@
 //! (syntax → graph → evidence → policy → report); the logic lives in the libraries.
 
 mod evidence_cmd;
+mod keyless;
 mod sign;
 mod testcases;
 
@@ -178,7 +179,9 @@ enum Command {
     Keygen(sign::KeygenArgs),
     /// Evaluate, then sign the verdict as a SLSA verification summary (Sigstore bundle v0.3).
     Attest(sign::AttestArgs),
-    /// Verify a Sigstore bundle, a DSSE envelope or an OpenSSF model-signing bundle.
+    /// Verify a Sigstore bundle (keyless or key-signed), a DSSE envelope or an OpenSSF
+    /// model-signing bundle, offline.
+    #[command(after_help = sign::verify_after_help())]
     Verify(sign::VerifyArgs),
 }
 

@@ -65,17 +65,38 @@ pub struct VerifyArgs {
     /// A trusted certificate authority (PEM roots), for certificate-carrying bundles. Repeatable.
     #[arg(long, value_name = "CA.pem")]
     pub ca: Vec<PathBuf>,
-    /// With --ca: the signer's certificate must carry this subjectAltName (email, URI or DNS).
-    #[arg(long, value_name = "SAN", requires = "ca")]
+    /// The signer's certificate must carry this subjectAltName (email, URI or DNS; `*` globs
+    /// for keyless bundles). Without --ca: a keyless (Fulcio) bundle, verified against the
+    /// trusted root.
+    #[arg(long, value_name = "SAN")]
     pub identity: Option<String>,
-    /// With --ca: the certificate's OIDC issuer extension must be this URL.
-    #[arg(long, value_name = "URL", requires = "ca")]
+    /// The certificate's OIDC issuer extension must be this URL.
+    #[arg(long, value_name = "URL")]
     pub issuer: Option<String>,
+    /// Keyless: the Sigstore trusted root (trusted_root.json) to verify against, instead of
+    /// the public-good snapshot built into palisade.
+    #[arg(long = "trusted-root", value_name = "FILE", conflicts_with = "ca")]
+    pub trusted_root: Option<PathBuf>,
+    /// Keyless: the certificate's source repository must be this (`owner/repo` on GitHub, or
+    /// a URI; `*` globs).
+    #[arg(long, value_name = "REPO", conflicts_with = "ca")]
+    pub repository: Option<String>,
+    /// Keyless: the certificate's source ref must be this (`refs/heads/main`, `refs/tags/v*`).
+    #[arg(long = "ref", value_name = "REF", conflicts_with = "ca")]
+    pub git_ref: Option<String>,
+    /// Keyless: the top-level workflow must be this (`.github/workflows/release.yml`).
+    #[arg(long, value_name = "WORKFLOW", conflicts_with = "ca")]
+    pub workflow: Option<String>,
     /// A file or folder the bundle is about: re-hashed and matched against what was signed.
-    /// For a model signature, the model (file or folder). Repeatable.
+    /// For a model signature, the model (file or folder). Repeatable (keyless: once).
     #[arg(long, value_name = "PATH")]
     pub artifact: Vec<PathBuf>,
-    /// Certificates must be valid at this time (RFC 3339); default: now.
+    /// Keyless or --trusted-root: the artifact's digest (`sha256:HEX`, also sha384, sha512)
+    /// instead of --artifact.
+    #[arg(long, value_name = "ALG:HEX", conflicts_with = "artifact")]
+    pub digest: Option<String>,
+    /// Certificates must be valid at this time (RFC 3339); default: now. Keys and --ca only:
+    /// a keyless bundle is checked at its own signed time (log entry or timestamp).
     #[arg(long, value_name = "RFC3339", value_parser = crate::parse_at)]
     pub at: Option<Timestamp>,
     /// Also fail unless the bundle is a verification summary whose result is PASSED.
@@ -263,13 +284,18 @@ pub fn attest(args: AttestArgs) -> miette::Result<u8> {
 
 /// Runs `palisade verify`.
 pub fn verify(args: VerifyArgs) -> miette::Result<u8> {
+    if crate::keyless::wanted(&args) {
+        return crate::keyless::verify(&args);
+    }
     if args.key.is_empty() && args.ca.is_empty() {
         return Err(miette::miette!(
             code = "palisade::usage",
-            help = "palisade verify BUNDLE --key PUB.pem, or --ca CA.pem [--identity SAN]",
-            "verify needs a trusted --key or --ca"
+            help = "palisade verify BUNDLE --key PUB.pem, or --ca CA.pem [--identity SAN], or \
+                    (keyless) --identity SAN --issuer URL [--trusted-root FILE]",
+            "verify needs a trusted --key or --ca, or (keyless) --identity"
         ));
     }
+
     let now = args.at.unwrap_or_else(Timestamp::now).to_system_time();
     let mut keys = Vec::new();
     for path in &args.key {
@@ -299,4 +325,26 @@ pub fn verify(args: VerifyArgs) -> miette::Result<u8> {
     .map_err(miette::Report::new)?;
     crate::write_output(None, &report.render())?;
     Ok(if report.verified() { ALLOWED } else { DENIED })
+}
+
+/// The text after `palisade verify --help`: the embedded trusted root's date and how to pass
+/// a newer one.
+pub fn verify_after_help() -> String {
+    format!(
+        "Keyless bundles (a Fulcio certificate: GitHub attestations, npm/PyPI provenance, cosign \
+         sign-blob, model_signing) are verified offline against a Sigstore trusted root. {}.\n\n\
+         Exit status: 0 verified, 1 did not verify (the failing step is named: \
+         palisade::keyless::<step>), 2 usage error or unreadable input.",
+        capitalized(&palisade_keyless::root::embedded_root_notice(
+            std::time::SystemTime::now()
+        ))
+    )
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

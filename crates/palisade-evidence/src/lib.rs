@@ -6,8 +6,8 @@
 //! | model files | `palisade-pickle` (static opcode scan) | `unsafe_format`, `dangerous_imports` |
 //! | `bom` | `palisade-cyclonedx` | `Package` nodes and edges, `vulnerabilities` (after VEX), `licenses`, `model_card`, `metrics`, labels from `data` components |
 //! | `sast`, `dast`, `secrets`, `scans` | `palisade-sarif` | counts by severity, findings |
-//! | `signature` (+ `signed_by`) | `palisade-sigstore` | `signature`, `signers` |
-//! | `provenance` | `palisade-sigstore` (in-toto, SLSA) | `provenance`, `builder_id`, `build_type`, `builders` |
+//! | `signature` (+ `signed_by`) | `palisade-sigstore`; keyless bundles `palisade-keyless` | `signature`, `signers`, `signer_claims` |
+//! | `provenance` | `palisade-sigstore` (in-toto, SLSA); keyless bundles `palisade-keyless` | `provenance`, `builder_id`, `build_type`, `builders` |
 //!
 //! Evidence that cannot be read is an error naming the pipeline declaration, the file, the
 //! place inside it and the reason ([`EvidenceErrors`], exit 2); evidence that reads but does not
@@ -16,7 +16,8 @@
 //! Every file is opened through the pipeline's confined [`palisade_core::fs::Folder`].
 //!
 //! One module per slot: [`integrity`] (`path`, `palisade.lock`), `model` (model file scans),
-//! [`bom`] (`bom`), `findings` (SARIF slots), `signature` (`signature`, `provenance`). Adding an
+//! [`bom`] (`bom`), `findings` (SARIF slots), `signature` (`signature`, `provenance`), and
+//! `keyless` (the same slots when they hold a keyless Sigstore bundle). Adding an
 //! evidence kind is a module with a `gather(&mut Gathering)` and one line in
 //! `Context::gather`.
 //!
@@ -37,6 +38,7 @@ pub mod bom;
 mod error;
 mod findings;
 pub mod integrity;
+mod keyless;
 mod model;
 mod read;
 mod signature;
@@ -167,6 +169,9 @@ pub fn attach(
         errors.push(error_at(pipeline, span, what, e.cause));
     }
 
+    let (keyless, keyless_error) = keyless::Keyless::load(pipeline, &folder);
+    errors.extend(keyless_error);
+
     let mut summary = Summary::default();
     let lockfile = match integrity::read_lock(pipeline, &folder, options.lock) {
         Ok(found) => {
@@ -208,6 +213,7 @@ pub fn attach(
         pipeline,
         folder,
         trust: &trust,
+        keyless: &keyless,
         identities: &identities,
         lock: lockfile.as_ref(),
         now: options.now,
@@ -278,6 +284,8 @@ pub(crate) struct Context<'a> {
     /// The pipeline's folder: every evidence file is opened through it.
     pub(crate) folder: Folder,
     pub(crate) trust: &'a Trust,
+    /// The trusted root and identities keyless signatures are verified against.
+    pub(crate) keyless: &'a keyless::Keyless,
     pub(crate) identities: &'a [(String, String)],
     pub(crate) lock: Option<&'a Lockfile>,
     /// The clock certificates are checked at.

@@ -14,6 +14,9 @@ pub(crate) fn gather(g: &mut Gathering<'_>) {
         g.facts.signature = SignatureState::Absent;
         return;
     };
+    if crate::keyless::gather_signature(g) {
+        return;
+    }
     let file = &signature.value.written;
     let (bundle, read) = match read_bundle(&g.context.folder, &signature.value, "a signature") {
         Ok(read) => read,
@@ -63,6 +66,9 @@ pub(crate) fn gather_provenance(g: &mut Gathering<'_>) {
     let Some(provenance) = &g.artifact.provenance else {
         return;
     };
+    if crate::keyless::gather_provenance(g) {
+        return;
+    }
     let signed_by: Vec<_> = g
         .artifact
         .signed_by

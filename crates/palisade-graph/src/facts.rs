@@ -164,6 +164,34 @@ pub struct ProvenanceFacts {
     pub builders: BTreeSet<String>,
 }
 
+/// Who signed a keyless (Fulcio certificate) signature, and when: the certificate's claims,
+/// filled in only once the bundle verified against the trusted root (chain, SCT, log entry or
+/// timestamp, signature, artifact). Empty for key-signed and unsigned artifacts.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct SignerClaims {
+    /// The certificate's SAN: an e-mail or a URI (for GitHub, the workflow with its ref).
+    pub subject: Option<String>,
+    /// The OIDC issuer (`https://token.actions.githubusercontent.com`).
+    pub issuer: Option<String>,
+    /// The source repository URI (`https://github.com/acme/fraud`).
+    pub repository: Option<String>,
+    /// The source ref (`refs/heads/main`).
+    pub git_ref: Option<String>,
+    /// The source commit.
+    pub commit: Option<String>,
+    /// The top-level workflow's path in the repository (`.github/workflows/release.yml`).
+    pub workflow: Option<String>,
+    /// The build trigger (`push`, `release` …).
+    pub trigger: Option<String>,
+    /// The runner environment (`github-hosted`, `self-hosted`).
+    pub runner: Option<String>,
+    /// The verified signed time (RFC 3339, UTC): a transparency-log integrated time or an
+    /// RFC 3161 timestamp, never the wall clock.
+    pub signed_time: Option<String>,
+    /// Where `signed_time` comes from: `transparency_log` or `timestamp_authority`.
+    pub signed_time_source: Option<String>,
+}
+
 /// What evidence says about one artifact itself.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct ArtifactFacts {
@@ -179,6 +207,8 @@ pub struct ArtifactFacts {
     pub signature_reason: Option<String>,
     /// Declared keys / identities that verified the signature.
     pub signers: BTreeSet<String>,
+    /// The claims of a verified keyless signature's certificate, and its signed time.
+    pub signer_claims: SignerClaims,
     /// SAST findings.
     pub sast: Counts,
     /// DAST findings.

@@ -230,6 +230,60 @@ pub const ARTIFACT_ATTRS: &[ArtifactAttr] = &[
         value: |a| Value::set(&a.facts.signers),
     },
     Attr {
+        name: "signed_subject",
+        ty: Ty::String,
+        doc: "keyless signature: the verified certificate's SAN (e-mail or URI), \"\" if none",
+        value: |a| Value::opt(a.facts.signer_claims.subject.as_deref()),
+    },
+    Attr {
+        name: "signed_issuer",
+        ty: Ty::String,
+        doc: "keyless signature: the OIDC issuer of the verified certificate, \"\" if none",
+        value: |a| Value::opt(a.facts.signer_claims.issuer.as_deref()),
+    },
+    Attr {
+        name: "signed_repository",
+        ty: Ty::String,
+        doc: "keyless signature: the source repository URI the certificate names (e.g. https://github.com/acme/fraud), \"\" if none",
+        value: |a| Value::opt(a.facts.signer_claims.repository.as_deref()),
+    },
+    Attr {
+        name: "signed_ref",
+        ty: Ty::String,
+        doc: "keyless signature: the source ref (e.g. refs/heads/main), \"\" if none",
+        value: |a| Value::opt(a.facts.signer_claims.git_ref.as_deref()),
+    },
+    Attr {
+        name: "signed_commit",
+        ty: Ty::String,
+        doc: "keyless signature: the source commit, \"\" if none",
+        value: |a| Value::opt(a.facts.signer_claims.commit.as_deref()),
+    },
+    Attr {
+        name: "signed_workflow",
+        ty: Ty::String,
+        doc: "keyless signature: the top-level workflow's path in its repository (e.g. .github/workflows/release.yml), \"\" if none",
+        value: |a| Value::opt(a.facts.signer_claims.workflow.as_deref()),
+    },
+    Attr {
+        name: "signed_trigger",
+        ty: Ty::String,
+        doc: "keyless signature: the build trigger (push, release, ...), \"\" if none",
+        value: |a| Value::opt(a.facts.signer_claims.trigger.as_deref()),
+    },
+    Attr {
+        name: "signed_runner",
+        ty: Ty::String,
+        doc: "keyless signature: the runner environment (github-hosted, self-hosted), \"\" if none",
+        value: |a| Value::opt(a.facts.signer_claims.runner.as_deref()),
+    },
+    Attr {
+        name: "signed_time",
+        ty: Ty::String,
+        doc: "keyless signature: the verified signed time (RFC 3339 UTC, from the transparency log or a TSA timestamp), \"\" if none",
+        value: |a| Value::opt(a.facts.signer_claims.signed_time.as_deref()),
+    },
+    Attr {
         name: "sast",
         ty: Ty::Counts,
         doc: "SAST findings (SARIF)",
@@ -548,6 +602,24 @@ pub const IDENTITY_ATTRS: &[IdentityAttr] = &[
         ty: Ty::String,
         doc: "SLSA builder id, \"\" if none",
         value: |i| Value::opt(i.builder.as_ref().map(|v| v.value.as_str())),
+    },
+    Attr {
+        name: "repository",
+        ty: Ty::String,
+        doc: "keyless: the source repository a signer's certificate must name, as written, \"\" if none",
+        value: |i| Value::opt(i.repository.as_ref().map(|v| v.value.as_str())),
+    },
+    Attr {
+        name: "ref",
+        ty: Ty::String,
+        doc: "keyless: the source ref a signer's certificate must name, as written, \"\" if none",
+        value: |i| Value::opt(i.git_ref.as_ref().map(|v| v.value.as_str())),
+    },
+    Attr {
+        name: "workflow",
+        ty: Ty::String,
+        doc: "keyless: the workflow a signer's certificate must name, as written, \"\" if none",
+        value: |i| Value::opt(i.workflow.as_ref().map(|v| v.value.as_str())),
     },
 ];
 

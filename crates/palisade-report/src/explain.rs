@@ -200,6 +200,33 @@ fn artifact(
     if let Some(reason) = &f.signature_reason {
         let _ = writeln!(out, "                     {}", escape_line(reason));
     }
+    let c = &f.signer_claims;
+    if let Some(time) = &c.signed_time {
+        let _ = writeln!(
+            out,
+            "                     signed at {} ({})",
+            escape_line(time),
+            escape_line(c.signed_time_source.as_deref().unwrap_or("—"))
+        );
+    }
+    for (label, value) in [
+        ("subject", &c.subject),
+        ("issuer", &c.issuer),
+        ("repository", &c.repository),
+        ("ref", &c.git_ref),
+        ("commit", &c.commit),
+        ("workflow", &c.workflow),
+        ("trigger", &c.trigger),
+        ("runner", &c.runner),
+    ] {
+        if let Some(value) = value {
+            let _ = writeln!(
+                out,
+                "                     {label:<11} {}",
+                escape_line(value)
+            );
+        }
+    }
     let p = &f.provenance;
     let _ = writeln!(out, "  provenance:        {}", p.state.as_str());
     if let Some(builder) = &p.builder_id {

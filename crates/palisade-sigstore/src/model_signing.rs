@@ -145,26 +145,34 @@ pub fn verify_model(
             "the bundle holds a message signature, not a DSSE envelope",
         )
     })?;
-    if env.payload_type != "application/vnd.in-toto+json" {
+    let files = check_model_files(&env.payload_type, &env.payload, model_path)?;
+    Ok(ModelVerification { signature, files })
+}
+
+/// Compares the model at `model_path` with a model_signing statement (the DSSE payload of a
+/// model signature): re-hashes the model with the signed serialization and compares it with
+/// the signed resources and subject digest. The signature itself is not checked here: the
+/// caller verifies it (with [`verify_bundle`], or a keyless verifier) and passes the verified
+/// payload.
+pub fn check_model_files(
+    payload_type: &str,
+    payload: &[u8],
+    model_path: &Path,
+) -> Result<FileCheck, ModelSigningError> {
+    if payload_type != "application/vnd.in-toto+json" {
         return Err(payload_err(
             "",
-            format!(
-                "DSSE payload type `{}` is not `application/vnd.in-toto+json`",
-                env.payload_type
-            ),
+            format!("DSSE payload type `{payload_type}` is not `application/vnd.in-toto+json`"),
         ));
     }
-    let statement = parse_statement(&env.payload, "model signature statement")
+    let statement = parse_statement(payload, "model signature statement")
         .map_err(|e| payload_err("", e.to_string()))?;
     let (signed, subject_check) = match statement.predicate_type.as_str() {
         PREDICATE_V1 => {
             let signed = match read_predicate(&statement.predicate)? {
                 Ok(signed) => signed,
                 Err(reason) => {
-                    return Ok(ModelVerification {
-                        signature,
-                        files: FileCheck::Unsupported(reason),
-                    });
+                    return Ok(FileCheck::Unsupported(reason));
                 }
             };
             let check = check_subject(&statement.subjects, &signed.resources)?;
@@ -195,13 +203,9 @@ pub fn verify_model(
         }
     };
     if let Some(reason) = subject_check {
-        return Ok(ModelVerification {
-            signature,
-            files: FileCheck::Inconsistent(reason),
-        });
+        return Ok(FileCheck::Inconsistent(reason));
     }
-    let files = compare(&signed, model_path)?;
-    Ok(ModelVerification { signature, files })
+    compare(&signed, model_path)
 }
 
 /// The signed serialization; the inner `Err` is a serialization we cannot recompute (a fact

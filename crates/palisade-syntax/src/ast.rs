@@ -223,6 +223,9 @@ pub struct Pipeline {
     /// `denied_licenses = [...]`: licenses the baseline rule denies in released packages;
     /// `None` means the built-in list.
     pub denied_licenses: Option<Vec<Spanned<String>>>,
+    /// `trusted_root = "trusted_root.json"`: the Sigstore trusted root keyless signatures are
+    /// verified against; `None` means the public-good snapshot built into the binary.
+    pub trusted_root: Option<Spanned<PathValue>>,
     /// `key` blocks, in source order.
     pub keys: Vec<Key>,
     /// `identity` blocks, in source order.
@@ -273,6 +276,37 @@ pub struct Identity {
     pub ca: Option<Spanned<PathValue>>,
     /// The SLSA builder id this identity builds as (`builder = "https://…"`), for provenance.
     pub builder: Option<Spanned<String>>,
+    /// Keyless signatures: the source repository the Fulcio certificate names (OID
+    /// 1.3.6.1.4.1.57264.1.12): `owner/repo` (GitHub) or a full URI; `*` globs.
+    pub repository: Option<Spanned<String>>,
+    /// Keyless: the source ref (1.14), e.g. `refs/heads/main`, `refs/tags/v*`.
+    pub git_ref: Option<Spanned<String>>,
+    /// Keyless: the top-level workflow that ran (build config, 1.18): its path in the
+    /// repository (`.github/workflows/release.yml`) or its whole URI with `@ref`.
+    pub workflow: Option<Spanned<String>>,
+    /// Keyless: the workflow that requested the certificate (build signer, 1.9), when signing
+    /// happens in a reusable workflow; same forms as `workflow`.
+    pub signer_workflow: Option<Spanned<String>>,
+    /// Keyless: the build trigger (1.20): `push`, `release` …
+    pub trigger: Option<Spanned<String>>,
+    /// Keyless: the runner environment (1.11): `github-hosted` refuses self-hosted runners.
+    pub runner: Option<Spanned<String>>,
+}
+
+impl Identity {
+    /// Whether the block declares any Fulcio claim a keyless certificate can be matched on
+    /// (`subject`, `issuer`, `repository`, `ref`, `workflow`, `signer_workflow`, `trigger`,
+    /// `runner`).
+    pub fn has_keyless_claims(&self) -> bool {
+        self.subject.is_some()
+            || self.issuer.is_some()
+            || self.repository.is_some()
+            || self.git_ref.is_some()
+            || self.workflow.is_some()
+            || self.signer_workflow.is_some()
+            || self.trigger.is_some()
+            || self.runner.is_some()
+    }
 }
 
 /// `code`, `dataset`, `model`, `image` or `secret` block.

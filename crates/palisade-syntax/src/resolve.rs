@@ -26,6 +26,7 @@ const PIPELINE_ATTRIBUTES: &[&str] = &[
     "description",
     "vulnerability_threshold",
     "denied_licenses",
+    "trusted_root",
 ];
 const ARTIFACT_ATTRIBUTES: &[&str] = &[
     "path",
@@ -63,7 +64,19 @@ const MODEL_ATTRIBUTES: &[&str] = &[
 ];
 const SECRET_ATTRIBUTES: &[&str] = &["vault", "labels", "description"];
 const KEY_ATTRIBUTES: &[&str] = &["public_key", "description"];
-const IDENTITY_ATTRIBUTES: &[&str] = &["issuer", "subject", "ca", "builder", "description"];
+const IDENTITY_ATTRIBUTES: &[&str] = &[
+    "issuer",
+    "subject",
+    "ca",
+    "builder",
+    "repository",
+    "ref",
+    "workflow",
+    "signer_workflow",
+    "trigger",
+    "runner",
+    "description",
+];
 const STAGE_ATTRIBUTES: &[&str] = &[
     "runs_as",
     "inputs",
@@ -375,6 +388,7 @@ impl Resolver<'_> {
             .get("vulnerability_threshold")
             .and_then(|a| self.threshold(a));
         let denied_licenses = attributes.get("denied_licenses").map(|a| self.strings(a));
+        let trusted_root = attributes.get("trusted_root").and_then(|a| self.path(a));
 
         let mut pipeline = Pipeline {
             source: SourceFile {
@@ -388,6 +402,7 @@ impl Resolver<'_> {
             policies,
             vulnerability_threshold,
             denied_licenses,
+            trusted_root,
             keys: Vec::new(),
             identities: Vec::new(),
             artifacts: Vec::new(),
@@ -921,6 +936,14 @@ impl Resolver<'_> {
             subject: attributes.get("subject").and_then(|a| self.string(a)),
             ca: attributes.get("ca").and_then(|a| self.path(a)),
             builder: attributes.get("builder").and_then(|a| self.string(a)),
+            repository: attributes.get("repository").and_then(|a| self.string(a)),
+            git_ref: attributes.get("ref").and_then(|a| self.string(a)),
+            workflow: attributes.get("workflow").and_then(|a| self.string(a)),
+            signer_workflow: attributes
+                .get("signer_workflow")
+                .and_then(|a| self.string(a)),
+            trigger: attributes.get("trigger").and_then(|a| self.string(a)),
+            runner: attributes.get("runner").and_then(|a| self.string(a)),
         }
     }
 

@@ -1,0 +1,452 @@
+//! Keyless signatures: a `signature` (or `provenance`) that is a Sigstore bundle signed by a
+//! Fulcio certificate (no declared key, no private `ca`), verified offline with
+//! `palisade-keyless` (the official `sigstore-verify` underneath) against the pipeline's
+//! `trusted_root` (else the public-good snapshot built into the binary) and the declared
+//! `identity` blocks (restricted by `signed_by`).
+//!
+//! Facts: `signature` is `verified` when the bundle checks out (certificate chain valid at the
+//! *signed time*, SCT, transparency-log entry or RFC 3161 timestamp, signature, artifact or
+//! in-toto subject) and the certificate's claims satisfy a declared identity; `signers` is that
+//! identity's name; `signer_claims` holds the certificate's claims and the signed time. Any
+//! failing step makes it `invalid`, with the step named in `signature_reason`. The evaluation
+//! clock (`--at`) is not used: every keyless bundle that verifies has a signed time.
+//!
+//! A keyless OpenSSF model signature over a model folder is verified the same way, then the
+//! model's files are re-hashed and compared with the signed resource list.
+
+use std::collections::BTreeSet;
+
+use palisade_graph::{ArtifactFacts, ProvenanceFacts, SignatureState, SignerClaims};
+use palisade_keyless::{
+    Artifact, ArtifactDigestInput, Bundle, Content, IdentityRequirement, KeylessError, Pattern,
+    Policy, TimeSource, TrustRoot, Verified,
+};
+use palisade_sigstore::model_signing::{FileCheck, check_model_files};
+use palisade_syntax::{ArtifactKind, Kind, Pipeline, Reference};
+
+use crate::read::read_evidence;
+use crate::{EvidenceError, Gathering, error_at};
+
+/// The in-toto payload type.
+const IN_TOTO: &str = "application/vnd.in-toto+json";
+
+/// What keyless verification needs from the pipeline: the trusted root and the identities a
+/// certificate may match.
+pub(crate) struct Keyless {
+    /// `None` when the pipeline's `trusted_root` could not be read (already an error).
+    root: Option<TrustRoot>,
+    /// `identity` blocks without a `ca` that declare at least one claim: (name, requirement).
+    identities: Vec<(String, IdentityRequirement)>,
+}
+
+impl Keyless {
+    /// Loads the pipeline's `trusted_root` (or the embedded public-good root) and its
+    /// identities. An unreadable or unusable `trusted_root` is an error at its declaration.
+    pub(crate) fn load(
+        pipeline: &Pipeline,
+        folder: &palisade_core::fs::Folder,
+    ) -> (Keyless, Option<EvidenceError>) {
+        let identities = pipeline
+            .identities
+            .iter()
+            .filter(|i| i.ca.is_none() && i.has_keyless_claims())
+            .map(|i| {
+                let p = |v: &Option<palisade_syntax::Spanned<String>>| {
+                    v.as_ref().map(|v| Pattern::parse(&v.value))
+                };
+                let requirement = IdentityRequirement {
+                    name: Some(i.name.value.clone()),
+                    subject: p(&i.subject),
+                    issuer: p(&i.issuer),
+                    repository: p(&i.repository),
+                    git_ref: p(&i.git_ref),
+                    workflow: p(&i.workflow),
+                    signer_workflow: p(&i.signer_workflow),
+                    trigger: p(&i.trigger),
+                    runner: p(&i.runner),
+                    source_digest: None,
+                };
+                (i.name.value.clone(), requirement)
+            })
+            .collect();
+        let (root, error) = match &pipeline.trusted_root {
+            None => match TrustRoot::public_good() {
+                Ok(root) => (Some(root), None),
+                Err(e) => (
+                    None,
+                    Some(error_at(
+                        pipeline,
+                        pipeline.span,
+                        "the embedded Sigstore trusted root".to_string(),
+                        miette::Report::new(e),
+                    )),
+                ),
+            },
+            Some(path) => {
+                let limit =
+                    u64::try_from(palisade_keyless::root::MAX_TRUST_ROOT_BYTES).unwrap_or(u64::MAX);
+                let loaded = folder
+                    .read(
+                        &path.value.resolved,
+                        &path.value.written,
+                        "a Sigstore trusted root",
+                        limit,
+                    )
+                    .map_err(miette::Report::new)
+                    .and_then(|bytes| {
+                        TrustRoot::from_json(&bytes, &path.value.written)
+                            .map_err(miette::Report::new)
+                    });
+                match loaded {
+                    Ok(root) => (Some(root), None),
+                    Err(cause) => (
+                        None,
+                        Some(error_at(
+                            pipeline,
+                            path.span,
+                            format!("trusted_root {:?}", path.value.written),
+                            cause,
+                        )),
+                    ),
+                }
+            }
+        };
+        (Keyless { root, identities }, error)
+    }
+}
+
+/// The result of a keyless check, as facts.
+struct Checked {
+    state: SignatureState,
+    signer: Option<String>,
+    claims: SignerClaims,
+    reason: Option<String>,
+    /// The verified in-toto statement, for provenance.
+    payload: Option<Vec<u8>>,
+}
+
+impl Checked {
+    fn invalid(reason: String) -> Checked {
+        Checked {
+            state: SignatureState::Invalid,
+            signer: None,
+            claims: SignerClaims::default(),
+            reason: Some(reason),
+            payload: None,
+        }
+    }
+}
+
+/// Handles the artifact's `signature` when it is a keyless bundle and no declared `ca` of the
+/// `signed_by` identities claims it; returns false (nothing recorded) otherwise, and the
+/// key / private-CA path runs.
+pub(crate) fn gather_signature(g: &mut Gathering<'_>) -> bool {
+    let Some(signature) = &g.artifact.signature else {
+        return false;
+    };
+    let Some((bundle, bytes, read)) = read_keyless(g, &signature.value) else {
+        return false;
+    };
+    g.facts.evidence_files.push(read);
+    let file = signature.value.written.clone();
+    let model_path = match (&g.artifact.path, g.artifact.kind) {
+        (Some(path), ArtifactKind::Model) => Some(path.value.resolved.clone()),
+        _ => None,
+    };
+    let checked = check(g, &bundle, &bytes, &file, model_path.as_deref());
+    apply(&mut g.facts, checked);
+    true
+}
+
+/// Handles the artifact's `provenance` when it is a keyless bundle (see [`gather_signature`]).
+pub(crate) fn gather_provenance(g: &mut Gathering<'_>) -> bool {
+    let Some(provenance) = &g.artifact.provenance else {
+        return false;
+    };
+    let Some((bundle, bytes, read)) = read_keyless(g, &provenance.value) else {
+        return false;
+    };
+    g.facts.evidence_files.push(read);
+    let file = provenance.value.written.clone();
+    let checked = check(g, &bundle, &bytes, &file, None);
+    let (facts, reason) = provenance_facts(g, checked, &file);
+    g.facts.provenance = facts;
+    g.facts.provenance_reason = reason;
+    true
+}
+
+/// Reads a bundle and keeps it when it is keyless and ours to verify.
+fn read_keyless(
+    g: &Gathering<'_>,
+    path: &palisade_syntax::PathValue,
+) -> Option<(Bundle, Vec<u8>, palisade_graph::EvidenceFile)> {
+    // Identities with a private `ca` in `signed_by` (or in the pipeline, without `signed_by`)
+    // verify certificate bundles themselves.
+    let signed_by = signed_by(g);
+    if !g
+        .context
+        .trust
+        .restricted_to(&signed_by)
+        .authorities
+        .is_empty()
+    {
+        return None;
+    }
+    let limit = u64::try_from(palisade_keyless::verify::MAX_BUNDLE_BYTES).unwrap_or(u64::MAX);
+    // An unreadable file falls through: the other path reads it again and reports why.
+    let (bytes, read) = read_evidence(&g.context.folder, path, "a signature", limit, |bytes| {
+        Ok(bytes.to_vec())
+    })
+    .ok()?;
+    let bundle = Bundle::parse(&bytes, &path.written).ok()?;
+    bundle.is_keyless().then_some((bundle, bytes, read))
+}
+
+fn signed_by(g: &Gathering<'_>) -> Vec<Reference> {
+    g.artifact
+        .signed_by
+        .iter()
+        .map(|r| r.value.clone())
+        .collect()
+}
+
+/// Verifies `bundle` for the artifact being gathered.
+fn check(
+    g: &Gathering<'_>,
+    bundle: &Bundle,
+    bytes: &[u8],
+    file: &str,
+    model_path: Option<&std::path::Path>,
+) -> Checked {
+    let keyless = g.context.keyless;
+    let Some(root) = &keyless.root else {
+        return Checked::invalid("the trusted root could not be loaded".to_string());
+    };
+    let signed_by = signed_by(g);
+    let requirements: Vec<IdentityRequirement> = keyless
+        .identities
+        .iter()
+        .filter(|(name, _)| {
+            signed_by.is_empty()
+                || signed_by
+                    .iter()
+                    .any(|r| r.kind == Kind::Identity && &r.name == name)
+        })
+        .map(|(_, requirement)| requirement.clone())
+        .collect();
+    if requirements.is_empty() {
+        return Checked::invalid(format!(
+            "{file} is a keyless signature (Fulcio certificate), but no declared identity may \
+             sign it: declare `identity \"…\" {{ issuer = … subject = … }}` (or repository, \
+             ref, workflow){}",
+            if signed_by.is_empty() {
+                ""
+            } else {
+                " and name it in signed_by"
+            }
+        ));
+    }
+    let policy = Policy::Identities(requirements);
+    // A model signature over a model on disk: the subject is the digest of the signed
+    // resource list, checked against the files after the signature verified.
+    let model_statement = model_path.and_then(|_| model_subject(bytes, file));
+    let artifact = match &model_statement {
+        Some(digest) => Artifact::Digest(digest.clone()),
+        None => match g
+            .facts
+            .digest
+            .as_ref()
+            .and_then(|d| ArtifactDigestInput::parse(&d.to_string()).ok())
+        {
+            Some(digest) => Artifact::Digest(digest),
+            None => {
+                return Checked::invalid(
+                    "the artifact has no known digest (no local file, no pinned digest), so the \
+                     keyless signature cannot be matched to it"
+                        .to_string(),
+                );
+            }
+        },
+    };
+    let verified = match root.verify(bundle, artifact, &policy) {
+        Ok(verified) => verified,
+        Err(e) => return Checked::invalid(failed_step(&e)),
+    };
+    let mut checked = verified_facts(&verified);
+    if let (Some(path), Some(_)) = (model_path, &model_statement) {
+        let payload = checked.payload.clone().unwrap_or_default();
+        let signer = checked.signer.clone().unwrap_or_default();
+        let reason = match check_model_files(IN_TOTO, &payload, path) {
+            Ok(FileCheck::Match) => None,
+            Ok(FileCheck::Mismatch {
+                modified,
+                missing,
+                extra,
+            }) => {
+                let mut parts = Vec::new();
+                for (what, list) in [
+                    ("modified", modified),
+                    ("missing", missing),
+                    ("not signed", extra),
+                ] {
+                    if !list.is_empty() {
+                        parts.push(format!("{what}: {}", shorten(&list)));
+                    }
+                }
+                Some(format!(
+                    "signed by {signer}, but the model's files differ from what was signed ({})",
+                    parts.join("; ")
+                ))
+            }
+            Ok(FileCheck::Unsupported(reason)) => {
+                Some(format!("the model's files cannot be checked: {reason}"))
+            }
+            Ok(FileCheck::Inconsistent(reason)) => Some(reason),
+            Err(e) => Some(format!("the model signature cannot be read: {e}")),
+        };
+        if let Some(reason) = reason {
+            checked.state = SignatureState::Invalid;
+            checked.signer = None;
+            checked.reason = Some(reason);
+        }
+    }
+    checked
+}
+
+/// "invalid at step X (code): message".
+fn failed_step(e: &KeylessError) -> String {
+    format!(
+        "keyless verification failed at step `{}` ({}): {e}",
+        e.step(),
+        e.step().code()
+    )
+}
+
+/// The subject digest of a model_signing statement in `bytes` (unverified: it only selects
+/// what the signature must cover), if the bundle holds one.
+fn model_subject(bytes: &[u8], file: &str) -> Option<ArtifactDigestInput> {
+    let bundle = palisade_sigstore::bundle::parse(bytes, file).ok()?;
+    let statement = crate::trust::peek_statement(&bundle, file)?;
+    if !statement
+        .predicate_type
+        .starts_with("https://model_signing/")
+    {
+        return None;
+    }
+    let subject = statement.subjects.first()?;
+    let hex_digits = subject.digest.get("sha256")?;
+    ArtifactDigestInput::parse(&format!("sha256:{hex_digits}")).ok()
+}
+
+fn verified_facts(verified: &Verified) -> Checked {
+    let (signer, claims) = match &verified.signer {
+        palisade_keyless::Signer::Certificate {
+            claims,
+            requirement,
+            ..
+        } => (requirement.clone(), Some(claims)),
+        palisade_keyless::Signer::PublicKey { name } => (name.clone(), None),
+    };
+    let mut facts = SignerClaims::default();
+    if let Some(c) = claims {
+        facts.subject = (!c.subject.is_empty()).then(|| c.subject.clone());
+        facts.issuer = c.issuer.clone();
+        facts.repository = c.source_repository_uri.clone();
+        facts.git_ref = c.source_repository_ref.clone();
+        facts.commit = c.source_repository_digest.clone();
+        facts.workflow = c.workflow_path();
+        facts.trigger = c.build_trigger.clone();
+        facts.runner = c.runner_environment.clone();
+    }
+    if let Some(time) = &verified.signed_time {
+        facts.signed_time = Some(time.rfc3339.clone());
+        facts.signed_time_source = Some(
+            match time.source {
+                TimeSource::TransparencyLog => "transparency_log",
+                TimeSource::TimestampAuthority => "timestamp_authority",
+            }
+            .to_string(),
+        );
+    }
+    let payload = match &verified.content {
+        Content::Statement { payload, .. } => Some(payload.clone()),
+        Content::MessageSignature { .. } => None,
+    };
+    Checked {
+        state: SignatureState::Verified,
+        signer: Some(signer),
+        claims: facts,
+        reason: None,
+        payload,
+    }
+}
+
+fn apply(facts: &mut ArtifactFacts, checked: Checked) {
+    facts.signature = checked.state;
+    facts.signers = checked.signer.into_iter().collect::<BTreeSet<_>>();
+    facts.signature_reason = checked.reason;
+    facts.signer_claims = checked.claims;
+}
+
+/// Provenance facts from a keyless check: builder facts only from a verified statement.
+fn provenance_facts(
+    g: &Gathering<'_>,
+    checked: Checked,
+    file: &str,
+) -> (ProvenanceFacts, Option<String>) {
+    let invalid = |reason: String| {
+        (
+            ProvenanceFacts {
+                state: SignatureState::Invalid,
+                ..ProvenanceFacts::default()
+            },
+            Some(reason),
+        )
+    };
+    if checked.state != SignatureState::Verified {
+        return invalid(checked.reason.unwrap_or_default());
+    }
+    let Some(payload) = checked.payload else {
+        return invalid(
+            "a message signature, not an in-toto statement: provenance must be a statement about \
+             the artifact"
+                .to_string(),
+        );
+    };
+    let statement = match palisade_sigstore::intoto::parse_statement(&payload, file) {
+        Ok(statement) => statement,
+        Err(e) => return invalid(format!("the signed statement is unreadable: {e}")),
+    };
+    let facts = palisade_sigstore::intoto::provenance_facts(&statement);
+    let builders = g
+        .context
+        .identities
+        .iter()
+        .filter(|(_, builder)| facts.builder_id.as_deref() == Some(builder.as_str()))
+        .map(|(name, _)| name.clone())
+        .collect();
+    (
+        ProvenanceFacts {
+            state: SignatureState::Verified,
+            builder_id: facts.builder_id.filter(|b| !b.is_empty()),
+            build_type: facts.build_type.filter(|b| !b.is_empty()),
+            predicate_type: Some(facts.predicate_type),
+            builders,
+        },
+        None,
+    )
+}
+
+fn shorten(list: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let mut text = list
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if list.len() > SHOWN {
+        text.push_str(&format!(" and {} more", list.len() - SHOWN));
+    }
+    text
+}
