@@ -223,6 +223,12 @@ pub struct Pipeline {
     /// `denied_licenses = [...]`: licenses the baseline rule denies in released packages;
     /// `None` means the built-in list.
     pub denied_licenses: Option<Vec<Spanned<String>>>,
+    /// `max_attack_success = 0.05`: the highest red-team attack success rate the baseline
+    /// accepts for a public LLM, in thousandths (`0.05` is 50).
+    pub max_attack_success: Option<Spanned<u64>>,
+    /// `max_dp_epsilon = 8.0`: the largest differential-privacy ε that lifts the PII rule, in
+    /// thousandths.
+    pub max_dp_epsilon: Option<Spanned<u64>>,
     /// `key` blocks, in source order.
     pub keys: Vec<Key>,
     /// `identity` blocks, in source order.
@@ -333,6 +339,8 @@ pub struct Stage {
     pub guardrails: Option<Spanned<PathValue>>,
     /// `environment = "…"`: where the stage runs (`ci`, `training-cluster`, `production` …).
     pub environment: Option<Spanned<String>>,
+    /// `redteam = [...]`: red-team reports (garak `*.report.jsonl`, promptfoo `results.json`).
+    pub redteam: Vec<Spanned<PathValue>>,
 }
 
 /// `release "<name>" { … }`: artifacts shipped to an environment.

@@ -1,0 +1,247 @@
+//! End-to-end tests of the AI evidence: exemption labels that only the pipeline file (or signed
+//! evidence) can grant, every path a pipeline names is read, guardrail configurations judged,
+//! red-team reports and differential-privacy claims backed by evidence.
+
+use std::fs;
+use std::path::Path;
+
+use super::{AT, Run, palisade, root};
+
+/// Writes `files` (path, bytes) under a fresh folder.
+fn folder(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (path, bytes) in files {
+        let to = dir.path().join(path);
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent).expect("mkdir");
+        }
+        fs::write(to, bytes).expect("write");
+    }
+    dir
+}
+
+/// Copies a fixture (file or folder) from the repo into `to`.
+fn copy(from: &Path, to: &Path) {
+    if from.is_dir() {
+        fs::create_dir_all(to).expect("mkdir");
+        for entry in fs::read_dir(from).expect("read dir") {
+            let entry = entry.expect("entry");
+            copy(&entry.path(), &to.join(entry.file_name()));
+        }
+    } else {
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent).expect("mkdir");
+        }
+        fs::copy(from, to).expect("copy");
+    }
+}
+
+fn evaluate_json(dir: &Path, pipeline: &str) -> Run {
+    palisade(
+        dir,
+        &["evaluate", pipeline, "--at", AT, "--format", "json"],
+    )
+}
+
+/// The ids of the policies that denied.
+fn denied(run: &Run) -> Vec<String> {
+    assert!(
+        run.code == 0 || run.code == 1,
+        "exit {}\nstdout: {}\nstderr: {}",
+        run.code,
+        run.stdout,
+        run.stderr
+    );
+    let report: serde_json::Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", run.stdout, run.stderr));
+    report["violations"]
+        .as_array()
+        .expect("violations")
+        .iter()
+        .map(|v| v["policy"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// A CycloneDX BOM whose one `data` component is classified `classification`.
+fn bom_classified(classification: &str) -> Vec<u8> {
+    serde_json::json!({
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "version": 1,
+        "components": [{
+            "type": "data",
+            "name": "training-set",
+            "data": [{"type": "dataset", "name": "training-set", "classification": classification}]
+        }]
+    })
+    .to_string()
+    .into_bytes()
+}
+
+const PII_PIPELINE: &str = r#"pipeline "p" {
+  policies = ["@baseline"]
+  dataset "tickets" { path = "data/tickets.jsonl" labels = ["pii"] }
+  model "m" { path = "m.safetensors" format = "safetensors" bom = "m.cdx.json" LABELS }
+  stage "train" { inputs = [dataset "tickets"] outputs = [model "m"] }
+  release "r" { artifacts = [model "m"] environment = "production" exposure = "public" }
+}
+"#;
+
+/// Item 9.3: an unsigned SBOM classifying the data "Differential Privacy" lifted the PII rule.
+#[test]
+fn an_unsigned_bom_cannot_claim_differential_privacy() {
+    let pipeline = PII_PIPELINE.replace("LABELS", "");
+    let dir = folder(&[
+        ("pipeline.pal", pipeline.as_bytes()),
+        ("data/tickets.jsonl", b"{\"email\": \"a@b.example\"}\n"),
+        ("m.safetensors", b"not read"),
+        ("m.cdx.json", &bom_classified("Differential Privacy")),
+    ]);
+    let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
+    assert!(
+        found.iter().any(|p| p == "pii-public-release"),
+        "{found:?}"
+    );
+}
+
+/// Item 9.3: an unsigned SBOM classifying the data "allow pickle" lifted the pickle rule.
+#[test]
+fn an_unsigned_bom_cannot_allow_a_pickle() {
+    let pickle = fs::read(root().join("tests/fixtures/pickles/safe_dict.pkl")).expect("pickle");
+    let dir = folder(&[
+        (
+            "pipeline.pal",
+            br#"pipeline "p" {
+  policies = ["@baseline"]
+  model "m" { path = "m.pkl" bom = "m.cdx.json" }
+  release "r" { artifacts = [model "m"] environment = "production" exposure = "internal" }
+}
+"#,
+        ),
+        ("m.pkl", &pickle),
+        ("m.cdx.json", &bom_classified("allow pickle")),
+    ]);
+    let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
+    assert!(
+        found.iter().any(|p| p == "unsafe-model-format"),
+        "{found:?}"
+    );
+    // The pipeline file is reviewed code: there the label still lifts the rule.
+    fs::write(
+        dir.path().join("pipeline.pal"),
+        br#"pipeline "p" {
+  policies = ["@baseline"]
+  model "m" { path = "m.pkl" bom = "m.cdx.json" labels = ["allow-pickle"] }
+  release "r" { artifacts = [model "m"] environment = "production" exposure = "internal" }
+}
+"#,
+    )
+    .expect("write");
+    let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
+    assert!(
+        !found.iter().any(|p| p == "unsafe-model-format"),
+        "{found:?}"
+    );
+}
+
+/// A public LLM serving stage with `guardrails = GUARDRAILS`.
+const SERVING_PIPELINE: &str = r#"pipeline "p" {
+  policies = ["@baseline"]
+  model "chat" { uri = "hf://acme/chat-7b" digest = "sha256:3333333333333333333333333333333333333333333333333333333333333333" labels = ["llm"] }
+  image "api" { ref = "registry.example/api@sha256:bf601d0c00972e33504447069e8bf00937bedacadcc19f7f53bf3a89926c1be0" }
+  stage "serve" { inputs = [model "chat"] outputs = [image "api"] GUARDRAILS }
+  release "web" { artifacts = [image "api"] environment = "production" exposure = "public" }
+}
+"#;
+
+fn serving(guardrails: &str) -> tempfile::TempDir {
+    let text = SERVING_PIPELINE.replace("GUARDRAILS", guardrails);
+    folder(&[("pipeline.pal", text.as_bytes())])
+}
+
+fn nemo(config: &str, dir: &Path) {
+    copy(
+        &root().join("tests/fixtures/ai/nemoguardrails").join(config),
+        &dir.join("config"),
+    );
+}
+
+/// Item 9.8: a guardrails file that does not exist passed `check`.
+#[test]
+fn a_missing_guardrails_file_is_exit_2_at_its_declaration() {
+    let dir = serving(r#"guardrails = "does/not/exist.yaml""#);
+    for command in ["check", "evaluate"] {
+        let run = palisade(dir.path(), &[command, "pipeline.pal", "--at", AT]);
+        assert_eq!(run.code, 2, "{command}: {}\n{}", run.stdout, run.stderr);
+        assert!(run.stderr.contains("does/not/exist.yaml"), "{}", run.stderr);
+        assert!(run.stderr.contains("pipeline.pal:5:"), "{}", run.stderr);
+        assert!(run.stderr.contains("guardrails"), "{}", run.stderr);
+    }
+}
+
+/// Item 12.1: a file that is no guardrails configuration (what the old examples held) is
+/// exit 2, not a pass.
+#[test]
+fn an_unknown_guardrails_config_is_exit_2() {
+    let dir = serving(r#"guardrails = "guardrails.yaml""#);
+    fs::write(
+        dir.path().join("guardrails.yaml"),
+        "input_filters: [prompt-injection]\noutput_filters: [pii]\n",
+    )
+    .expect("write");
+    let run = palisade(dir.path(), &["check", "pipeline.pal"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("guardrails.yaml"), "{}", run.stderr);
+    fs::write(dir.path().join("guardrails.txt"), "anything").expect("write");
+    let dir2 = serving(r#"guardrails = "g.txt""#);
+    fs::write(dir2.path().join("g.txt"), "anything").expect("write");
+    let run = palisade(dir2.path(), &["check", "pipeline.pal"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    // A configuration NeMo itself refuses (a rail flow that does not exist) is refused too.
+    let dir3 = serving(r#"guardrails = "config""#);
+    nemo("config-unknown-flow", dir3.path());
+    let run = palisade(dir3.path(), &["check", "pipeline.pal"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+}
+
+/// Item 12.1: guardrails that exist but do not check for prompt injection on input and PII on
+/// output passed the baseline (it only asked whether `guardrails` was declared).
+#[test]
+fn guardrails_are_judged_by_what_they_check() {
+    let rule = "llm-public-guardrail-checks";
+    // NeMo: jailbreak + moderation on input, moderation on output: no PII check on output.
+    let dir = serving(r#"guardrails = "config""#);
+    nemo("config-protected", dir.path());
+    let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
+    assert!(found.iter().any(|p| p == rule), "{found:?}");
+    // NeMo: jailbreak heuristics on input, sensitive-data detection on output.
+    let dir = serving(r#"guardrails = "config""#);
+    nemo("config-pii", dir.path());
+    let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
+    assert!(!found.iter().any(|p| p == rule), "{found:?}");
+    assert!(
+        !found.iter().any(|p| p == "llm-public-guardrails"),
+        "{found:?}"
+    );
+    // NeMo rails with no entities do nothing: not enforced.
+    let dir = serving(r#"guardrails = "config""#);
+    nemo("config-pii-no-entities", dir.path());
+    let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
+    assert!(found.iter().any(|p| p == rule), "{found:?}");
+    // Guardrails AI: a guard whose every validator only logs (`noop`) checks nothing.
+    let dir = serving(r#"guardrails = "guard.json""#);
+    copy(
+        &root().join("tests/fixtures/ai/guardrails/audit-only-guard.json"),
+        &dir.path().join("guard.json"),
+    );
+    let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
+    assert!(found.iter().any(|p| p == rule), "{found:?}");
+    // The facts are shown by `explain`.
+    let dir = serving(r#"guardrails = "config""#);
+    nemo("config-pii", dir.path());
+    let run = palisade(
+        dir.path(),
+        &["explain", "stage", "serve", "--at", AT, "--json"],
+    );
+    assert!(run.stdout.contains("nemo-guardrails"), "{}", run.stdout);
+}
