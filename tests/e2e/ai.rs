@@ -245,3 +245,94 @@ fn guardrails_are_judged_by_what_they_check() {
     );
     assert!(run.stdout.contains("nemo-guardrails"), "{}", run.stdout);
 }
+
+/// A public LLM serving stage with real guardrails and `redteam = [report]`, `settings` at the
+/// pipeline level.
+fn redteamed(report: &str, fixture: &str, settings: &str) -> tempfile::TempDir {
+    let text = SERVING_PIPELINE
+        .replace(
+            "GUARDRAILS",
+            &format!(r#"guardrails = "config" redteam = ["{report}"]"#),
+        )
+        .replace(
+            "policies = [\"@baseline\"]",
+            &format!("policies = [\"@baseline\"]\n  {settings}"),
+        );
+    let dir = folder(&[("pipeline.pal", text.as_bytes())]);
+    nemo("config-pii", dir.path());
+    copy(
+        &root().join("tests/fixtures/ai").join(fixture),
+        &dir.path().join(report),
+    );
+    dir
+}
+
+/// Item 12.2: a public LLM whose red-team run shows attacks getting through (or no run at all)
+/// was released.
+#[test]
+fn a_public_llm_needs_a_red_team_report_that_held() {
+    let rule = "llm-public-redteam";
+    // No report at all.
+    let dir = serving(r#"guardrails = "config""#);
+    nemo("config-pii", dir.path());
+    let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
+    assert!(found.iter().any(|p| p == rule), "{found:?}");
+    // garak against an echoing target: 17 of 18 attacks got through.
+    let dir = redteamed("garak.report.jsonl", "garak/garak-fail.report.jsonl", "");
+    let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
+    assert!(found.iter().any(|p| p == rule), "{found:?}");
+    // garak against a refusing target: 0 of 18.
+    let dir = redteamed(
+        "garak.report.jsonl",
+        "garak/garak-pass-refusal.report.jsonl",
+        "",
+    );
+    let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
+    assert!(!found.iter().any(|p| p == rule), "{found:?}");
+    // promptfoo with half the attempts errored: inconclusive, never a pass.
+    let dir = redteamed(
+        "results.json",
+        "promptfoo/redteam-owasp/promptfoo-owasp-errors.results.json",
+        "max_attack_success = 1.0",
+    );
+    let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
+    assert!(found.iter().any(|p| p == rule), "{found:?}");
+    // The red-team facts are on the stage.
+    let run = palisade(
+        dir.path(),
+        &["explain", "stage", "serve", "--at", AT, "--json"],
+    );
+    assert!(run.stdout.contains("promptfoo"), "{}", run.stdout);
+}
+
+/// Item 12.2: `max_attack_success` is the bar. garak against an empty-reply target: 1 hit of 18
+/// (5.6 %), over the default 5 %, within 6 %.
+#[test]
+fn max_attack_success_sets_the_bar() {
+    let rule = "llm-public-redteam";
+    let fixture = "garak/garak-pass.report.jsonl";
+    let dir = redteamed("garak.report.jsonl", fixture, "");
+    let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
+    assert!(found.iter().any(|p| p == rule), "{found:?}");
+    let dir = redteamed("garak.report.jsonl", fixture, "max_attack_success = 0.06");
+    let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
+    assert!(!found.iter().any(|p| p == rule), "{found:?}");
+    // Not a ratio: exit 2 at the setting.
+    let dir = redteamed("garak.report.jsonl", fixture, "max_attack_success = 1.5");
+    let run = palisade(dir.path(), &["check", "pipeline.pal"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("max_attack_success"), "{}", run.stderr);
+}
+
+/// Item 12.2: a red-team file that is no report (garak's hitlog) is exit 2.
+#[test]
+fn an_unreadable_red_team_report_is_exit_2() {
+    let dir = redteamed(
+        "garak.report.jsonl",
+        "garak/garak-fail.hitlog.jsonl",
+        "",
+    );
+    let run = palisade(dir.path(), &["check", "pipeline.pal"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("redteam"), "{}", run.stderr);
+}

@@ -18,6 +18,7 @@ baseline_files!(
     "access.cedar",
     "leakage.cedar",
     "guardrails.cedar",
+    "redteam.cedar",
     "unsafe-models.cedar",
     "sast.cedar",
     "secrets.cedar",
