@@ -336,3 +336,60 @@ fn an_unreadable_red_team_report_is_exit_2() {
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("redteam"), "{}", run.stderr);
 }
+
+/// Item 6: rag-assistant's ALLOW rests on its guardrail configuration and red-team report;
+/// take either away and it is a DENY that says why.
+#[test]
+fn rag_assistant_allow_rests_on_its_ai_evidence() {
+    let example = root().join("examples/rag-assistant");
+    let run = evaluate_json(&example, "pipeline.pal");
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let text = fs::read_to_string(example.join("pipeline.pal")).expect("read");
+    let cases = [
+        (
+            "redteam     = [\"reports/garak.report.jsonl\"]",
+            "",
+            "llm-public-redteam",
+        ),
+        (
+            "guardrails  = \"config/guardrails\"",
+            "",
+            "llm-public-guardrails",
+        ),
+    ];
+    for (line, with, rule) in cases {
+        assert!(text.contains(line), "{line}");
+        let dir = tempfile::tempdir().expect("tmp");
+        copy(&example, dir.path());
+        fs::write(dir.path().join("pipeline.pal"), text.replace(line, with)).expect("write");
+        let run = evaluate_json(dir.path(), "pipeline.pal");
+        assert_eq!(run.code, 1, "without {line}: {}", run.stderr);
+        let found = denied(&run);
+        assert!(found.iter().any(|p| p == rule), "without {line}: {found:?}");
+    }
+    // A weaker configuration (no PII check on output) in place of the real one: DENY.
+    let dir = tempfile::tempdir().expect("tmp");
+    copy(&example, dir.path());
+    fs::remove_dir_all(dir.path().join("config/guardrails")).expect("rm");
+    copy(
+        &root().join("tests/fixtures/ai/nemoguardrails/config-protected"),
+        &dir.path().join("config/guardrails"),
+    );
+    let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
+    assert!(
+        found.iter().any(|p| p == "llm-public-guardrail-checks"),
+        "{found:?}"
+    );
+    // The report swapped for a failing run: DENY.
+    let dir = tempfile::tempdir().expect("tmp");
+    copy(&example, dir.path());
+    copy(
+        &root().join("tests/fixtures/ai/garak/garak-fail.report.jsonl"),
+        &dir.path().join("reports/garak.report.jsonl"),
+    );
+    let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
+    assert!(
+        found.iter().any(|p| p == "llm-public-redteam"),
+        "{found:?}"
+    );
+}
