@@ -37,10 +37,7 @@ fn copy(from: &Path, to: &Path) {
 }
 
 fn evaluate_json(dir: &Path, pipeline: &str) -> Run {
-    palisade(
-        dir,
-        &["evaluate", pipeline, "--at", AT, "--format", "json"],
-    )
+    palisade(dir, &["evaluate", pipeline, "--at", AT, "--format", "json"])
 }
 
 /// The ids of the policies that denied.
@@ -98,10 +95,7 @@ fn an_unsigned_bom_cannot_claim_differential_privacy() {
         ("m.cdx.json", &bom_classified("Differential Privacy")),
     ]);
     let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
-    assert!(
-        found.iter().any(|p| p == "pii-public-release"),
-        "{found:?}"
-    );
+    assert!(found.iter().any(|p| p == "pii-public-release"), "{found:?}");
 }
 
 /// Item 9.3: an unsigned SBOM classifying the data "allow pickle" lifted the pickle rule.
@@ -327,11 +321,7 @@ fn max_attack_success_sets_the_bar() {
 /// Item 12.2: a red-team file that is no report (garak's hitlog) is exit 2.
 #[test]
 fn an_unreadable_red_team_report_is_exit_2() {
-    let dir = redteamed(
-        "garak.report.jsonl",
-        "garak/garak-fail.hitlog.jsonl",
-        "",
-    );
+    let dir = redteamed("garak.report.jsonl", "garak/garak-fail.hitlog.jsonl", "");
     let run = palisade(dir.path(), &["check", "pipeline.pal"]);
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("redteam"), "{}", run.stderr);
@@ -388,8 +378,5 @@ fn rag_assistant_allow_rests_on_its_ai_evidence() {
         &dir.path().join("reports/garak.report.jsonl"),
     );
     let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
-    assert!(
-        found.iter().any(|p| p == "llm-public-redteam"),
-        "{found:?}"
-    );
+    assert!(found.iter().any(|p| p == "llm-public-redteam"), "{found:?}");
 }

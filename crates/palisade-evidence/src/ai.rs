@@ -11,9 +11,9 @@ use std::path::Path;
 
 use miette::SourceSpan;
 
+use palisade_ai::RedTeamReport;
 use palisade_ai::guardrails::{GuardrailsConfig, guardrails_ai, nemo};
 use palisade_ai::redteam::{garak, promptfoo};
-use palisade_ai::RedTeamReport;
 use palisade_core::Digest;
 use palisade_core::fs::Folder;
 use palisade_graph::{EvidenceFile, GuardrailsFacts, RedTeamFacts, StageEvidence};
@@ -93,11 +93,15 @@ fn read_guardrails(
             .iter()
             .map(|(name, bytes)| nemo::ConfigFile { name, bytes })
             .collect();
-        let config =
-            nemo::parse(&path.written, &listed).map_err(miette::Report::new)?;
+        let config = nemo::parse(&path.written, &listed).map_err(miette::Report::new)?;
         let read = files
             .iter()
-            .map(|(name, bytes)| evidence_file(&format!("{}/{name}", path.written.trim_end_matches('/')), bytes))
+            .map(|(name, bytes)| {
+                evidence_file(
+                    &format!("{}/{name}", path.written.trim_end_matches('/')),
+                    bytes,
+                )
+            })
             .collect();
         return Ok((config, read));
     }
@@ -107,7 +111,12 @@ fn read_guardrails(
         .map(|(_, e)| e.to_ascii_lowercase())
         .unwrap_or_default();
     let bytes = folder
-        .read(&path.resolved, &path.written, "a guardrails configuration", nemo::MAX_FILE_BYTES)
+        .read(
+            &path.resolved,
+            &path.written,
+            "a guardrails configuration",
+            nemo::MAX_FILE_BYTES,
+        )
         .map_err(miette::Report::new)?;
     let config = match extension.as_str() {
         "json" => guardrails_ai::parse_json(&bytes, &path.written),
@@ -184,7 +193,12 @@ fn walk(
             ));
         }
         let bytes = folder
-            .read(&canonical, &shown, "a guardrails configuration file", nemo::MAX_FILE_BYTES)
+            .read(
+                &canonical,
+                &shown,
+                "a guardrails configuration file",
+                nemo::MAX_FILE_BYTES,
+            )
             .map_err(miette::Report::new)?;
         out.push((inner, bytes));
     }
@@ -211,7 +225,12 @@ fn read_redteam(
     path: &PathValue,
 ) -> Result<(RedTeamReport, EvidenceFile), miette::Report> {
     let bytes = folder
-        .read(&path.resolved, &path.written, "a red-team report", MAX_REDTEAM_BYTES)
+        .read(
+            &path.resolved,
+            &path.written,
+            "a red-team report",
+            MAX_REDTEAM_BYTES,
+        )
         .map_err(miette::Report::new)?;
     let lower = path.written.to_ascii_lowercase();
     let report = if lower.ends_with(".jsonl") {
@@ -245,9 +264,15 @@ fn redteam_facts(reports: &[RedTeamReport]) -> RedTeamFacts {
         facts.failures += report.totals.failures;
         facts.errors += report.totals.errors;
         facts.conclusive &= report.conclusive();
-        facts.inconclusive.extend(report.inconclusive.iter().cloned());
+        facts
+            .inconclusive
+            .extend(report.inconclusive.iter().cloned());
         if let Some(at) = &report.ran_at {
-            facts.ran_at = Some(facts.ran_at.map_or(at.unix_seconds, |t| t.min(at.unix_seconds)));
+            facts.ran_at = Some(
+                facts
+                    .ran_at
+                    .map_or(at.unix_seconds, |t| t.min(at.unix_seconds)),
+            );
         }
         if let Some(digest) = &report.target.digest {
             facts.target_digests.insert(digest.clone());

@@ -83,6 +83,8 @@ mod tests {
             ("production-release-identified", "access.cedar", "high"),
             ("pii-public-release", "leakage.cedar", "critical"),
             ("llm-public-guardrails", "guardrails.cedar", "high"),
+            ("llm-public-guardrail-checks", "guardrails.cedar", "high"),
+            ("llm-public-redteam", "redteam.cedar", "high"),
             ("unsafe-model-format", "unsafe-models.cedar", "high"),
             (
                 "dangerous-pickle-imports",

@@ -93,7 +93,11 @@ pub const REDTEAM_RECORD: RecordType = RecordType {
             "when the oldest report ran, Unix seconds (0 if a report does not say)",
         ),
         ("attempts", Ty::Long, "attacks tried"),
-        ("failures", Ty::Long, "attacks that got through, plus attempts that errored"),
+        (
+            "failures",
+            Ty::Long,
+            "attacks that got through, plus attempts that errored",
+        ),
         (
             "conclusive",
             Ty::Bool,
@@ -584,8 +588,13 @@ pub const STAGE_ATTRS: &[StageAttr] = &[
         doc: "its `guardrails` configuration as read: framework and the kinds checked on input and output (empty if none)",
         value: |s| {
             let g = s.facts.evidence.guardrails.as_ref();
-            let set = |pick: fn(&palisade_graph::GuardrailsFacts) -> &std::collections::BTreeSet<String>| {
-                Value::Set(g.map(|g| pick(g).iter().cloned().collect()).unwrap_or_default())
+            let set = |pick: fn(
+                &palisade_graph::GuardrailsFacts,
+            ) -> &std::collections::BTreeSet<String>| {
+                Value::Set(
+                    g.map(|g| pick(g).iter().cloned().collect())
+                        .unwrap_or_default(),
+                )
             };
             Value::Record(
                 &GUARDRAILS_RECORD,

@@ -226,9 +226,6 @@ pub struct Pipeline {
     /// `max_attack_success = 0.05`: the highest red-team attack success rate the baseline
     /// accepts for a public LLM, in thousandths (`0.05` is 50).
     pub max_attack_success: Option<Spanned<u64>>,
-    /// `max_dp_epsilon = 8.0`: the largest differential-privacy ε that lifts the PII rule, in
-    /// thousandths.
-    pub max_dp_epsilon: Option<Spanned<u64>>,
     /// `key` blocks, in source order.
     pub keys: Vec<Key>,
     /// `identity` blocks, in source order.

@@ -27,7 +27,6 @@ const PIPELINE_ATTRIBUTES: &[&str] = &[
     "vulnerability_threshold",
     "denied_licenses",
     "max_attack_success",
-    "max_dp_epsilon",
 ];
 const ARTIFACT_ATTRIBUTES: &[&str] = &[
     "path",
@@ -141,8 +140,6 @@ enum Expected {
     Date,
     /// A number from 0 to 1 (at most three decimals).
     Ratio,
-    /// A number of at least 0 (at most three decimals).
-    Number,
 }
 
 impl Expected {
@@ -157,7 +154,6 @@ impl Expected {
             Expected::ReferenceOrList => "a reference or a list of references".to_owned(),
             Expected::Date => "a date".to_owned(),
             Expected::Ratio => "a number from 0 to 1 with at most three decimals".to_owned(),
-            Expected::Number => "a number of at least 0 with at most three decimals".to_owned(),
         }
     }
 
@@ -178,7 +174,6 @@ impl Expected {
             Expected::ReferenceOrList => "key \"release\"",
             Expected::Date => "2027-01-31",
             Expected::Ratio => "0.05",
-            Expected::Number => "8.0",
         };
         format!("write it as `{attribute} = {value}`")
     }
@@ -390,9 +385,6 @@ impl Resolver<'_> {
         let max_attack_success = attributes
             .get("max_attack_success")
             .and_then(|a| self.milli(a, Expected::Ratio));
-        let max_dp_epsilon = attributes
-            .get("max_dp_epsilon")
-            .and_then(|a| self.milli(a, Expected::Number));
 
         let mut pipeline = Pipeline {
             source: SourceFile {
@@ -407,7 +399,6 @@ impl Resolver<'_> {
             vulnerability_threshold,
             denied_licenses,
             max_attack_success,
-            max_dp_epsilon,
             keys: Vec::new(),
             identities: Vec::new(),
             artifacts: Vec::new(),

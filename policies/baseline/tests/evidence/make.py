@@ -24,6 +24,8 @@ What comes from where:
   DSSE, Sigstore bundle v0.3): SLSA provenance per dataset (subject = file sha256) and per image
   (subject = image digest), cosign-style image signatures.
 - config/guardrails/: examples/rag-assistant/config/guardrails/ (a NeMo Guardrails folder).
+- reports/garak-{pass,fail}.report.jsonl: copies of tests/fixtures/ai/garak/garak-pass-refusal and
+  garak-fail .report.jsonl (garak 0.17.1).
 - ../palisade.lock: palisade-hash's lock format, written here (blake3 via b3sum, sha256 via
   hashlib; a directory's root is each algorithm over the concatenated raw file digests).
   poisoned.csv is pinned with the digests of its original content, then changed.
