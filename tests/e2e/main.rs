@@ -5,6 +5,7 @@
 
 mod attacks;
 mod cli;
+mod ai;
 mod evidence;
 mod keyless;
 mod models;

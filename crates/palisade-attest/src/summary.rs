@@ -309,6 +309,7 @@ mod tests {
             .attach(palisade_graph::Evidence {
                 artifacts: vec![Some(facts)],
                 boms: Vec::new(),
+                stages: Vec::new(),
             })
             .lineage();
         let s = summarize(

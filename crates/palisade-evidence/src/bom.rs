@@ -35,7 +35,14 @@ pub(crate) fn gather(g: &mut Gathering<'_>) {
             let reduced = self::facts(&bom);
             facts.vulnerabilities.merge(&reduced.vulnerabilities);
             facts.licenses.extend(reduced.licenses.iter().cloned());
-            facts.evidence_labels.extend(reduced.labels.iter().cloned());
+            // Evidence may add taint, never an exemption (see `palisade_core::labels`).
+            for label in &reduced.labels {
+                if palisade_core::labels::is_exemption(label) {
+                    facts.claimed_labels.insert(label.clone());
+                } else {
+                    facts.evidence_labels.insert(label.clone());
+                }
+            }
             if artifact.kind == ArtifactKind::Model {
                 facts.model.model_card |= reduced.model_card;
                 facts.model.metrics.extend(reduced.metrics.iter().cloned());

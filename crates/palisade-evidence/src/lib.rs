@@ -8,6 +8,7 @@
 //! | `sast`, `dast`, `secrets`, `scans` | `palisade-sarif` | counts by severity, findings |
 //! | `signature` (+ `signed_by`) | `palisade-sigstore`; keyless bundles `palisade-keyless` | `signature`, `signers`, `signer_claims` |
 //! | `provenance` | `palisade-sigstore` (in-toto, SLSA); keyless bundles `palisade-keyless` | `provenance`, `builder_id`, `build_type`, `builders` |
+//! | stage `guardrails` | `palisade-ai` (NeMo Guardrails, Guardrails AI) | `guardrails_config` {framework, input_checks, output_checks} |
 //!
 //! Evidence that cannot be read is an error naming the pipeline declaration, the file, the
 //! place inside it and the reason ([`EvidenceErrors`], exit 2); evidence that reads but does not
@@ -34,6 +35,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod ai;
 pub mod bom;
 mod error;
 mod findings;
@@ -223,10 +225,20 @@ pub fn attach(
         .map(|decl| context.gather(decl, hashed.trees.get(&decl)))
         .collect();
 
+    let stages: Vec<_> = (0..pipeline.stages.len())
+        .into_par_iter()
+        .map(|index| ai::gather_stage(&context, index))
+        .collect();
     let mut evidence = Evidence {
         artifacts: Vec::with_capacity(gathered.len()),
         boms: Vec::new(),
+        stages: Vec::with_capacity(stages.len()),
     };
+    for (found, stage_errors) in stages {
+        errors.extend(stage_errors);
+        summary.evidence_files += found.evidence_files.len();
+        evidence.stages.push(found);
+    }
     for (decl, g) in gathered.into_iter().enumerate() {
         errors.extend(g.errors);
         summary.evidence_files += g.facts.evidence_files.len();

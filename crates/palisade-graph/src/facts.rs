@@ -197,6 +197,10 @@ pub struct SignerClaims {
 pub struct ArtifactFacts {
     /// Labels the evidence adds (e.g. an ML-BOM's data classification), beside the declared ones.
     pub evidence_labels: BTreeSet<String>,
+    /// Exemption labels (`palisade_core::labels::EXEMPTION_LABELS`) that evidence claimed but
+    /// that were not granted: unsigned evidence never lifts a rule. Reported as "claimed, not
+    /// evidenced".
+    pub claimed_labels: BTreeSet<String>,
     /// Lock comparison.
     pub integrity: Integrity,
     /// Files that differ from the lock, for reports.
@@ -318,6 +322,73 @@ pub struct StageFacts {
     pub exposure: Option<Exposure>,
     /// Labels over the stage's inputs and their lineage.
     pub input_labels: BTreeSet<String>,
+    /// What the stage's own evidence says (guardrails, red-team reports).
+    pub evidence: StageEvidence,
+}
+
+/// What a stage's own evidence files say: read by `palisade-evidence` with `palisade-ai`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct StageEvidence {
+    /// The guardrails configuration it declares, read (`None` if it declares none).
+    pub guardrails: Option<GuardrailsFacts>,
+    /// Its red-team reports, summed (`None` if it declares none).
+    pub redteam: Option<RedTeamFacts>,
+    /// Evidence files read for it, with their sha256.
+    pub evidence_files: Vec<EvidenceFile>,
+}
+
+/// A guardrails configuration reduced to the checks it enforces.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct GuardrailsFacts {
+    /// `nemo-guardrails` or `guardrails-ai`.
+    pub framework: String,
+    /// Normalised kinds checked on the user's input (`prompt_injection`, `jailbreak`, `pii` …).
+    pub input_checks: BTreeSet<String>,
+    /// Normalised kinds checked on the model's output.
+    pub output_checks: BTreeSet<String>,
+    /// Rails configured that do not act on a finding, with the reason (for reports).
+    pub not_enforced: Vec<String>,
+    /// Flow or validator ids with no known kind (for reports).
+    pub unrecognised: Vec<String>,
+    /// Custom code beside the configuration (NeMo `actions.py` …), for reports.
+    pub custom_code: Vec<String>,
+}
+
+/// Red-team reports (garak, promptfoo) summed.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct RedTeamFacts {
+    /// `tool version` of each report.
+    pub tools: BTreeSet<String>,
+    /// When the oldest report ran, Unix seconds (`None` if a report does not say).
+    pub ran_at: Option<i64>,
+    /// Attacks tried.
+    pub attempts: u64,
+    /// Attacks that got through.
+    pub failures: u64,
+    /// Attempts that errored (not judged).
+    pub errors: u64,
+    /// Every report finished with every attempt judged.
+    pub conclusive: bool,
+    /// Why a report is inconclusive, for reports.
+    pub inconclusive: Vec<String>,
+    /// Digests of the models the reports name as their target.
+    pub target_digests: BTreeSet<String>,
+    /// Per OWASP LLM Top 10 (2025) id: (attempts, failures + errors).
+    pub owasp: std::collections::BTreeMap<String, (u64, u64)>,
+}
+
+impl RedTeamFacts {
+    /// Attack success rate in thousandths, rounded up; an inconclusive run or one with no
+    /// attempt is 1000 (nothing shows the model holds).
+    pub fn attack_success_milli(&self) -> u64 {
+        if !self.conclusive || self.attempts == 0 {
+            return 1000;
+        }
+        (self.failures + self.errors)
+            .saturating_mul(1000)
+            .div_ceil(self.attempts)
+            .min(1000)
+    }
 }
 
 /// Facts derived for an artifact from what is downstream of it.

@@ -217,6 +217,7 @@ fn compute_stage_facts(graph: &AttachedGraph, upstream: &[UpstreamFacts]) -> Vec
             }
         }
         stages[i].input_labels = input_labels;
+        stages[i].evidence = graph.stage_evidence(i).cloned().unwrap_or_default();
     }
     stages
 }

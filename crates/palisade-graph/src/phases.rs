@@ -9,8 +9,8 @@ use petgraph::graph::NodeIndex;
 use palisade_syntax::Pipeline;
 
 use crate::{
-    ArtifactFacts, DownstreamFacts, GraphError, Node, PackageFacts, PipelineGraph, StageFacts,
-    UpstreamFacts,
+    ArtifactFacts, DownstreamFacts, GraphError, Node, PackageFacts, PipelineGraph, StageEvidence,
+    StageFacts, UpstreamFacts,
 };
 
 /// A pipeline's declared things and their edges: what `pipeline.pal` says, nothing more.
@@ -60,7 +60,13 @@ impl DeclaredGraph {
                 }
             }
         }
-        AttachedGraph { graph, facts }
+        let mut stages = evidence.stages;
+        stages.resize(graph.pipeline.stages.len(), StageEvidence::default());
+        AttachedGraph {
+            graph,
+            facts,
+            stages,
+        }
     }
 }
 
@@ -81,6 +87,9 @@ pub struct Evidence {
     pub artifacts: Vec<Option<ArtifactFacts>>,
     /// The packages of each artifact's SBOM: (index in `pipeline.artifacts`, packages).
     pub boms: Vec<(usize, BomPackages)>,
+    /// What each stage's own evidence says, by index in `pipeline.stages` (a short vector:
+    /// nothing).
+    pub stages: Vec<StageEvidence>,
 }
 
 /// The packages one SBOM lists and their dependency edges.
@@ -98,9 +107,16 @@ pub struct AttachedGraph {
     graph: PipelineGraph,
     /// By index in `pipeline.artifacts`.
     facts: Vec<ArtifactFacts>,
+    /// By index in `pipeline.stages`.
+    stages: Vec<StageEvidence>,
 }
 
 impl AttachedGraph {
+    /// What evidence says about `pipeline.stages[index]`.
+    pub fn stage_evidence(&self, index: usize) -> Option<&StageEvidence> {
+        self.stages.get(index)
+    }
+
     /// What evidence says about the artifact at `node` (`None` if it is not an artifact).
     pub fn facts(&self, node: NodeIndex) -> Option<&ArtifactFacts> {
         self.graph

@@ -18,6 +18,7 @@ baseline_files!(
     "access.cedar",
     "leakage.cedar",
     "guardrails.cedar",
+    "redteam.cedar",
     "unsafe-models.cedar",
     "sast.cedar",
     "secrets.cedar",
@@ -82,6 +83,8 @@ mod tests {
             ("production-release-identified", "access.cedar", "high"),
             ("pii-public-release", "leakage.cedar", "critical"),
             ("llm-public-guardrails", "guardrails.cedar", "high"),
+            ("llm-public-guardrail-checks", "guardrails.cedar", "high"),
+            ("llm-public-redteam", "redteam.cedar", "high"),
             ("unsafe-model-format", "unsafe-models.cedar", "high"),
             (
                 "dangerous-pickle-imports",

@@ -34,7 +34,95 @@ pub enum Ty {
     StringSet,
     /// The `Counts` record: `{critical, high, medium, low, total}` of `Long`.
     Counts,
+    /// A named record type of [`RECORD_TYPES`].
+    Record(&'static RecordType),
 }
+
+/// A named record type declared at the top of the schema (`type Guardrails = {…}`).
+#[derive(Debug, PartialEq, Eq)]
+pub struct RecordType {
+    /// Its name in the schema.
+    pub name: &'static str,
+    /// What it is.
+    pub doc: &'static str,
+    /// (name, type, doc) of each field, in order.
+    pub fields: &'static [(&'static str, Ty, &'static str)],
+}
+
+/// A stage's guardrails configuration, read.
+pub const GUARDRAILS_RECORD: RecordType = RecordType {
+    name: "Guardrails",
+    doc: "A guardrails configuration reduced to the checks it enforces (kinds: prompt_injection, jailbreak, pii, secrets, toxicity, topic, content_safety, moderation, hallucination …).",
+    fields: &[
+        (
+            "framework",
+            Ty::String,
+            "nemo-guardrails or guardrails-ai, \"\" if none declared",
+        ),
+        (
+            "input_checks",
+            Ty::StringSet,
+            "kinds checked on the user's input by enforced rails",
+        ),
+        (
+            "output_checks",
+            Ty::StringSet,
+            "kinds checked on the model's output by enforced rails",
+        ),
+    ],
+};
+
+/// A stage's red-team reports, summed.
+pub const REDTEAM_RECORD: RecordType = RecordType {
+    name: "RedTeam",
+    doc: "Red-team reports (garak, promptfoo) summed; OWASP ids are the LLM Top 10 2025's (LLM01 prompt injection, LLM02 sensitive information disclosure …).",
+    fields: &[
+        (
+            "present",
+            Ty::Bool,
+            "the stage declares at least one red-team report",
+        ),
+        (
+            "tools",
+            Ty::StringSet,
+            "`tool version` of each report (garak 0.17.1, promptfoo 0.121.20)",
+        ),
+        (
+            "ran_at",
+            Ty::Long,
+            "when the oldest report ran, Unix seconds (0 if a report does not say)",
+        ),
+        ("attempts", Ty::Long, "attacks tried"),
+        (
+            "failures",
+            Ty::Long,
+            "attacks that got through, plus attempts that errored",
+        ),
+        (
+            "conclusive",
+            Ty::Bool,
+            "every report finished with every attempt judged, and at least one attempt",
+        ),
+        (
+            "attack_success_milli",
+            Ty::Long,
+            "failures per thousand attempts, rounded up; 1000 when inconclusive or absent",
+        ),
+        (
+            "tested_owasp",
+            Ty::StringSet,
+            "OWASP LLM ids some attempt tested",
+        ),
+        (
+            "failed_owasp",
+            Ty::StringSet,
+            "OWASP LLM ids under which an attack got through or errored",
+        ),
+    ],
+};
+
+/// Every named record type, in schema order.
+pub const RECORD_TYPES: &[&RecordType] = &[&GUARDRAILS_RECORD, &REDTEAM_RECORD];
 
 impl Ty {
     /// The type in Cedar's schema syntax.
@@ -45,6 +133,7 @@ impl Ty {
             Ty::Bool => "Bool",
             Ty::StringSet => "Set<String>",
             Ty::Counts => "Counts",
+            Ty::Record(record) => record.name,
         }
     }
 }
@@ -62,6 +151,8 @@ pub enum Value {
     Set(Vec<String>),
     /// A `Counts` record.
     Counts(Counts),
+    /// A record of a named type: one value per field, in field order.
+    Record(&'static RecordType, Vec<Value>),
 }
 
 impl Value {
@@ -89,6 +180,7 @@ impl Value {
             Value::Bool(_) => Ty::Bool,
             Value::Set(_) => Ty::StringSet,
             Value::Counts(_) => Ty::Counts,
+            Value::Record(record, _) => Ty::Record(record),
         }
     }
 
@@ -114,6 +206,15 @@ impl Value {
                 // Five distinct keys: the record is always well formed.
                 .unwrap_or_else(|_| RestrictedExpression::new_bool(false))
             }
+            Value::Record(record, values) => RestrictedExpression::new_record(
+                record
+                    .fields
+                    .iter()
+                    .zip(values)
+                    .map(|((name, _, _), value)| ((*name).to_owned(), value.into_expr())),
+            )
+            // Field names of a record type are distinct (a unit test checks).
+            .unwrap_or_else(|_| RestrictedExpression::new_bool(false)),
         }
     }
 }
@@ -553,6 +654,61 @@ pub const STAGE_ATTRS: &[StageAttr] = &[
             Value::Set(kinds.into_iter().collect())
         },
     },
+    Attr {
+        name: "guardrails_config",
+        ty: Ty::Record(&GUARDRAILS_RECORD),
+        doc: "its `guardrails` configuration as read: framework and the kinds checked on input and output (empty if none)",
+        value: |s| {
+            let g = s.facts.evidence.guardrails.as_ref();
+            let set = |pick: fn(
+                &palisade_graph::GuardrailsFacts,
+            ) -> &std::collections::BTreeSet<String>| {
+                Value::Set(
+                    g.map(|g| pick(g).iter().cloned().collect())
+                        .unwrap_or_default(),
+                )
+            };
+            Value::Record(
+                &GUARDRAILS_RECORD,
+                vec![
+                    Value::opt(g.map(|g| g.framework.as_str())),
+                    set(|g| &g.input_checks),
+                    set(|g| &g.output_checks),
+                ],
+            )
+        },
+    },
+    Attr {
+        name: "redteam",
+        ty: Ty::Record(&REDTEAM_RECORD),
+        doc: "its `redteam` reports, summed (attempts, failures, attack success rate, OWASP LLM ids, tools, time)",
+        value: |s| {
+            let default = palisade_graph::RedTeamFacts::default();
+            let r = s.facts.evidence.redteam.as_ref();
+            let facts = r.unwrap_or(&default);
+            Value::Record(
+                &REDTEAM_RECORD,
+                vec![
+                    Value::Bool(r.is_some()),
+                    Value::set(&facts.tools),
+                    Value::Long(facts.ran_at.unwrap_or(0)),
+                    Value::count(facts.attempts),
+                    Value::count(facts.failures + facts.errors),
+                    Value::Bool(r.is_some() && facts.conclusive),
+                    Value::count(facts.attack_success_milli()),
+                    Value::Set(facts.owasp.keys().cloned().collect()),
+                    Value::Set(
+                        facts
+                            .owasp
+                            .iter()
+                            .filter(|(_, (_, failed))| *failed > 0)
+                            .map(|(id, _)| id.clone())
+                            .collect(),
+                    ),
+                ],
+            )
+        },
+    },
 ];
 
 /// Attributes of `Release`.
@@ -752,7 +908,23 @@ pub const CONTEXT_ATTRS: &[ContextAttr] = &[
             ),
         },
     },
+    Attr {
+        name: "max_attack_success_milli",
+        ty: Ty::Long,
+        doc: "the pipeline's `max_attack_success` in thousandths (0.05 is 50; 50 unless set): the highest red-team attack success rate the baseline accepts for a public LLM",
+        value: |c| {
+            Value::count(
+                c.pipeline
+                    .max_attack_success
+                    .as_ref()
+                    .map_or(DEFAULT_MAX_ATTACK_SUCCESS_MILLI, |m| m.value),
+            )
+        },
+    },
 ];
+
+/// `max_attack_success` when the pipeline sets none: 5 %.
+pub const DEFAULT_MAX_ATTACK_SUCCESS_MILLI: u64 = 50;
 
 /// The attributes of an artifact of `kind`: the common ones, then its kind's own.
 pub fn artifact_attrs(kind: ArtifactKind) -> impl Iterator<Item = &'static ArtifactAttr> {
@@ -914,6 +1086,13 @@ pub fn schema_text() -> &'static str {
              // Findings or vulnerabilities counted by severity.\n\
              type Counts = { critical: Long, high: Long, medium: Long, low: Long, total: Long };\n\n",
         );
+        for record in RECORD_TYPES {
+            let _ = writeln!(out, "// {}\ntype {} = {{", record.doc, record.name);
+            for (name, ty, doc) in record.fields {
+                let _ = writeln!(out, "  // {doc}\n  {name}: {},", ty.cedar());
+            }
+            out.push_str("};\n\n");
+        }
         out.push_str("// The request context, the same for every action.\ntype Context = {\n");
         for attr in CONTEXT_ATTRS {
             let _ = writeln!(out, "  // {}\n  {}: {},", attr.doc, attr.name, attr.ty.cedar());
@@ -1001,6 +1180,12 @@ mod tests {
             let mut seen = BTreeSet::new();
             for (name, _, _) in &shape.attrs {
                 assert!(seen.insert(*name), "{}.{name} twice", shape.name);
+            }
+        }
+        for record in RECORD_TYPES {
+            let mut seen = BTreeSet::new();
+            for (name, _, _) in record.fields {
+                assert!(seen.insert(*name), "{}.{name} twice", record.name);
             }
         }
         let mut seen = BTreeSet::new();

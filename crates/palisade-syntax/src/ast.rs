@@ -226,6 +226,9 @@ pub struct Pipeline {
     /// `trusted_root = "trusted_root.json"`: the Sigstore trusted root keyless signatures are
     /// verified against; `None` means the public-good snapshot built into the binary.
     pub trusted_root: Option<Spanned<PathValue>>,
+    /// `max_attack_success = 0.05`: the highest red-team attack success rate the baseline
+    /// accepts for a public LLM, in thousandths (`0.05` is 50).
+    pub max_attack_success: Option<Spanned<u64>>,
     /// `key` blocks, in source order.
     pub keys: Vec<Key>,
     /// `identity` blocks, in source order.
@@ -406,6 +409,8 @@ pub struct Stage {
     pub guardrails: Option<Spanned<PathValue>>,
     /// `environment = "…"`: where the stage runs (`ci`, `training-cluster`, `production` …).
     pub environment: Option<Spanned<String>>,
+    /// `redteam = [...]`: red-team reports (garak `*.report.jsonl`, promptfoo `results.json`).
+    pub redteam: Vec<Spanned<PathValue>>,
 }
 
 /// `release "<name>" { … }`: artifacts shipped to an environment.

@@ -69,6 +69,8 @@ pub(crate) struct Attribute<'i> {
 pub(crate) enum Value<'i> {
     String(Str),
     Integer(i64, SourceSpan),
+    /// `0.05`, as written (the meaning pass reads it).
+    Decimal(&'i str, SourceSpan),
     Boolean(bool, SourceSpan),
     /// A date, still unchecked (`2027-02-30` parses; resolve says why it is not a date).
     Date(&'i str, SourceSpan),
@@ -89,6 +91,7 @@ impl Value<'_> {
         match self {
             Value::String(s) => s.span,
             Value::Integer(_, span)
+            | Value::Decimal(_, span)
             | Value::Boolean(_, span)
             | Value::Date(_, span)
             | Value::List(_, span) => *span,
@@ -211,6 +214,7 @@ fn value<'i>(pair: Pair<'i, Rule>, reporter: &mut Reporter) -> Value<'i> {
             }
         },
         Rule::boolean => Value::Boolean(pair.as_str() == "true", whole),
+        Rule::decimal => Value::Decimal(pair.as_str(), whole),
         Rule::date => Value::Date(pair.as_str(), whole),
         Rule::reference => {
             let mut kind = Word {
@@ -436,6 +440,7 @@ fn expected_phrase(positives: &[Rule], text: &str, at: usize) -> (String, Option
         Rule::string,
         Rule::date,
         Rule::integer,
+        Rule::decimal,
         Rule::boolean,
         Rule::reference,
     ];
@@ -449,7 +454,12 @@ fn expected_phrase(positives: &[Rule], text: &str, at: usize) -> (String, Option
     ordered.sort_by_key(|rule| *rule != Rule::eq);
     for rule in &ordered {
         let phrase = match rule {
-            Rule::string | Rule::date | Rule::integer | Rule::boolean | Rule::reference
+            Rule::string
+            | Rule::date
+            | Rule::integer
+            | Rule::decimal
+            | Rule::boolean
+            | Rule::reference
                 if is_value =>
             {
                 "a value"
@@ -463,7 +473,7 @@ fn expected_phrase(positives: &[Rule], text: &str, at: usize) -> (String, Option
             Rule::string => "a quoted string",
             Rule::string_inner => "`\"`",
             Rule::date => "a date",
-            Rule::integer => "a number",
+            Rule::integer | Rule::decimal => "a number",
             Rule::boolean => "`true` or `false`",
             Rule::reference => "a reference",
             // Where an item may start, the ident is the head of an attribute or a block.
@@ -732,6 +742,7 @@ mod tests {
         match value {
             Value::String(s) => format!("str:{}", s.value),
             Value::Integer(n, _) => format!("int:{n}"),
+            Value::Decimal(d, _) => format!("dec:{d}"),
             Value::Boolean(b, _) => format!("bool:{b}"),
             Value::Date(d, _) => format!("date:{d}"),
             Value::Reference(r) => format!("ref:{}:{}", r.kind.text, r.name.value),

@@ -27,6 +27,7 @@ const PIPELINE_ATTRIBUTES: &[&str] = &[
     "vulnerability_threshold",
     "denied_licenses",
     "trusted_root",
+    "max_attack_success",
 ];
 const ARTIFACT_ATTRIBUTES: &[&str] = &[
     "path",
@@ -85,6 +86,7 @@ const STAGE_ATTRIBUTES: &[&str] = &[
     "guardrails",
     "environment",
     "description",
+    "redteam",
 ];
 const RELEASE_ATTRIBUTES: &[&str] = &["artifacts", "environment", "exposure", "description"];
 const WAIVER_ATTRIBUTES: &[&str] = &["policy", "target", "expires", "reason", "description"];
@@ -150,6 +152,8 @@ enum Expected {
     References(Slot),
     ReferenceOrList,
     Date,
+    /// A number from 0 to 1 (at most three decimals).
+    Ratio,
 }
 
 impl Expected {
@@ -163,6 +167,7 @@ impl Expected {
             Expected::References(_) => "a list of references".to_owned(),
             Expected::ReferenceOrList => "a reference or a list of references".to_owned(),
             Expected::Date => "a date".to_owned(),
+            Expected::Ratio => "a number from 0 to 1 with at most three decimals".to_owned(),
         }
     }
 
@@ -182,6 +187,7 @@ impl Expected {
             },
             Expected::ReferenceOrList => "key \"release\"",
             Expected::Date => "2027-01-31",
+            Expected::Ratio => "0.05",
         };
         format!("write it as `{attribute} = {value}`")
     }
@@ -203,6 +209,7 @@ fn describe(value: &Value<'_>) -> String {
         }
         Value::String(_) => "a string".to_owned(),
         Value::Integer(..) => "an integer".to_owned(),
+        Value::Decimal(..) => "a decimal number".to_owned(),
         Value::Boolean(..) => "a boolean".to_owned(),
         Value::Date(..) => "a date".to_owned(),
         Value::Reference(r) => format!("a reference (`{} \"…\"`)", r.kind.text),
@@ -213,6 +220,7 @@ fn plural(value: &Value<'_>) -> &'static str {
     match value {
         Value::String(_) => "strings",
         Value::Integer(..) => "integers",
+        Value::Decimal(..) => "decimal numbers",
         Value::Boolean(..) => "booleans",
         Value::Date(..) => "dates",
         Value::Reference(_) => "references",
@@ -389,6 +397,9 @@ impl Resolver<'_> {
             .and_then(|a| self.threshold(a));
         let denied_licenses = attributes.get("denied_licenses").map(|a| self.strings(a));
         let trusted_root = attributes.get("trusted_root").and_then(|a| self.path(a));
+        let max_attack_success = attributes
+            .get("max_attack_success")
+            .and_then(|a| self.milli(a, Expected::Ratio));
 
         let mut pipeline = Pipeline {
             source: SourceFile {
@@ -403,6 +414,7 @@ impl Resolver<'_> {
             vulnerability_threshold,
             denied_licenses,
             trusted_root,
+            max_attack_success,
             keys: Vec::new(),
             identities: Vec::new(),
             artifacts: Vec::new(),
@@ -1063,6 +1075,7 @@ impl Resolver<'_> {
             secrets: self.references_of(attributes, "secrets", SECRET),
             guardrails: attributes.get("guardrails").and_then(|a| self.path(a)),
             environment: attributes.get("environment").and_then(|a| self.string(a)),
+            redteam: self.list_of(attributes, "redteam", Self::paths),
         }
     }
 
@@ -1172,6 +1185,39 @@ impl Resolver<'_> {
             help,
         });
         None
+    }
+
+    /// A non-negative number with at most three decimals, in thousandths (`0.05` is 50); a
+    /// ratio is at most 1.
+    fn milli(&mut self, attribute: &Attribute<'_>, expected: Expected) -> Option<Spanned<u64>> {
+        let (text, span) = match &attribute.value {
+            Value::Integer(n, span) => (n.to_string(), *span),
+            Value::Decimal(d, span) => ((*d).to_owned(), *span),
+            _ => {
+                self.wrong_type(attribute, expected);
+                return None;
+            }
+        };
+        let (whole, fraction) = text.split_once('.').unwrap_or((text.as_str(), ""));
+        let value = if whole.starts_with('-') || fraction.len() > 3 {
+            None
+        } else {
+            let whole: Option<u64> = whole.parse().ok();
+            let fraction: Option<u64> = format!("{fraction:0<3}").parse().ok();
+            whole
+                .and_then(|w| w.checked_mul(1000))
+                .zip(fraction)
+                .and_then(|(w, f)| w.checked_add(f))
+        };
+        match value {
+            Some(v) if !matches!(expected, Expected::Ratio) || v <= 1000 => {
+                Some(Spanned::new(v, span))
+            }
+            _ => {
+                self.wrong_type(attribute, expected);
+                None
+            }
+        }
     }
 
     fn threshold(&mut self, attribute: &Attribute<'_>) -> Option<Spanned<String>> {

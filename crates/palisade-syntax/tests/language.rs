@@ -530,3 +530,41 @@ fn pipeline_settings_for_the_baseline_rules() {
             .is_none()
     );
 }
+
+#[test]
+fn max_attack_success_is_a_ratio_in_thousandths() {
+    for (written, milli) in [
+        ("0.05", 50),
+        ("0", 0),
+        ("1", 1000),
+        ("0.125", 125),
+        ("1.0", 1000),
+    ] {
+        let p = parse(&format!(
+            "pipeline \"p\" {{ max_attack_success = {written} }}"
+        ));
+        assert_eq!(
+            p.max_attack_success.map(|m| m.value),
+            Some(milli),
+            "{written}"
+        );
+    }
+    for written in ["1.5", "0.0001", "-0.1", "\"0.05\"", "2"] {
+        let text = format!("pipeline \"p\" {{ max_attack_success = {written} }}");
+        assert!(
+            parse_str(&text, "t.pal", Path::new("."), &LoadOptions::default()).is_err(),
+            "{written} accepted"
+        );
+    }
+}
+
+#[test]
+fn stages_declare_red_team_reports() {
+    let p = parse(r#"pipeline "p" { stage "s" { redteam = ["a.report.jsonl", "results.json"] } }"#);
+    let written: Vec<&str> = p.stages[0]
+        .redteam
+        .iter()
+        .map(|r| r.value.written.as_str())
+        .collect();
+    assert_eq!(written, ["a.report.jsonl", "results.json"]);
+}

@@ -24,7 +24,9 @@ What comes from where:
 - attestations/, signatures/: ../../../../examples/tools/make_provenance.py (securesystemslib
   DSSE, Sigstore bundle v0.3): SLSA provenance per dataset (subject = file sha256) and per image
   (subject = image digest), cosign-style image signatures.
-- config/guardrails.yaml: examples/rag-assistant/config/guardrails.yaml.
+- config/guardrails/: examples/rag-assistant/config/guardrails/ (a NeMo Guardrails folder).
+- reports/garak-{pass,fail}.report.jsonl: copies of tests/fixtures/ai/garak/garak-pass-refusal and
+  garak-fail .report.jsonl (garak 0.17.1).
 - ../palisade.lock: palisade-hash's lock format, written here (blake3 via b3sum, sha256 via
   hashlib; a directory's root is each algorithm over the concatenated raw file digests).
   poisoned.csv is pinned with the digests of its original content, then changed.
@@ -350,9 +352,10 @@ def lock(originals: dict) -> None:
 
 
 def config() -> None:
-    # stages with guardrails point at a real file: the rag-assistant example's rails
-    (HERE / "config").mkdir(exist_ok=True)
-    shutil.copy(ROOT / "examples" / "rag-assistant" / "config" / "guardrails.yaml", HERE / "config" / "guardrails.yaml")
+    # stages with guardrails point at a real configuration: the rag-assistant example's rails
+    target = HERE / "config" / "guardrails"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(ROOT / "examples" / "rag-assistant" / "config" / "guardrails", target)
 
 
 def main() -> None:
