@@ -3,9 +3,9 @@
 //! End-to-end tests: run the `palisade` binary as a user would, on the cases under
 //! `tests/e2e/cases/`, the baseline's test cases and the examples, and pin its output with insta.
 
+mod ai;
 mod attacks;
 mod cli;
-mod ai;
 mod evidence;
 mod keyless;
 mod models;
