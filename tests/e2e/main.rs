@@ -8,6 +8,7 @@ mod attacks;
 mod cli;
 mod evidence;
 mod keyless;
+mod lock;
 mod models;
 mod signing;
 mod trust;
@@ -26,7 +27,7 @@ fn cases() -> PathBuf {
     root().join("tests/e2e/cases")
 }
 
-struct Run {
+pub(crate) struct Run {
     code: i32,
     stdout: String,
     stderr: String,

@@ -38,6 +38,8 @@ fn request(bundle: &Path) -> Request {
         require_passed: false,
         policy_digest: None,
         resource_uri: None,
+        pipeline_digest: None,
+        lock_digest: None,
     }
 }
 
@@ -55,6 +57,7 @@ fn summary(sha256: &str, passed: bool) -> Summary {
         policy_uri: "pipeline.pal#policies".into(),
         policy_sha256: "ab".repeat(32),
         input_attestations: Vec::new(),
+        inputs: Default::default(),
         decision: Decision {
             pipeline: "p".into(),
             passed,

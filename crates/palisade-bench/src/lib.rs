@@ -201,7 +201,8 @@ mod tests {
     fn scoping_changes_no_decision() {
         for (shape, packages) in [(Shape::small(), 400), (Shape::artifacts_200(), 1_500)] {
             let (graph, _) = synthetic_graph(&shape, packages, 2, 0.2).unwrap();
-            let pack = pack_of(30).unwrap();
+            // The baseline alone has about 30 rules: add a dozen of each synthetic category.
+            let pack = pack_of(90).unwrap();
             let verdict = palisade_policy::evaluate(&graph, &pack, AT).unwrap();
             let plain = plain::decide_all(&graph, &pack.set, AT.unix()).unwrap();
             assert_eq!(verdict.outcomes.len(), plain.len());
@@ -346,7 +347,8 @@ mod tests {
             (Shape::chain(30), 10),
         ] {
             let (graph, _) = synthetic_graph(&shape, packages, 2, 0.2).unwrap();
-            let pack = pack_of(30).unwrap();
+            // The baseline alone has about 30 rules: add a dozen of each synthetic category.
+            let pack = pack_of(90).unwrap();
             let verdict = palisade_policy::evaluate(&graph, &pack, AT).unwrap();
             let nodes: std::collections::HashMap<String, _> = graph
                 .graph()

@@ -54,7 +54,7 @@ pub fn declared_evidence(graph: &DeclaredGraph) -> Evidence {
             .map(|a| Some(palisade_evidence::declared_facts(a)))
             .collect(),
         boms: Vec::new(),
-        stages: Vec::new(),
+        ..Default::default()
     }
 }
 

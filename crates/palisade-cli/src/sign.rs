@@ -109,6 +109,13 @@ pub struct VerifyArgs {
     /// Also fail unless the bundle is a verification summary whose resourceUri is exactly this.
     #[arg(long = "resource-uri", value_name = "URI")]
     pub resource_uri: Option<String>,
+    /// Also fail unless the verdict was reached on the pipeline file with this sha256
+    /// (`sha256:<hex>` or `<hex>`, as `palisade hash pipeline.pal` prints it).
+    #[arg(long, value_name = "SHA256")]
+    pub pipeline_digest: Option<String>,
+    /// Also fail unless the verdict was reached with the palisade.lock of this sha256.
+    #[arg(long, value_name = "SHA256")]
+    pub lock_digest: Option<String>,
 }
 
 fn read_key_file(path: &Path) -> miette::Result<String> {
@@ -215,7 +222,7 @@ pub fn keygen(args: KeygenArgs) -> miette::Result<u8> {
 }
 
 /// Reads a private key, decrypting a cosign key with PALISADE_KEY_PASSWORD.
-fn signing_key(path: &Path) -> miette::Result<SigningKey> {
+pub(crate) fn signing_key(path: &Path) -> miette::Result<SigningKey> {
     let text = read_key_file(path)?;
     let password = std::env::var(PASSWORD_VAR).ok();
     SigningKey::from_named_pem(
@@ -258,6 +265,7 @@ pub fn attest(args: AttestArgs) -> miette::Result<u8> {
             resource_uri: args.resource_uri.clone(),
             policy_uri: args.policy_uri.clone(),
             verifier_version: env!("CARGO_PKG_VERSION").to_string(),
+            policy_files: gate.pack.files.clone(),
         },
     )
     .map_err(miette::Report::new)?;
@@ -321,6 +329,8 @@ pub fn verify(args: VerifyArgs) -> miette::Result<u8> {
         require_passed: args.require_passed,
         policy_digest: args.policy_digest.clone(),
         resource_uri: args.resource_uri.clone(),
+        pipeline_digest: args.pipeline_digest.clone(),
+        lock_digest: args.lock_digest.clone(),
     })
     .map_err(miette::Report::new)?;
     crate::write_output(None, &report.render())?;

@@ -34,6 +34,7 @@ pub(crate) fn gather(g: &mut Gathering<'_>) {
             facts.evidence_files.push(file);
             let reduced = self::facts(&bom);
             facts.vulnerabilities.merge(&reduced.vulnerabilities);
+            facts.vulnerability_scan |= bom.vulnerability_data;
             facts.licenses.extend(reduced.licenses.iter().cloned());
             // Evidence may add taint, never an exemption (see `palisade_core::labels`).
             for label in &reduced.labels {

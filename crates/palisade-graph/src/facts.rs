@@ -223,6 +223,14 @@ pub struct ArtifactFacts {
     pub scans: Counts,
     /// Vulnerabilities over the packages it includes, after VEX.
     pub vulnerabilities: Counts,
+    /// A vulnerability scan was supplied: its `bom` carries vulnerability data (a CycloneDX
+    /// `vulnerabilities` array, even an empty one). Without one, `vulnerabilities` is zero
+    /// because nobody looked, not because nothing was found.
+    pub vulnerability_scan: bool,
+    /// At least one SARIF report was read for its `sast` slot.
+    pub sast_scan: bool,
+    /// At least one SARIF report was read for its `secrets` slot.
+    pub secrets_scan: bool,
     /// Licenses of the packages it includes.
     pub licenses: BTreeSet<String>,
     /// Model facts (models only; empty otherwise).
@@ -288,6 +296,25 @@ pub struct EvidenceFile {
     pub path: String,
     /// sha256 of its bytes.
     pub digest: Digest,
+}
+
+/// What evidence says about the pipeline as a whole.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct PipelineFacts {
+    /// `palisade.lock` as read (its sha256 over the exact bytes the integrity facts came
+    /// from); `None` when no lock was used.
+    pub lock: Option<EvidenceFile>,
+    /// The lock's signature (`palisade.lock.sigstore.json`): `verified` when it signs exactly
+    /// the lock's bytes and verifies against a key or identity of `lock_signed_by` (any
+    /// declared one when `lock_signed_by` is empty), `invalid` when it does not, `absent`
+    /// when there is no signature file (or no lock).
+    pub lock_signature: SignatureState,
+    /// Declared keys / identities that verified the lock's signature.
+    pub lock_signers: BTreeSet<String>,
+    /// Why the lock's signature is invalid or absent, for reports.
+    pub lock_signature_reason: Option<String>,
+    /// The lock's signature file as read, when there is one.
+    pub lock_signature_file: Option<EvidenceFile>,
 }
 
 /// Facts derived from an artifact's whole lineage (everything upstream of it, itself included

@@ -9,8 +9,8 @@ use petgraph::graph::NodeIndex;
 use palisade_syntax::Pipeline;
 
 use crate::{
-    ArtifactFacts, DownstreamFacts, GraphError, Node, PackageFacts, PipelineGraph, StageEvidence,
-    StageFacts, UpstreamFacts,
+    ArtifactFacts, DownstreamFacts, GraphError, Node, PackageFacts, PipelineFacts, PipelineGraph,
+    StageEvidence, StageFacts, UpstreamFacts,
 };
 
 /// A pipeline's declared things and their edges: what `pipeline.pal` says, nothing more.
@@ -66,6 +66,7 @@ impl DeclaredGraph {
             graph,
             facts,
             stages,
+            pipeline_facts: evidence.pipeline,
         }
     }
 }
@@ -90,6 +91,8 @@ pub struct Evidence {
     /// What each stage's own evidence says, by index in `pipeline.stages` (a short vector:
     /// nothing).
     pub stages: Vec<StageEvidence>,
+    /// What evidence says about the pipeline as a whole (its lock and the lock's signature).
+    pub pipeline: PipelineFacts,
 }
 
 /// The packages one SBOM lists and their dependency edges.
@@ -109,12 +112,19 @@ pub struct AttachedGraph {
     facts: Vec<ArtifactFacts>,
     /// By index in `pipeline.stages`.
     stages: Vec<StageEvidence>,
+    /// The pipeline's own facts.
+    pipeline_facts: PipelineFacts,
 }
 
 impl AttachedGraph {
     /// What evidence says about `pipeline.stages[index]`.
     pub fn stage_evidence(&self, index: usize) -> Option<&StageEvidence> {
         self.stages.get(index)
+    }
+
+    /// What evidence says about the pipeline as a whole: its lock and the lock's signature.
+    pub fn pipeline_facts(&self) -> &PipelineFacts {
+        &self.pipeline_facts
     }
 
     /// What evidence says about the artifact at `node` (`None` if it is not an artifact).

@@ -14,8 +14,8 @@ use cedar_policy::{RestrictedExpression, Schema};
 
 use palisade_core::Exposure;
 use palisade_graph::{
-    ArtifactFacts, Counts, DownstreamFacts, LineageGraph, NodeIndex, PackageFacts, StageFacts,
-    UpstreamFacts,
+    ArtifactFacts, Counts, DownstreamFacts, LineageGraph, NodeIndex, PackageFacts, PipelineFacts,
+    StageFacts, UpstreamFacts,
 };
 use palisade_syntax::{Artifact, ArtifactKind, Identity, Key, Pipeline, Release, Stage};
 
@@ -262,6 +262,8 @@ pub struct ContextView<'a> {
     pub exposure: Option<Exposure>,
     /// The evaluation time, Unix seconds.
     pub now: i64,
+    /// What evidence says about the pipeline as a whole (the lock's signature).
+    pub facts: &'a PipelineFacts,
 }
 
 /// An artifact attribute.
@@ -413,6 +415,24 @@ pub const ARTIFACT_ATTRS: &[ArtifactAttr] = &[
         ty: Ty::Counts,
         doc: "vulnerabilities over the packages its SBOM includes, after VEX",
         value: |a| Value::Counts(a.facts.vulnerabilities),
+    },
+    Attr {
+        name: "vulnerability_scan",
+        ty: Ty::Bool,
+        doc: "a vulnerability scan was supplied: its bom carries vulnerability data (a CycloneDX `vulnerabilities` array, even empty); false means `vulnerabilities` is 0 because nobody looked",
+        value: |a| Value::Bool(a.facts.vulnerability_scan),
+    },
+    Attr {
+        name: "sast_scan",
+        ty: Ty::Bool,
+        doc: "at least one SARIF report was read for its `sast` slot (false: `sast` is 0 because nothing was scanned)",
+        value: |a| Value::Bool(a.facts.sast_scan),
+    },
+    Attr {
+        name: "secrets_scan",
+        ty: Ty::Bool,
+        doc: "at least one SARIF report was read for its `secrets` slot (false: `secrets` is 0 because nothing was scanned)",
+        value: |a| Value::Bool(a.facts.secrets_scan),
     },
     Attr {
         name: "licenses",
@@ -920,6 +940,18 @@ pub const CONTEXT_ATTRS: &[ContextAttr] = &[
                     .map_or(DEFAULT_MAX_ATTACK_SUCCESS_MILLI, |m| m.value),
             )
         },
+    },
+    Attr {
+        name: "lock_signature",
+        ty: Ty::String,
+        doc: "palisade.lock's signature (palisade.lock.sigstore.json): \"verified\" (it signs the lock's exact bytes and verifies against a key or identity of the pipeline's `lock_signed_by`, any declared one if unset), \"invalid\" or \"absent\" (no signature, or no lock)",
+        value: |c| Value::str(c.facts.lock_signature.as_str()),
+    },
+    Attr {
+        name: "lock_signature_required",
+        ty: Ty::Bool,
+        doc: "the pipeline sets `lock_signed_by`: palisade.lock must be signed by one of those keys or identities",
+        value: |c| Value::Bool(!c.pipeline.lock_signed_by.is_empty()),
     },
 ];
 

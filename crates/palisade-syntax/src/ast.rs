@@ -229,6 +229,9 @@ pub struct Pipeline {
     /// `max_attack_success = 0.05`: the highest red-team attack success rate the baseline
     /// accepts for a public LLM, in thousandths (`0.05` is 50).
     pub max_attack_success: Option<Spanned<u64>>,
+    /// `lock_signed_by = key "…"` or a list of key/identity references: `palisade.lock` must
+    /// carry a signature (`palisade.lock.sigstore.json`) by one of them. Empty: not required.
+    pub lock_signed_by: Vec<Spanned<Reference>>,
     /// `key` blocks, in source order.
     pub keys: Vec<Key>,
     /// `identity` blocks, in source order.

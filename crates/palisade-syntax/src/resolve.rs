@@ -28,6 +28,7 @@ const PIPELINE_ATTRIBUTES: &[&str] = &[
     "denied_licenses",
     "trusted_root",
     "max_attack_success",
+    "lock_signed_by",
 ];
 const ARTIFACT_ATTRIBUTES: &[&str] = &[
     "path",
@@ -400,6 +401,10 @@ impl Resolver<'_> {
         let max_attack_success = attributes
             .get("max_attack_success")
             .and_then(|a| self.milli(a, Expected::Ratio));
+        let lock_signed_by = attributes
+            .get("lock_signed_by")
+            .map(|a| self.reference_or_list(a, SIGNER))
+            .unwrap_or_default();
 
         let mut pipeline = Pipeline {
             source: SourceFile {
@@ -415,6 +420,7 @@ impl Resolver<'_> {
             denied_licenses,
             trusted_root,
             max_attack_success,
+            lock_signed_by,
             keys: Vec::new(),
             identities: Vec::new(),
             artifacts: Vec::new(),
