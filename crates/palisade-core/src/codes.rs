@@ -304,6 +304,10 @@ pub const CODES: &[Code] = &[
         "palisade::lock::io",
         "The file could not be read or written",
     ),
+    code(
+        "palisade::lock::sign",
+        "palisade lock --sign could not sign the lock or write its signature bundle",
+    ),
     code("palisade::lock::syntax", "The file is not valid UTF-8 JSON"),
     code(
         "palisade::lock::too_large",
