@@ -131,7 +131,11 @@ impl VerificationKey {
     /// Checks `sig` over `msg`: Ed25519 (64 raw bytes), ECDSA (DER), RSA-PSS (the salt as long
     /// as the digest, as securesystemslib and in-toto-golang sign, or the longest possible, as
     /// Go's `PSSSaltLengthAuto` and OpenSSL's default sign). The error says why not.
-    pub fn verify(&self, msg: &[u8], sig: &[u8]) -> Result<(), String> {
+    pub fn verify(
+        &self,
+        msg: &[u8],
+        sig: &[u8],
+    ) -> Result<(), palisade_sigstore::keys::SignatureError> {
         match self {
             VerificationKey::Sigstore(k) => k.verify(msg, sig),
             VerificationKey::Rsa(k) => {
@@ -145,7 +149,9 @@ impl VerificationKey {
                         return Ok(());
                     }
                 }
-                Err("the RSA-PSS (SHA-256) signature does not match".to_string())
+                Err(palisade_sigstore::keys::SignatureError::Mismatch(
+                    "RSA-PSS (SHA-256)",
+                ))
             }
         }
     }

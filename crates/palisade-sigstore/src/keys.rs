@@ -92,6 +92,46 @@ fn curve_name(oid: ObjectIdentifier) -> String {
     }
 }
 
+/// Why DER bytes are not a public key palisade can use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpkiError {
+    /// Not a DER `SubjectPublicKeyInfo`.
+    #[error("not a SubjectPublicKeyInfo: {0}")]
+    NotSpki(String),
+    /// An EC key whose parameters name no curve.
+    #[error("EC public key without a named curve")]
+    NoNamedCurve,
+    /// The point is not on the named curve.
+    #[error("invalid {0} public point")]
+    InvalidPoint(&'static str),
+    /// A curve other than P-256 and P-384.
+    #[error("unsupported elliptic curve {0} (supported: P-256, P-384, Ed25519)")]
+    UnsupportedCurve(String),
+    /// Malformed Ed25519 key bytes.
+    #[error("invalid Ed25519 public key: {0}")]
+    InvalidEd25519(String),
+    /// RSA, DSA or another algorithm.
+    #[error("unsupported public key algorithm {0} (supported: P-256, P-384, Ed25519)")]
+    UnsupportedAlgorithm(String),
+}
+
+/// Why a signature does not verify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    /// The bytes are not a DER ECDSA signature for the curve.
+    #[error("the signature is not a DER-encoded {0} ECDSA signature")]
+    NotDer(&'static str),
+    /// Well-formed, but not made by this key over these bytes.
+    #[error("the {0} signature does not match")]
+    Mismatch(&'static str),
+    /// An Ed25519 signature of the wrong length.
+    #[error("the signature is {0} bytes, an Ed25519 signature is 64")]
+    Ed25519Length(usize),
+    /// Ed25519 signs the whole message, never a digest.
+    #[error("an Ed25519 signature covers the whole message and cannot be checked from a digest")]
+    Ed25519Prehash,
+}
+
 impl PublicKey {
     /// Reads a `PUBLIC KEY` (SPKI) PEM block. Errors name the source as "public key".
     pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
@@ -113,43 +153,38 @@ impl PublicKey {
         };
         Self::from_spki_der(&block.der).map_err(|reason| KeyError::Unsupported {
             source_name: source_name.to_string(),
-            reason,
+            reason: reason.to_string(),
         })
     }
 
     /// Reads a DER `SubjectPublicKeyInfo` (as found in a certificate).
-    pub fn from_spki_der(der: &[u8]) -> Result<Self, String> {
+    pub fn from_spki_der(der: &[u8]) -> Result<Self, SpkiError> {
         let spki = SubjectPublicKeyInfoRef::from_der(der)
-            .map_err(|e| format!("not a SubjectPublicKeyInfo: {e}"))?;
+            .map_err(|e| SpkiError::NotSpki(e.to_string()))?;
         let oid = spki.algorithm.oid;
         if oid == ID_EC_PUBLIC_KEY {
             let curve = spki
                 .algorithm
                 .parameters_oid()
-                .map_err(|_| "EC public key without a named curve".to_string())?;
+                .map_err(|_| SpkiError::NoNamedCurve)?;
             let point = spki.subject_public_key.raw_bytes();
             if curve == SECP256R1 {
                 p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
                     .map(PublicKey::P256)
-                    .map_err(|_| "invalid P-256 public point".to_string())
+                    .map_err(|_| SpkiError::InvalidPoint("P-256"))
             } else if curve == SECP384R1 {
                 p384::ecdsa::VerifyingKey::from_sec1_bytes(point)
                     .map(PublicKey::P384)
-                    .map_err(|_| "invalid P-384 public point".to_string())
+                    .map_err(|_| SpkiError::InvalidPoint("P-384"))
             } else {
-                Err(format!(
-                    "unsupported elliptic curve {curve} (supported: P-256, P-384, Ed25519)"
-                ))
+                Err(SpkiError::UnsupportedCurve(curve.to_string()))
             }
         } else if oid == ID_ED25519 {
             ed25519_dalek::VerifyingKey::from_public_key_der(der)
                 .map(PublicKey::Ed25519)
-                .map_err(|e| format!("invalid Ed25519 public key: {e}"))
+                .map_err(|e| SpkiError::InvalidEd25519(e.to_string()))
         } else {
-            Err(format!(
-                "unsupported public key algorithm {} (supported: P-256, P-384, Ed25519)",
-                curve_name(oid)
-            ))
+            Err(SpkiError::UnsupportedAlgorithm(curve_name(oid)))
         }
     }
 
@@ -184,59 +219,48 @@ impl PublicKey {
 
     /// Checks `sig` over `msg`: ECDSA signatures are ASN.1 DER over SHA-256 (P-256) or
     /// SHA-384 (P-384); Ed25519 signatures are the raw 64 bytes. The error says why not.
-    pub fn verify(&self, msg: &[u8], sig: &[u8]) -> Result<(), String> {
+    pub fn verify(&self, msg: &[u8], sig: &[u8]) -> Result<(), SignatureError> {
         use p256::ecdsa::signature::Verifier as _;
         match self {
             PublicKey::P256(k) => {
-                let sig = p256::ecdsa::Signature::from_der(sig).map_err(|_| {
-                    "the signature is not a DER-encoded P-256 ECDSA signature".to_string()
-                })?;
+                let sig = p256::ecdsa::Signature::from_der(sig)
+                    .map_err(|_| SignatureError::NotDer("P-256"))?;
                 k.verify(msg, &sig)
-                    .map_err(|_| "the P-256 signature does not match".to_string())
+                    .map_err(|_| SignatureError::Mismatch("P-256"))
             }
             PublicKey::P384(k) => {
-                let sig = p384::ecdsa::Signature::from_der(sig).map_err(|_| {
-                    "the signature is not a DER-encoded P-384 ECDSA signature".to_string()
-                })?;
+                let sig = p384::ecdsa::Signature::from_der(sig)
+                    .map_err(|_| SignatureError::NotDer("P-384"))?;
                 k.verify(msg, &sig)
-                    .map_err(|_| "the P-384 signature does not match".to_string())
+                    .map_err(|_| SignatureError::Mismatch("P-384"))
             }
             PublicKey::Ed25519(k) => {
-                let sig = ed25519_dalek::Signature::from_slice(sig).map_err(|_| {
-                    format!(
-                        "the signature is {} bytes, an Ed25519 signature is 64",
-                        sig.len()
-                    )
-                })?;
+                let sig = ed25519_dalek::Signature::from_slice(sig)
+                    .map_err(|_| SignatureError::Ed25519Length(sig.len()))?;
                 k.verify_strict(msg, &sig)
-                    .map_err(|_| "the Ed25519 signature does not match".to_string())
+                    .map_err(|_| SignatureError::Mismatch("Ed25519"))
             }
         }
     }
 
     /// Checks an ECDSA DER signature against an already computed digest (`prehash`).
     /// Ed25519 signs the whole message, so it cannot be checked this way.
-    pub fn verify_prehash(&self, prehash: &[u8], sig: &[u8]) -> Result<(), String> {
+    pub fn verify_prehash(&self, prehash: &[u8], sig: &[u8]) -> Result<(), SignatureError> {
         use p256::ecdsa::signature::hazmat::PrehashVerifier as _;
         match self {
             PublicKey::P256(k) => {
-                let sig = p256::ecdsa::Signature::from_der(sig).map_err(|_| {
-                    "the signature is not a DER-encoded P-256 ECDSA signature".to_string()
-                })?;
+                let sig = p256::ecdsa::Signature::from_der(sig)
+                    .map_err(|_| SignatureError::NotDer("P-256"))?;
                 k.verify_prehash(prehash, &sig)
-                    .map_err(|_| "the P-256 signature does not match".to_string())
+                    .map_err(|_| SignatureError::Mismatch("P-256"))
             }
             PublicKey::P384(k) => {
-                let sig = p384::ecdsa::Signature::from_der(sig).map_err(|_| {
-                    "the signature is not a DER-encoded P-384 ECDSA signature".to_string()
-                })?;
+                let sig = p384::ecdsa::Signature::from_der(sig)
+                    .map_err(|_| SignatureError::NotDer("P-384"))?;
                 k.verify_prehash(prehash, &sig)
-                    .map_err(|_| "the P-384 signature does not match".to_string())
+                    .map_err(|_| SignatureError::Mismatch("P-384"))
             }
-            PublicKey::Ed25519(_) => Err(
-                "an Ed25519 signature covers the whole message and cannot be checked from a digest"
-                    .to_string(),
-            ),
+            PublicKey::Ed25519(_) => Err(SignatureError::Ed25519Prehash),
         }
     }
 }

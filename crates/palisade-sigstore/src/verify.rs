@@ -199,7 +199,9 @@ pub fn verify_bundle(
             let mut reasons = Vec::new();
             for (name, key) in &candidates {
                 let result = match key {
-                    PublicKey::P256(_) => key.verify_prehash(digest, signature),
+                    PublicKey::P256(_) => key
+                        .verify_prehash(digest, signature)
+                        .map_err(|e| e.to_string()),
                     other => Err(format!(
                         "a SHA-256 digest can only be checked against a P-256 key, not {}",
                         other.algorithm()
@@ -265,7 +267,7 @@ fn cert_public_key(cert: &Certificate) -> Result<PublicKey, String> {
         .subject_public_key_info
         .to_der()
         .map_err(|e| format!("cannot re-encode the public key: {e}"))?;
-    PublicKey::from_spki_der(&spki)
+    PublicKey::from_spki_der(&spki).map_err(|e| e.to_string())
 }
 
 fn extension(cert: &Certificate, oid: ObjectIdentifier) -> Option<&[u8]> {

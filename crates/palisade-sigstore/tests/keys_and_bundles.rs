@@ -182,7 +182,8 @@ fn openssl_signatures_verify() {
     );
     assert_eq!(
         ed.verify(&msg, &read("sigstore/p384.openssl-message.sig"))
-            .unwrap_err(),
+            .unwrap_err()
+            .to_string(),
         format!(
             "the signature is {} bytes, an Ed25519 signature is 64",
             read("sigstore/p384.openssl-message.sig").len()
