@@ -177,3 +177,64 @@ fn bidi_and_control_characters_in_the_pipeline_are_refused() {
     );
     assert!(!run.stderr.contains('\u{202e}'), "{:?}", run.stderr);
 }
+
+/// 9.4: the lock and a policy file that are links to a file outside the pipeline's folder are
+/// refused before they are read, and no diagnostic quotes the file.
+#[cfg(unix)]
+#[test]
+fn links_out_of_the_folder_are_refused_and_never_quoted() {
+    let secret = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(secret.path(), "root:x:0:0:root:/root:/bin/bash\n").unwrap();
+
+    let lock = variant(|t| t, None);
+    std::os::unix::fs::symlink(secret.path(), lock.path().join("palisade.lock")).unwrap();
+    let run = palisade(lock.path(), &["evaluate", "spec-example.pal", "--at", AT]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(!run.stderr.contains("root:x:0:0"), "{}", run.stderr);
+    assert!(!run.stdout.contains("root:x:0:0"), "{}", run.stdout);
+
+    let policy = variant(|t| t, None);
+    std::os::unix::fs::symlink(secret.path(), policy.path().join("policies/leak.cedar")).unwrap();
+    let run = palisade(policy.path(), &["evaluate", "spec-example.pal", "--at", AT]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(!run.stderr.contains("root:x:0:0"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("palisade::read::outside") || run.stderr.contains("outside"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// 9.4: a FIFO named as evidence is refused at once (exit 2), never waited on.
+#[cfg(unix)]
+#[test]
+fn a_fifo_as_evidence_is_exit_2_not_a_hang() {
+    let dir = variant(|t| t, None);
+    let sbom = dir.path().join("sbom/serving.cdx.json");
+    std::fs::remove_file(&sbom).unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(&sbom)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_palisade"))
+        .args(["evaluate", "spec-example.pal", "--at", AT])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A guard against a hang, not a speed assertion: a blocking open would wait forever.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("palisade blocked on a FIFO");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(2));
+}
