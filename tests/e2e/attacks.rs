@@ -238,3 +238,26 @@ fn a_fifo_as_evidence_is_exit_2_not_a_hang() {
     };
     assert_eq!(status.code(), Some(2));
 }
+
+/// An identity with a private `ca` cannot also claim Fulcio fields (`repository`, `workflow`
+/// …): the CA verifier does not check them, so the declaration would look enforced and not be.
+#[test]
+fn fulcio_claims_on_a_ca_identity_are_refused() {
+    let dir = variant(
+        |t| {
+            t.replace(
+                r#"subject = "repo:acme/fraud:ref:refs/heads/main""#,
+                "subject = \"repo:acme/fraud:ref:refs/heads/main\"\n    ca = \"src/app.py\"\n    repository = \"acme/fraud\"",
+            )
+        },
+        None,
+    );
+    let run = palisade(dir.path(), &["check", "spec-example.pal"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("palisade::syntax::conflicting_attributes"),
+        "{}",
+        run.stderr
+    );
+}

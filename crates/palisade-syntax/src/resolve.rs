@@ -947,6 +947,30 @@ impl Resolver<'_> {
     }
 
     fn identity(&mut self, block: &Block<'_>, attributes: &Attributes<'_, '_>) -> Identity {
+        // Fulcio claims are checked for keyless signatures only; a `ca` identity goes through
+        // the private-CA verifier, which has no such claims. Declaring both would look enforced
+        // and not be: refuse it.
+        if let Some(ca) = attributes.get("ca") {
+            for claim in [
+                "repository",
+                "ref",
+                "workflow",
+                "signer_workflow",
+                "trigger",
+                "runner",
+            ] {
+                if let Some(second) = attributes.get(claim) {
+                    self.reporter.push(SyntaxError::Conflicting {
+                        location: self.location(second.name.span),
+                        first_name: ca.name.text.to_owned(),
+                        second_name: second.name.text.to_owned(),
+                        src: self.reporter.src(),
+                        first: ca.name.span,
+                        second: second.name.span,
+                    });
+                }
+            }
+        }
         Identity {
             name: Spanned::new(block.name.value.clone(), block.name.span),
             span: block.span,
