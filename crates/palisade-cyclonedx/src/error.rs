@@ -58,7 +58,7 @@ pub enum BomError {
         src: NamedSource<String>,
         /// Where it went wrong.
         #[label("here")]
-        span: SourceSpan,
+        span: Option<SourceSpan>,
     },
 
     /// The document parses but is not a CycloneDX BOM.
@@ -108,7 +108,7 @@ pub enum BomError {
         src: NamedSource<String>,
         /// Where.
         #[label("{}", esc(.reason))]
-        span: SourceSpan,
+        span: Option<SourceSpan>,
     },
 
     /// Nesting deeper than the reader allows (JSON or XML depth, or components in components).
@@ -182,11 +182,14 @@ pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, offset - line_start + 1)
 }
 
-/// A one-character span at `offset` (or an empty one at the end of the text).
-pub(crate) fn span_at(text: &str, offset: usize) -> SourceSpan {
+/// A one-character span at `offset` (or an empty one at the end of the text); `None` when the
+/// place is more than 65,535 columns into its line, where miette's renderer cannot draw a label
+/// (the message still gives the line and column).
+pub(crate) fn span_at(text: &str, offset: usize) -> Option<SourceSpan> {
     let offset = offset.min(text.len());
+    let (_, column) = line_column(text, offset);
     let len = usize::from(offset < text.len());
-    SourceSpan::from((offset, len))
+    palisade_core::json::label_at(offset, column).map(|_| SourceSpan::from((offset, len)))
 }
 
 /// Builds the source for a diagnostic. Only called when an error is reported, so copying the
@@ -209,6 +212,6 @@ mod tests {
         assert_eq!(offset_of(text, 9, 1), text.len());
         assert_eq!(line_column(text, 4), (2, 2));
         assert_eq!(line_column(text, 8), (4, 1));
-        assert_eq!(span_at(text, 100), SourceSpan::from((9, 0)));
+        assert_eq!(span_at(text, 100), Some(SourceSpan::from((9, 0))));
     }
 }

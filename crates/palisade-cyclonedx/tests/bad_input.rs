@@ -111,7 +111,7 @@ fn invalid_json_points_at_the_character() {
         panic!("{e:?}")
     };
     assert_eq!((*line, *column), (2, 17));
-    assert_eq!(span.offset(), HEAD.len() + 1 + 16);
+    assert_eq!(span.unwrap().offset(), HEAD.len() + 1 + 16);
     assert!(
         e.to_string().starts_with("bad.cdx:2:17: invalid JSON: "),
         "{e}"

@@ -54,7 +54,7 @@ pub enum SarifError {
         src: NamedSource<String>,
         /// Where the parser stopped.
         #[label("{reason}")]
-        span: SourceSpan,
+        span: Option<SourceSpan>,
     },
 
     /// Arrays/objects are nested deeper than the limit.
@@ -74,7 +74,7 @@ pub enum SarifError {
         src: NamedSource<String>,
         /// The bracket that went past the limit.
         #[label("nesting level {} starts here", limit + 1)]
-        span: SourceSpan,
+        span: Option<SourceSpan>,
     },
 
     /// Valid JSON, but not a SARIF log (no `runs`, no `version`, not an object …).
@@ -113,7 +113,7 @@ pub enum SarifError {
         src: NamedSource<String>,
         /// The version value.
         #[label("expected \"2.1.0\"")]
-        span: SourceSpan,
+        span: Option<SourceSpan>,
     },
 
     /// A value deep inside the log has the wrong type or is out of range.
@@ -135,6 +135,6 @@ pub enum SarifError {
         src: NamedSource<String>,
         /// Where the parser detected it.
         #[label("{reason}")]
-        span: SourceSpan,
+        span: Option<SourceSpan>,
     },
 }

@@ -222,7 +222,7 @@ fn check_header(header: &Header<'_>, ctx: &Ctx<'_>) -> Result<(), SarifError> {
         column,
         found,
         src: ctx.source(),
-        span: SourceSpan::new(offset.into(), raw.len()),
+        span: label(offset, column, raw.len()),
     })
 }
 
@@ -267,7 +267,7 @@ fn check_depth(text: &str, base: usize, ctx: &Ctx<'_>) -> Result<(), SarifError>
                         column,
                         limit: MAX_DEPTH,
                         src: ctx.source(),
-                        span: SourceSpan::new(offset.into(), 1),
+                        span: label(offset, column, 1),
                     });
                 }
             }
@@ -277,6 +277,12 @@ fn check_depth(text: &str, base: usize, ctx: &Ctx<'_>) -> Result<(), SarifError>
         }
     }
     Ok(())
+}
+
+/// A label at `offset`, or none when it is more than 65,535 columns into its line (miette's
+/// renderer cannot draw one there; the message still gives the line and column).
+fn label(offset: usize, column: usize, len: usize) -> Option<SourceSpan> {
+    palisade_core::json::label_at(offset, column).map(|_| SourceSpan::new(offset.into(), len))
 }
 
 /// The input and its name, to build errors with spans.
@@ -299,7 +305,7 @@ impl<'a> Ctx<'a> {
                     line,
                     column,
                     reason: "invalid UTF-8".into(),
-                    span: SourceSpan::new(offset.min(lossy.len()).into(), 1),
+                    span: label(offset.min(lossy.len()), column, 1),
                     src: NamedSource::new(name, lossy.clone()),
                 })
             }
@@ -345,7 +351,7 @@ impl<'a> Ctx<'a> {
             column,
             reason,
             src: self.source(),
-            span: SourceSpan::new(offset.into(), 0),
+            span: label(offset, column, 0),
         }
     }
 
@@ -375,7 +381,7 @@ impl<'a> Ctx<'a> {
             }
         }
         let reason = strip_position(&inner.to_string());
-        let span = SourceSpan::new(offset.into(), 0);
+        let span = label(offset, column, 0);
         if inner.is_syntax() || inner.is_eof() {
             // Cannot happen after the top-level pass validated the syntax; kept total anyway.
             return SarifError::Json {
