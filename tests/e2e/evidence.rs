@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::{AT, Run, palisade, root};
+use super::{AT, Run, palisade, root, violations};
 
 /// A scratch copy of an example, to tamper with.
 fn copy_example(name: &str) -> (tempfile::TempDir, PathBuf) {
@@ -25,22 +25,6 @@ fn copy_dir(from: &Path, to: &Path) {
             fs::copy(entry.path(), &target).expect("copy");
         }
     }
-}
-
-fn violations(run: &Run) -> Vec<(String, String)> {
-    let report: serde_json::Value = serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", run.stdout, run.stderr));
-    report["violations"]
-        .as_array()
-        .expect("violations")
-        .iter()
-        .map(|v| {
-            (
-                v["policy"].as_str().unwrap_or_default().to_owned(),
-                v["resource"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect()
 }
 
 fn has(list: &[(String, String)], policy: &str, resource: &str) -> bool {

@@ -48,6 +48,23 @@ fn palisade(dir: &Path, args: &[&str]) -> Run {
     }
 }
 
+/// `(policy, resource)` of every violation in a JSON report.
+fn violations(run: &Run) -> Vec<(String, String)> {
+    let report: serde_json::Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", run.stdout, run.stderr));
+    report["violations"]
+        .as_array()
+        .expect("violations")
+        .iter()
+        .map(|v| {
+            (
+                v["policy"].as_str().unwrap_or_default().to_owned(),
+                v["resource"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn evaluate_human_report_explains_each_denial() {
     let run = palisade(&cases(), &["evaluate", "spec-example.pal", "--at", AT]);

@@ -7,27 +7,10 @@
 use std::fs;
 use std::path::PathBuf;
 
-use super::{AT, Run, cases, palisade};
+use super::{AT, Run, cases, palisade, violations};
 
 fn dir() -> PathBuf {
     cases().join("models-attacks")
-}
-
-/// `(policy, resource)` of every violation in a JSON report.
-fn violations(run: &Run) -> Vec<(String, String)> {
-    let report: serde_json::Value = serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", run.stdout, run.stderr));
-    report["violations"]
-        .as_array()
-        .expect("violations")
-        .iter()
-        .map(|v| {
-            (
-                v["policy"].as_str().unwrap_or_default().to_owned(),
-                v["resource"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect()
 }
 
 fn evaluate(file: &str) -> Run {

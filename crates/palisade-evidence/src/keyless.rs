@@ -417,22 +417,8 @@ fn provenance_facts(
         Ok(statement) => statement,
         Err(e) => return invalid(format!("the signed statement is unreadable: {e}")),
     };
-    let facts = palisade_sigstore::intoto::provenance_facts(&statement);
-    let builders = g
-        .context
-        .identities
-        .iter()
-        .filter(|(_, builder)| facts.builder_id.as_deref() == Some(builder.as_str()))
-        .map(|(name, _)| name.clone())
-        .collect();
     (
-        ProvenanceFacts {
-            state: SignatureState::Verified,
-            builder_id: facts.builder_id.filter(|b| !b.is_empty()),
-            build_type: facts.build_type.filter(|b| !b.is_empty()),
-            predicate_type: Some(facts.predicate_type),
-            builders,
-        },
+        crate::trust::verified_provenance(&statement, g.context.identities),
         None,
     )
 }

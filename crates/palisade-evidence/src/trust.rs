@@ -387,20 +387,26 @@ pub fn check_provenance(
             "signed by {signer}, but its subjects do not include the artifact ({digest})"
         ));
     }
-    let facts = intoto::provenance_facts(&statement);
+    (verified_provenance(&statement, identities), None)
+}
+
+/// The facts of a provenance statement whose signature verified: its builder, build type and
+/// predicate, and which declared identities (`(name, builder)`) name that builder.
+pub(crate) fn verified_provenance(
+    statement: &intoto::Statement,
+    identities: &[(String, String)],
+) -> ProvenanceFacts {
+    let facts = intoto::provenance_facts(statement);
     let builders = identities
         .iter()
         .filter(|(_, builder)| facts.builder_id.as_deref() == Some(builder.as_str()))
         .map(|(name, _)| name.clone())
         .collect();
-    (
-        ProvenanceFacts {
-            state: SignatureState::Verified,
-            builder_id: facts.builder_id.filter(|b| !b.is_empty()),
-            build_type: facts.build_type.filter(|b| !b.is_empty()),
-            predicate_type: Some(facts.predicate_type),
-            builders,
-        },
-        None,
-    )
+    ProvenanceFacts {
+        state: SignatureState::Verified,
+        builder_id: facts.builder_id.filter(|b| !b.is_empty()),
+        build_type: facts.build_type.filter(|b| !b.is_empty()),
+        predicate_type: Some(facts.predicate_type),
+        builders,
+    }
 }
