@@ -4,6 +4,7 @@
 //! `tests/e2e/cases/`, the baseline's test cases and the examples, and pin its output with insta.
 
 mod evidence;
+mod lock;
 mod signing;
 
 use std::path::{Path, PathBuf};
@@ -20,7 +21,7 @@ fn cases() -> PathBuf {
     root().join("tests/e2e/cases")
 }
 
-struct Run {
+pub(crate) struct Run {
     code: i32,
     stdout: String,
     stderr: String,

@@ -309,6 +309,7 @@ mod tests {
             .attach(palisade_graph::Evidence {
                 artifacts: vec![Some(facts)],
                 boms: Vec::new(),
+                ..Default::default()
             })
             .lineage();
         let s = summarize(

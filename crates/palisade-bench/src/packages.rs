@@ -54,6 +54,7 @@ pub fn declared_evidence(graph: &DeclaredGraph) -> Evidence {
             .map(|a| Some(palisade_evidence::declared_facts(a)))
             .collect(),
         boms: Vec::new(),
+        ..Default::default()
     }
 }
 

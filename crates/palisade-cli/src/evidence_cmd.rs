@@ -19,8 +19,17 @@ pub struct LockArgs {
     #[arg(long)]
     pub allow_outside: bool,
     /// Do not write: exit 1 if palisade.lock is missing or differs from the files on disk.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "sign")]
     pub check: bool,
+    /// Also sign the lock: writes palisade.lock.sigstore.json, a Sigstore bundle (DSSE,
+    /// in-toto statement of type https://palisade.dev/lock/v1 whose subject is the lock's
+    /// sha256). Pipelines with `lock_signed_by` accept only a lock signed so.
+    #[arg(long, requires = "key")]
+    pub sign: bool,
+    /// The signing key for --sign (PEM, or cosign's encrypted format with
+    /// PALISADE_KEY_PASSWORD).
+    #[arg(long, value_name = "KEY.pem", requires = "sign")]
+    pub key: Option<PathBuf>,
 }
 
 /// `palisade hash`.
@@ -40,6 +49,11 @@ pub struct HashArgs {
 /// Runs `palisade lock`: hashes every local artifact path and writes `palisade.lock` beside the
 /// pipeline, saying what changed since the previous lock.
 pub fn lock(args: LockArgs) -> miette::Result<u8> {
+    // Read the key first, so a wrong password fails before anything is hashed or written.
+    let key = match &args.key {
+        Some(path) => Some(crate::sign::signing_key(path)?),
+        None => None,
+    };
     let path = args
         .pipeline
         .unwrap_or_else(|| PathBuf::from("pipeline.pal"));
@@ -113,6 +127,43 @@ pub fn lock(args: LockArgs) -> miette::Result<u8> {
     }
     for change in &changes {
         println!("  {change}");
+    }
+    let signature_path = pipeline
+        .source
+        .base_dir
+        .join(palisade_evidence::LOCK_SIGNATURE_FILE);
+    match key {
+        Some(key) => {
+            // Sign the bytes just written, as `to_json` gives them (what `write` wrote).
+            let text = fresh
+                .to_json()
+                .map_err(|e| miette::miette!(code = "palisade::lock::sign", "{e}"))?;
+            let statement =
+                palisade_evidence::lock_statement(text.as_bytes(), &pipeline.name.value);
+            let public_pem = key.public_key().to_pem();
+            let mut bundle =
+                palisade_sigstore::sign_statement(&statement, &key, &public_pem).to_json();
+            bundle.push('\n');
+            std::fs::write(&signature_path, bundle).map_err(|e| {
+                miette::miette!(
+                    code = "palisade::lock::sign",
+                    "cannot write {}: {e}",
+                    palisade_evidence::LOCK_SIGNATURE_FILE
+                )
+            })?;
+            println!(
+                "signed {shown}: wrote {} (key hint {})",
+                palisade_evidence::LOCK_SIGNATURE_FILE,
+                palisade_sigstore::keys::pem_hint(&public_pem)
+            );
+        }
+        None if signature_path.symlink_metadata().is_ok() && !changes.is_empty() => {
+            eprintln!(
+                "palisade: warning: {} signs the previous {shown}; sign the new one with `palisade lock --sign --key KEY`",
+                palisade_evidence::LOCK_SIGNATURE_FILE
+            );
+        }
+        None => {}
     }
     Ok(crate::ALLOWED)
 }

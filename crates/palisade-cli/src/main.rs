@@ -358,6 +358,29 @@ fn run(cli: Cli) -> miette::Result<u8> {
                     .as_ref()
                     .map_or_else(|| "none".to_owned(), |p| p.display().to_string())
             );
+            let facts = gate.graph.pipeline_facts();
+            if facts.lock.is_some() {
+                let state = facts.lock_signature;
+                let detail = match (&facts.lock_signature_reason, facts.lock_signers.is_empty()) {
+                    (Some(reason), _) => format!(": {reason}"),
+                    (None, false) => format!(
+                        " by {}",
+                        facts
+                            .lock_signers
+                            .iter()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    (None, true) => String::new(),
+                };
+                let required = if gate.graph.pipeline.lock_signed_by.is_empty() {
+                    ""
+                } else {
+                    " (required: lock_signed_by)"
+                };
+                println!("    lock signature: {}{detail}{required}", state.as_str());
+            }
             for warning in &gate.pack.warnings {
                 eprintln!("warning: {warning}");
             }

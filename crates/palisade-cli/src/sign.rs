@@ -187,7 +187,7 @@ pub fn keygen(args: KeygenArgs) -> miette::Result<u8> {
 }
 
 /// Reads a private key, decrypting a cosign key with PALISADE_KEY_PASSWORD.
-fn signing_key(path: &Path) -> miette::Result<SigningKey> {
+pub(crate) fn signing_key(path: &Path) -> miette::Result<SigningKey> {
     let text = read_key_file(path)?;
     let password = std::env::var(PASSWORD_VAR).ok();
     SigningKey::from_named_pem(

@@ -7,12 +7,16 @@ use rayon::prelude::*;
 
 use palisade_core::Digest;
 use palisade_core::fs::Folder;
-use palisade_graph::Integrity;
+use palisade_graph::{EvidenceFile, Integrity, PipelineFacts, SignatureState};
 use palisade_hash::lock::{self, Lockfile};
 use palisade_hash::{Algorithms, HashOptions, TreeDigests};
+use palisade_sigstore::verify::{Outcome, verify_bundle};
 use palisade_syntax::{Artifact, PathValue, Pipeline, Spanned};
 
-use crate::{EvidenceError, EvidenceErrors, Gathering, LOCK_FILE, LockMode, error_at, lock_path};
+use crate::read::read_bundle;
+use crate::{
+    Context, EvidenceError, EvidenceErrors, Gathering, LOCK_FILE, LockMode, error_at, lock_path,
+};
 
 /// The lock key of an artifact: `"<kind> <name>"`.
 pub fn lock_key(artifact: &Artifact) -> String {
@@ -23,14 +27,16 @@ pub fn lock_key(artifact: &Artifact) -> String {
 const MAX_LOCK_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Reads `palisade.lock` through the pipeline's folder (a lock that is a link to a file outside
-/// it is refused, and its content never reaches a message).
+/// it is refused, and its content never reaches a message). Also returns the lock as an
+/// evidence file: the sha256 of the exact bytes parsed, which its signature must sign.
 // Built once, on the error path: its size does not matter.
 #[allow(clippy::result_large_err)]
 pub(crate) fn read_lock(
     pipeline: &Pipeline,
     folder: &Folder,
     mode: LockMode,
-) -> Result<Option<Lockfile>, EvidenceError> {
+) -> Result<Option<(Lockfile, EvidenceFile)>, EvidenceError> {
+    use sha2::Digest as _;
     let path = lock_path(pipeline);
     let fail = |cause: miette::Report| {
         error_at(
@@ -52,11 +58,167 @@ pub(crate) fn read_lock(
             let text = folder
                 .read_to_string(&path, LOCK_FILE, "a lock file", MAX_LOCK_BYTES)
                 .map_err(|e| fail(miette::Report::new(e)))?;
+            let file = EvidenceFile {
+                path: LOCK_FILE.to_owned(),
+                digest: Digest::sha256(sha2::Sha256::digest(text.as_bytes()).into()),
+            };
             Lockfile::parse(&path, text)
-                .map(Some)
+                .map(|lock| Some((lock, file)))
                 .map_err(|e| fail(miette::Report::new(e)))
         }
     }
+}
+
+/// The in-toto predicate type of a lock signature written by `palisade lock --sign`: a
+/// statement whose subject is `palisade.lock` with the sha256 of its exact bytes.
+pub const LOCK_PREDICATE_TYPE: &str = "https://palisade.dev/lock/v1";
+
+/// The lock's signature file, beside the lock.
+pub const LOCK_SIGNATURE_FILE: &str = "palisade.lock.sigstore.json";
+
+/// The statement `palisade lock --sign` signs: subject `palisade.lock` with the sha256 of
+/// `lock_bytes`, predicate type [`LOCK_PREDICATE_TYPE`], the pipeline's name in the predicate.
+pub fn lock_statement(lock_bytes: &[u8], pipeline_name: &str) -> Vec<u8> {
+    use sha2::Digest as _;
+    let sha256 = hex::encode(sha2::Sha256::digest(lock_bytes));
+    let statement = serde_json::json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": LOCK_FILE, "digest": {"sha256": sha256}}],
+        "predicateType": LOCK_PREDICATE_TYPE,
+        "predicate": {"pipeline": pipeline_name},
+    });
+    serde_json::to_vec(&statement).unwrap_or_default()
+}
+
+/// Checks the lock's signature (`palisade.lock.sigstore.json` beside it) against the keys and
+/// identities of `lock_signed_by` (every declared one when it is empty). Accepted: a DSSE
+/// in-toto statement of type [`LOCK_PREDICATE_TYPE`] whose subject has the lock's sha256, or
+/// a message signature over the lock's bytes (`cosign sign-blob palisade.lock --bundle …`).
+/// A signature file that cannot be read is an error; one that does not verify is a fact.
+#[allow(clippy::result_large_err)]
+pub(crate) fn check_lock_signature(
+    context: &Context<'_>,
+    lock: Option<&EvidenceFile>,
+) -> Result<PipelineFacts, EvidenceError> {
+    let pipeline = context.pipeline;
+    let mut facts = PipelineFacts {
+        lock: lock.cloned(),
+        ..PipelineFacts::default()
+    };
+    let Some(lock) = lock else {
+        facts.lock_signature_reason = Some(format!("no {LOCK_FILE} was used"));
+        return Ok(facts);
+    };
+    let path = pipeline.source.base_dir.join(LOCK_SIGNATURE_FILE);
+    if path.symlink_metadata().is_err() {
+        facts.lock_signature_reason = Some(format!(
+            "{LOCK_SIGNATURE_FILE} not found beside the pipeline (`palisade lock --sign --key KEY` writes it)"
+        ));
+        return Ok(facts);
+    }
+    let written = PathValue {
+        written: LOCK_SIGNATURE_FILE.to_owned(),
+        resolved: path,
+    };
+    let (bundle, file) =
+        read_bundle(&context.folder, &written, "a lock signature").map_err(|cause| {
+            error_at(
+                pipeline,
+                pipeline.name.span,
+                format!(
+                    "{LOCK_SIGNATURE_FILE} of pipeline {:?}",
+                    pipeline.name.value
+                ),
+                cause,
+            )
+        })?;
+    facts.lock_signature_file = Some(file);
+    let signed_by: Vec<_> = pipeline
+        .lock_signed_by
+        .iter()
+        .map(|r| r.value.clone())
+        .collect();
+    let trust = context.trust.restricted_to(&signed_by);
+    let sha256 = lock.digest.as_sha256();
+    let outcome = match bundle.envelope() {
+        // A message signature: checked against the lock's own sha256.
+        None => verify_bundle(
+            &bundle,
+            &trust.keys,
+            &trust.authorities,
+            sha256.as_ref(),
+            context.now.to_system_time(),
+        ),
+        Some(_) => verify_bundle(
+            &bundle,
+            &trust.keys,
+            &trust.authorities,
+            None,
+            context.now.to_system_time(),
+        ),
+    };
+    let invalid = |facts: &mut PipelineFacts, reason: String| {
+        facts.lock_signature = SignatureState::Invalid;
+        facts.lock_signature_reason = Some(reason);
+    };
+    match outcome {
+        Outcome::Invalid { reason } => invalid(&mut facts, reason),
+        Outcome::Verified {
+            signer,
+            payload_type: None,
+            ..
+        } => {
+            facts.lock_signature = SignatureState::Verified;
+            facts.lock_signers.insert(signer);
+        }
+        Outcome::Verified {
+            signer,
+            payload,
+            payload_type: Some(payload_type),
+        } => {
+            if payload_type != palisade_sigstore::IN_TOTO_PAYLOAD_TYPE {
+                invalid(
+                    &mut facts,
+                    format!(
+                        "signed by {signer}, but the DSSE payload is {payload_type}, not an in-toto statement about {LOCK_FILE}"
+                    ),
+                );
+                return Ok(facts);
+            }
+            match palisade_sigstore::intoto::parse_statement(&payload, LOCK_SIGNATURE_FILE) {
+                Err(e) => invalid(
+                    &mut facts,
+                    format!("the signed statement is unreadable: {e}"),
+                ),
+                Ok(statement) if statement.predicate_type != LOCK_PREDICATE_TYPE => invalid(
+                    &mut facts,
+                    format!(
+                        "signed by {signer}, but the statement's predicate type is {}, not {LOCK_PREDICATE_TYPE}",
+                        statement.predicate_type
+                    ),
+                ),
+                Ok(statement) => {
+                    let hex_digest = lock.digest.hex();
+                    if statement
+                        .subjects
+                        .iter()
+                        .any(|s| s.digest.get("sha256") == Some(&hex_digest))
+                    {
+                        facts.lock_signature = SignatureState::Verified;
+                        facts.lock_signers.insert(signer);
+                    } else {
+                        invalid(
+                            &mut facts,
+                            format!(
+                                "signed by {signer}, but over another {LOCK_FILE} (the lock's sha256 is {hex_digest}): the lock changed after it was signed"
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    Ok(facts)
 }
 
 /// The digests of every local artifact path, by index in `pipeline.artifacts`.

@@ -49,13 +49,15 @@ use rayon::prelude::*;
 
 use palisade_core::Timestamp;
 use palisade_core::fs::Folder;
-use palisade_graph::{ArtifactFacts, AttachedGraph, BomPackages, DeclaredGraph, Evidence};
+use palisade_graph::{
+    ArtifactFacts, AttachedGraph, BomPackages, DeclaredGraph, Evidence, PipelineFacts,
+};
 use palisade_hash::lock::{self, Lockfile};
 use palisade_hash::{Algorithms, TreeDigests};
 use palisade_syntax::{Artifact, Kind, Pipeline};
 
 pub use error::{EvidenceError, EvidenceErrors};
-pub use integrity::lock_key;
+pub use integrity::{LOCK_PREDICATE_TYPE, LOCK_SIGNATURE_FILE, lock_key, lock_statement};
 pub use model::declared_facts;
 pub use trust::Trust;
 
@@ -168,14 +170,15 @@ pub fn attach(
     }
 
     let mut summary = Summary::default();
-    let lockfile = match integrity::read_lock(pipeline, &folder, options.lock) {
-        Ok(found) => {
-            summary.lock_file = found.as_ref().map(|_| lock_path(pipeline));
-            found
+    let (lockfile, lock_read) = match integrity::read_lock(pipeline, &folder, options.lock) {
+        Ok(Some((lock, read))) => {
+            summary.lock_file = Some(lock_path(pipeline));
+            (Some(lock), Some(read))
         }
+        Ok(None) => (None, None),
         Err(e) => {
             errors.push(e);
-            None
+            (None, None)
         }
     };
 
@@ -212,6 +215,16 @@ pub fn attach(
         lock: lockfile.as_ref(),
         now: options.now,
     };
+    let pipeline_facts = match integrity::check_lock_signature(&context, lock_read.as_ref()) {
+        Ok(facts) => facts,
+        Err(e) => {
+            errors.push(e);
+            PipelineFacts::default()
+        }
+    };
+    if pipeline_facts.lock_signature_file.is_some() {
+        summary.evidence_files += 1;
+    }
     let gathered: Vec<Gathering<'_>> = (0..pipeline.artifacts.len())
         .into_par_iter()
         .map(|decl| context.gather(decl, hashed.trees.get(&decl)))
@@ -220,6 +233,7 @@ pub fn attach(
     let mut evidence = Evidence {
         artifacts: Vec::with_capacity(gathered.len()),
         boms: Vec::new(),
+        pipeline: pipeline_facts,
     };
     for (decl, g) in gathered.into_iter().enumerate() {
         errors.extend(g.errors);

@@ -244,6 +244,25 @@ pub struct EvidenceFile {
     pub digest: Digest,
 }
 
+/// What evidence says about the pipeline as a whole.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct PipelineFacts {
+    /// `palisade.lock` as read (its sha256 over the exact bytes the integrity facts came
+    /// from); `None` when no lock was used.
+    pub lock: Option<EvidenceFile>,
+    /// The lock's signature (`palisade.lock.sigstore.json`): `verified` when it signs exactly
+    /// the lock's bytes and verifies against a key or identity of `lock_signed_by` (any
+    /// declared one when `lock_signed_by` is empty), `invalid` when it does not, `absent`
+    /// when there is no signature file (or no lock).
+    pub lock_signature: SignatureState,
+    /// Declared keys / identities that verified the lock's signature.
+    pub lock_signers: BTreeSet<String>,
+    /// Why the lock's signature is invalid or absent, for reports.
+    pub lock_signature_reason: Option<String>,
+    /// The lock's signature file as read, when there is one.
+    pub lock_signature_file: Option<EvidenceFile>,
+}
+
 /// Facts derived from an artifact's whole lineage (everything upstream of it, itself included
 /// where the name says "over the lineage").
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]

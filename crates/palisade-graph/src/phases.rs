@@ -9,8 +9,8 @@ use petgraph::graph::NodeIndex;
 use palisade_syntax::Pipeline;
 
 use crate::{
-    ArtifactFacts, DownstreamFacts, GraphError, Node, PackageFacts, PipelineGraph, StageFacts,
-    UpstreamFacts,
+    ArtifactFacts, DownstreamFacts, GraphError, Node, PackageFacts, PipelineFacts, PipelineGraph,
+    StageFacts, UpstreamFacts,
 };
 
 /// A pipeline's declared things and their edges: what `pipeline.pal` says, nothing more.
@@ -60,7 +60,11 @@ impl DeclaredGraph {
                 }
             }
         }
-        AttachedGraph { graph, facts }
+        AttachedGraph {
+            graph,
+            facts,
+            pipeline_facts: evidence.pipeline,
+        }
     }
 }
 
@@ -81,6 +85,8 @@ pub struct Evidence {
     pub artifacts: Vec<Option<ArtifactFacts>>,
     /// The packages of each artifact's SBOM: (index in `pipeline.artifacts`, packages).
     pub boms: Vec<(usize, BomPackages)>,
+    /// What evidence says about the pipeline as a whole (its lock and the lock's signature).
+    pub pipeline: PipelineFacts,
 }
 
 /// The packages one SBOM lists and their dependency edges.
@@ -98,9 +104,16 @@ pub struct AttachedGraph {
     graph: PipelineGraph,
     /// By index in `pipeline.artifacts`.
     facts: Vec<ArtifactFacts>,
+    /// The pipeline's own facts.
+    pipeline_facts: PipelineFacts,
 }
 
 impl AttachedGraph {
+    /// What evidence says about the pipeline as a whole: its lock and the lock's signature.
+    pub fn pipeline_facts(&self) -> &PipelineFacts {
+        &self.pipeline_facts
+    }
+
     /// What evidence says about the artifact at `node` (`None` if it is not an artifact).
     pub fn facts(&self, node: NodeIndex) -> Option<&ArtifactFacts> {
         self.graph

@@ -312,6 +312,7 @@ pub fn context(
         environment,
         exposure,
         now: at,
+        facts: graph.pipeline_facts(),
     };
     Context::from_pairs(
         schema::CONTEXT_ATTRS

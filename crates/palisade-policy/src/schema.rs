@@ -14,8 +14,8 @@ use cedar_policy::{RestrictedExpression, Schema};
 
 use palisade_core::Exposure;
 use palisade_graph::{
-    ArtifactFacts, Counts, DownstreamFacts, LineageGraph, NodeIndex, PackageFacts, StageFacts,
-    UpstreamFacts,
+    ArtifactFacts, Counts, DownstreamFacts, LineageGraph, NodeIndex, PackageFacts, PipelineFacts,
+    StageFacts, UpstreamFacts,
 };
 use palisade_syntax::{Artifact, ArtifactKind, Identity, Key, Pipeline, Release, Stage};
 
@@ -161,6 +161,8 @@ pub struct ContextView<'a> {
     pub exposure: Option<Exposure>,
     /// The evaluation time, Unix seconds.
     pub now: i64,
+    /// What evidence says about the pipeline as a whole (the lock's signature).
+    pub facts: &'a PipelineFacts,
 }
 
 /// An artifact attribute.
@@ -661,6 +663,18 @@ pub const CONTEXT_ATTRS: &[ContextAttr] = &[
                     .collect(),
             ),
         },
+    },
+    Attr {
+        name: "lock_signature",
+        ty: Ty::String,
+        doc: "palisade.lock's signature (palisade.lock.sigstore.json): \"verified\" (it signs the lock's exact bytes and verifies against a key or identity of the pipeline's `lock_signed_by`, any declared one if unset), \"invalid\" or \"absent\" (no signature, or no lock)",
+        value: |c| Value::str(c.facts.lock_signature.as_str()),
+    },
+    Attr {
+        name: "lock_signature_required",
+        ty: Ty::Bool,
+        doc: "the pipeline sets `lock_signed_by`: palisade.lock must be signed by one of those keys or identities",
+        value: |c| Value::Bool(!c.pipeline.lock_signed_by.is_empty()),
     },
 ];
 

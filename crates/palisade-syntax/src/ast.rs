@@ -223,6 +223,9 @@ pub struct Pipeline {
     /// `denied_licenses = [...]`: licenses the baseline rule denies in released packages;
     /// `None` means the built-in list.
     pub denied_licenses: Option<Vec<Spanned<String>>>,
+    /// `lock_signed_by = key "…"` or a list of key/identity references: `palisade.lock` must
+    /// carry a signature (`palisade.lock.sigstore.json`) by one of them. Empty: not required.
+    pub lock_signed_by: Vec<Spanned<Reference>>,
     /// `key` blocks, in source order.
     pub keys: Vec<Key>,
     /// `identity` blocks, in source order.

@@ -26,6 +26,7 @@ const PIPELINE_ATTRIBUTES: &[&str] = &[
     "description",
     "vulnerability_threshold",
     "denied_licenses",
+    "lock_signed_by",
 ];
 const ARTIFACT_ATTRIBUTES: &[&str] = &[
     "path",
@@ -374,6 +375,10 @@ impl Resolver<'_> {
             .get("vulnerability_threshold")
             .and_then(|a| self.threshold(a));
         let denied_licenses = attributes.get("denied_licenses").map(|a| self.strings(a));
+        let lock_signed_by = attributes
+            .get("lock_signed_by")
+            .map(|a| self.reference_or_list(a, SIGNER))
+            .unwrap_or_default();
 
         let mut pipeline = Pipeline {
             source: SourceFile {
@@ -387,6 +392,7 @@ impl Resolver<'_> {
             policies,
             vulnerability_threshold,
             denied_licenses,
+            lock_signed_by,
             keys: Vec::new(),
             identities: Vec::new(),
             artifacts: Vec::new(),
