@@ -199,3 +199,178 @@ fn the_lock_signature_verifies_with_palisade_verify() {
         run.stdout
     );
 }
+
+/// The statement inside a bundle file.
+fn statement_of(path: &Path) -> serde_json::Value {
+    let bytes = std::fs::read(path).unwrap();
+    let bundle = palisade_sigstore::bundle::parse(&bytes, "bundle").unwrap();
+    serde_json::from_slice(&bundle.envelope().unwrap().payload).unwrap()
+}
+
+/// sha256 hex of a file's bytes.
+fn sha256_of(path: &Path) -> String {
+    palisade_sigstore::keys::pem_hint(&std::fs::read_to_string(path).unwrap())
+}
+
+/// A pipeline whose only denial is waived, for attest: `label` goes on the dataset.
+fn write_waived_pipeline(d: &Path, label: &str) {
+    std::fs::write(
+        d.join("pipeline.pal"),
+        format!(
+            r#"pipeline "bound" {{
+  policies = ["policies"]
+  dataset "train" {{ path = "train.csv" labels = ["{label}"] }}
+  model "m" {{ path = "model.safetensors" format = "safetensors" }}
+  stage "fit" {{ inputs = [dataset "train"] outputs = [model "m"] }}
+  release "prod" {{ artifacts = [model "m"] environment = "production" exposure = "internal" }}
+  waiver "ship-anyway" {{ policy = "no-models" target = model "m" expires = 2027-01-31 reason = "TICKET-42: reviewed" }}
+}}
+"#
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn the_verdict_binds_pipeline_lock_policies_and_waivers() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("policies")).unwrap();
+    std::fs::write(
+        d.join("policies/team.cedar"),
+        "@id(\"allow-all\")\npermit (principal, action, resource);\n\
+         @id(\"no-models\")\n@severity(\"high\")\n@message(\"{resource} may not ship\")\n\
+         forbid (principal is Release, action == Action::\"release\", resource is Model);\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("train.csv"), "id,label\n1,0\n").unwrap();
+    std::fs::write(d.join("model.safetensors"), b"weights v1").unwrap();
+    assert_eq!(palisade(d, &["keygen", "--out", "release"]).code, 0);
+    write_waived_pipeline(d, "internal");
+    assert_eq!(palisade(d, &["lock"]).code, 0);
+    let run = palisade(
+        d,
+        &[
+            "attest",
+            "--key",
+            "release.key",
+            "--at",
+            AT,
+            "-o",
+            "v1.json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    let first_pipeline = sha256_of(&d.join("pipeline.pal"));
+    let st = statement_of(&d.join("v1.json"));
+    let p = &st["predicate"];
+    let inputs = &p["https://palisade.dev/vsa/inputs/v1"];
+    assert_eq!(inputs["pipeline"]["uri"], "pipeline.pal");
+    assert_eq!(
+        inputs["pipeline"]["digest"]["sha256"],
+        first_pipeline.as_str()
+    );
+    assert_eq!(inputs["lock"]["uri"], "palisade.lock");
+    assert_eq!(
+        inputs["lock"]["digest"]["sha256"],
+        sha256_of(&d.join("palisade.lock")).as_str()
+    );
+    assert_eq!(
+        inputs["policies"],
+        serde_json::json!([{"uri": "policies/team.cedar",
+            "digest": {"sha256": sha256_of(&d.join("policies/team.cedar"))}}])
+    );
+    assert_eq!(
+        inputs["waivers"],
+        serde_json::json!([{"name": "ship-anyway", "policy": "no-models", "target": "model \"m\"",
+            "expires": "2027-01-31", "reason": "TICKET-42: reviewed"}])
+    );
+    // The pipeline file and the lock are input attestations too, for generic VSA readers.
+    let uris: Vec<&str> = p["inputAttestations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["uri"].as_str().unwrap())
+        .collect();
+    assert_eq!(uris, ["palisade.lock", "pipeline.pal"]);
+
+    let pin = format!("sha256:{first_pipeline}");
+    let verify = |bundle: &str| {
+        palisade(
+            d,
+            &[
+                "verify",
+                bundle,
+                "--key",
+                "release.pub",
+                "--pipeline-digest",
+                &pin,
+            ],
+        )
+    };
+    let run = verify("v1.json");
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains(&format!("inputs:    pipeline file sha256:{first_pipeline}")),
+        "{}",
+        run.stdout
+    );
+
+    // Same policies, a changed label in the pipeline: another verdict, told apart by the pin.
+    write_waived_pipeline(d, "pii");
+    let run = palisade(
+        d,
+        &[
+            "attest",
+            "--key",
+            "release.key",
+            "--at",
+            AT,
+            "-o",
+            "v2.json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let second = statement_of(&d.join("v2.json"));
+    assert_eq!(second["predicate"]["policy"], p["policy"], "same policies");
+    assert_ne!(
+        second["predicate"]["https://palisade.dev/vsa/inputs/v1"]["pipeline"],
+        inputs["pipeline"]
+    );
+    let run = verify("v2.json");
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("NOT VERIFIED: --pipeline-digest"),
+        "{}",
+        run.stdout
+    );
+
+    // The lock pin works the same way.
+    let lock_pin = sha256_of(&d.join("palisade.lock"));
+    let run = palisade(
+        d,
+        &[
+            "verify",
+            "v2.json",
+            "--key",
+            "release.pub",
+            "--lock-digest",
+            &lock_pin,
+        ],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let run = palisade(
+        d,
+        &[
+            "verify",
+            "v2.json",
+            "--key",
+            "release.pub",
+            "--lock-digest",
+            &"0".repeat(64),
+        ],
+    );
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+}

@@ -25,6 +25,7 @@
 //!     policy_uri: "pipeline.pal#policies".into(),
 //!     policy_sha256: "sha256:".to_string() + &"cd".repeat(32),
 //!     input_attestations: vec![],
+//!     inputs: Default::default(),
 //!     decision: Decision { pipeline: "p".into(), passed: true, ..Default::default() },
 //! };
 //! let key = SigningKey::generate_p256();
@@ -44,8 +45,8 @@ mod vsa;
 pub use error::{AttestError, HashFailed, NoDigest, VerifyError};
 pub use summary::{SummaryOptions, summarize};
 pub use vsa::{
-    DECISION_EXTENSION, Decision, InputAttestation, LEVEL_FAILED, LEVEL_PASSED, STATEMENT_TYPE,
-    Subject, Summary, VERIFIER_ID, VSA_PREDICATE_TYPE,
+    DECISION_EXTENSION, Decision, INPUTS_EXTENSION, InputAttestation, Inputs, LEVEL_FAILED,
+    LEVEL_PASSED, STATEMENT_TYPE, Subject, Summary, VERIFIER_ID, VSA_PREDICATE_TYPE, WaiverBinding,
 };
 
 /// Signs a summary: the statement's bytes in a DSSE envelope

@@ -10,7 +10,12 @@ use palisade_policy::Evaluation;
 use palisade_syntax::{Artifact, ArtifactKind};
 
 use crate::error::{AttestError, HashFailed, NoDigest};
-use crate::vsa::{Decision, InputAttestation, Subject, Summary};
+use crate::vsa::{Decision, InputAttestation, Inputs, Subject, Summary, WaiverBinding};
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
 
 /// What the caller chooses about a summary; the rest comes from the graph and the evaluation.
 #[derive(Debug, Clone, Default)]
@@ -21,6 +26,8 @@ pub struct SummaryOptions {
     pub policy_uri: Option<String>,
     /// palisade's version, for `verifier.version`.
     pub verifier_version: String,
+    /// The policy files evaluated (the pack's `files`): each is bound by its sha256.
+    pub policy_files: Vec<palisade_policy::PolicyFile>,
 }
 
 /// Builds the verification summary of an evaluated pipeline.
@@ -79,6 +86,42 @@ pub fn summarize(
         }
     }
 
+    let facts = graph.pipeline_facts();
+    let as_input = |file: &palisade_graph::EvidenceFile| InputAttestation {
+        uri: file.path.clone(),
+        sha256: file.digest.hex(),
+    };
+    let mut waivers = BTreeSet::new();
+    for used in evaluation.waived.iter().filter_map(|v| v.waiver.as_ref()) {
+        let declared = pipeline.waivers.iter().find(|w| w.name.value == used.name);
+        waivers.insert(WaiverBinding {
+            name: used.name.clone(),
+            policy: declared.map_or_else(String::new, |w| w.policy.value.clone()),
+            target: declared
+                .and_then(|w| w.target.as_ref())
+                .map(|t| t.value.to_string()),
+            expires: used.expires.clone(),
+            reason: used.reason.clone(),
+        });
+    }
+    let bound = Inputs {
+        pipeline: Some(InputAttestation {
+            uri: file_name.clone(),
+            sha256: sha256_hex(pipeline.source.text.as_bytes()),
+        }),
+        lock: facts.lock.as_ref().map(as_input),
+        lock_signature: facts.lock_signature_file.as_ref().map(as_input),
+        policies: options
+            .policy_files
+            .iter()
+            .map(|f| InputAttestation {
+                uri: f.name.clone(),
+                sha256: sha256_hex(f.text.as_bytes()),
+            })
+            .collect(),
+        waivers: waivers.into_iter().collect(),
+    };
+
     let mut violated = std::collections::BTreeMap::new();
     for v in &evaluation.violations {
         *violated.entry(v.policy.clone()).or_insert(0) += 1;
@@ -97,6 +140,7 @@ pub fn summarize(
             .unwrap_or_else(|| format!("{file_name}#policies")),
         policy_sha256: policy_digest.to_string(),
         input_attestations: inputs.into_iter().collect(),
+        inputs: bound,
         decision: Decision {
             pipeline: evaluation.pipeline.clone(),
             passed: evaluation.allowed(),

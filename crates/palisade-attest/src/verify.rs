@@ -15,7 +15,7 @@ use palisade_sigstore::verify::{
 };
 
 use crate::error::VerifyError;
-use crate::vsa::{DECISION_EXTENSION, VSA_PREDICATE_TYPE};
+use crate::vsa::{DECISION_EXTENSION, INPUTS_EXTENSION, VSA_PREDICATE_TYPE};
 
 /// Largest key or certificate file read.
 pub const MAX_TRUST_FILE_BYTES: u64 = 1 << 20;
@@ -118,6 +118,11 @@ pub struct Request {
     pub now: SystemTime,
     /// Fail unless the bundle is a verification summary whose result is `PASSED`.
     pub require_passed: bool,
+    /// Fail unless the verification summary binds a pipeline file with this sha256 (hex,
+    /// optionally `sha256:`-prefixed): `palisade hash pipeline.pal` prints it.
+    pub pipeline_digest: Option<String>,
+    /// Fail unless the verification summary binds a `palisade.lock` with this sha256.
+    pub lock_digest: Option<String>,
 }
 
 /// An `--artifact` and how it compared.
@@ -176,6 +181,10 @@ pub struct Verdict {
     pub policy_sha256: String,
     /// The pipeline's name (palisade's extension), if present.
     pub pipeline: Option<String>,
+    /// sha256 of the pipeline file (palisade's inputs extension), if present.
+    pub pipeline_sha256: Option<String>,
+    /// sha256 of `palisade.lock` (palisade's inputs extension), if one was used.
+    pub lock_sha256: Option<String>,
 }
 
 impl Report {
@@ -224,6 +233,12 @@ impl Report {
                 "verdict:   {} ({pipeline}policy sha256:{}, verified {} by {})",
                 v.result, v.policy_sha256, v.time, v.verifier
             ));
+            if let Some(sha256) = &v.pipeline_sha256 {
+                line(format!("inputs:    pipeline file sha256:{sha256}"));
+            }
+            if let Some(sha256) = &v.lock_sha256 {
+                line(format!("inputs:    palisade.lock sha256:{sha256}"));
+            }
         }
         match &self.model_files {
             Some(FileCheck::Match) => line("model:     every signed file matches".to_string()),
@@ -314,6 +329,12 @@ fn verdict(statement: &Statement) -> Option<Verdict> {
         time: text(&p["timeVerified"]),
         policy_sha256: text(&p["policy"]["digest"]["sha256"]),
         pipeline: p[DECISION_EXTENSION]["pipeline"]
+            .as_str()
+            .map(str::to_string),
+        pipeline_sha256: p[INPUTS_EXTENSION]["pipeline"]["digest"]["sha256"]
+            .as_str()
+            .map(str::to_string),
+        lock_sha256: p[INPUTS_EXTENSION]["lock"]["digest"]["sha256"]
             .as_str()
             .map(str::to_string),
     })
@@ -567,6 +588,42 @@ fn verify_inner(request: &Request) -> Result<(Bundle, Report), VerifyError> {
                     "the signed payload is not an in-toto statement, so --artifact cannot be matched to a subject".to_string(),
                 );
             }
+        }
+    }
+    let pins = [
+        (
+            "--pipeline-digest",
+            "pipeline file",
+            request.pipeline_digest.as_deref(),
+            report
+                .verdict
+                .as_ref()
+                .and_then(|v| v.pipeline_sha256.clone()),
+        ),
+        (
+            "--lock-digest",
+            "palisade.lock",
+            request.lock_digest.as_deref(),
+            report.verdict.as_ref().and_then(|v| v.lock_sha256.clone()),
+        ),
+    ];
+    for (flag, what, wanted, bound) in pins {
+        let Some(wanted) = wanted else { continue };
+        let wanted = wanted
+            .strip_prefix("sha256:")
+            .unwrap_or(wanted)
+            .to_ascii_lowercase();
+        match bound {
+            Some(bound) if bound == wanted => {}
+            Some(bound) => report.failures.push(format!(
+                "{flag}: the verdict was reached on a {what} with sha256:{bound}, not sha256:{wanted}"
+            )),
+            None if report.verdict.is_none() => report.failures.push(format!(
+                "{flag}: the bundle is not a SLSA verification summary"
+            )),
+            None => report
+                .failures
+                .push(format!("{flag}: the verdict binds no {what}")),
         }
     }
     if request.require_passed {

@@ -14,6 +14,9 @@ pub const VERIFIER_ID: &str = "https://palisade.dev/palisade";
 /// The extension field (a URI, as the VSA spec asks of extensions) holding palisade's own
 /// summary of the evaluation: the decision, the counts and the violated policies.
 pub const DECISION_EXTENSION: &str = "https://palisade.dev/vsa/decision/v1";
+/// The extension field binding every input of the decision by its role: the pipeline file,
+/// the lock and its signature, each policy file and each waiver used.
+pub const INPUTS_EXTENSION: &str = "https://palisade.dev/vsa/inputs/v1";
 /// `verifiedLevels` of a passed verdict. Palisade checks policies, not SLSA build tracks, so
 /// claiming `SLSA_BUILD_LEVEL_n` would be dishonest; the spec allows custom values that do
 /// not start with `SLSA_`.
@@ -41,6 +44,37 @@ pub struct InputAttestation {
     pub uri: String,
     /// sha256 hex of its bytes.
     pub sha256: String,
+}
+
+/// A waiver that covered a denial: everything that made it apply.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WaiverBinding {
+    /// Its name.
+    pub name: String,
+    /// The `@id` of the policy it waives.
+    pub policy: String,
+    /// What it covers (`Model::"m"`); `None`: everything the policy denies.
+    pub target: Option<String>,
+    /// Its last day (`YYYY-MM-DD`).
+    pub expires: String,
+    /// Its reason.
+    pub reason: String,
+}
+
+/// Every input of the decision besides the evidence files, by role.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Inputs {
+    /// The pipeline file: its labels, thresholds and waivers decide the verdict as much as
+    /// the policies do. sha256 of its exact bytes.
+    pub pipeline: Option<InputAttestation>,
+    /// `palisade.lock`, when one was used: sha256 of its exact bytes.
+    pub lock: Option<InputAttestation>,
+    /// The lock's signature file, when one was read.
+    pub lock_signature: Option<InputAttestation>,
+    /// Each policy file (`@baseline/sast.cedar`, `policies/team.cedar`), sha256 of its text.
+    pub policies: Vec<InputAttestation>,
+    /// Each waiver that covered a denial (sorted and deduplicated).
+    pub waivers: Vec<WaiverBinding>,
 }
 
 /// What the verdict was.
@@ -79,6 +113,8 @@ pub struct Summary {
     pub policy_sha256: String,
     /// Evidence files (sorted and deduplicated by [`Summary::statement_json`]).
     pub input_attestations: Vec<InputAttestation>,
+    /// The pipeline file, the lock, the policy files and the waivers used.
+    pub inputs: Inputs,
     /// The verdict.
     pub decision: Decision,
 }
@@ -143,6 +179,36 @@ struct OutPredicate<'a> {
     slsa_version: &'static str,
     #[serde(rename = "https://palisade.dev/vsa/decision/v1")]
     decision: OutDecision<'a>,
+    #[serde(rename = "https://palisade.dev/vsa/inputs/v1")]
+    inputs: OutInputs<'a>,
+}
+
+#[derive(Serialize)]
+struct OutInputs<'a> {
+    pipeline: Option<OutResource<'a>>,
+    lock: Option<OutResource<'a>>,
+    #[serde(rename = "lockSignature")]
+    lock_signature: Option<OutResource<'a>>,
+    policies: Vec<OutResource<'a>>,
+    waivers: Vec<OutWaiver<'a>>,
+}
+
+#[derive(Serialize)]
+struct OutWaiver<'a> {
+    name: &'a str,
+    policy: &'a str,
+    target: Option<&'a str>,
+    expires: &'a str,
+    reason: &'a str,
+}
+
+fn resource(input: &InputAttestation) -> OutResource<'_> {
+    OutResource {
+        uri: &input.uri,
+        digest: OutDigest {
+            sha256: &input.sha256,
+        },
+    }
 }
 
 #[derive(Serialize)]
@@ -173,7 +239,15 @@ impl Summary {
         let mut subjects: Vec<&Subject> = self.subjects.iter().collect();
         subjects.sort();
         subjects.dedup();
-        let mut inputs: Vec<&InputAttestation> = self.input_attestations.iter().collect();
+        // Every file the decision read is an input attestation: the evidence files, and the
+        // pipeline file, the lock and its signature (also named by role in INPUTS_EXTENSION).
+        let mut inputs: Vec<&InputAttestation> = self
+            .input_attestations
+            .iter()
+            .chain(self.inputs.pipeline.iter())
+            .chain(self.inputs.lock.iter())
+            .chain(self.inputs.lock_signature.iter())
+            .collect();
         inputs.sort();
         inputs.dedup();
         let policy_sha256 = self
@@ -234,6 +308,27 @@ impl Summary {
                     errors: self.decision.errors,
                     violated_policies: &self.decision.violated_policies,
                 },
+                inputs: OutInputs {
+                    pipeline: self.inputs.pipeline.as_ref().map(resource),
+                    lock: self.inputs.lock.as_ref().map(resource),
+                    lock_signature: self.inputs.lock_signature.as_ref().map(resource),
+                    policies: self.inputs.policies.iter().map(resource).collect(),
+                    waivers: {
+                        let mut waivers: Vec<&WaiverBinding> = self.inputs.waivers.iter().collect();
+                        waivers.sort();
+                        waivers.dedup();
+                        waivers
+                            .into_iter()
+                            .map(|w| OutWaiver {
+                                name: &w.name,
+                                policy: &w.policy,
+                                target: w.target.as_deref(),
+                                expires: &w.expires,
+                                reason: &w.reason,
+                            })
+                            .collect()
+                    },
+                },
             },
         };
         // Plain structs of strings, numbers and string-keyed maps: serializing has no failure
@@ -288,6 +383,25 @@ mod tests {
                     sha256: "11".repeat(32),
                 },
             ],
+            inputs: Inputs {
+                pipeline: Some(InputAttestation {
+                    uri: "pipeline.pal".into(),
+                    sha256: "33".repeat(32),
+                }),
+                lock: None,
+                lock_signature: None,
+                policies: vec![InputAttestation {
+                    uri: "@baseline/permit.cedar".into(),
+                    sha256: "44".repeat(32),
+                }],
+                waivers: vec![WaiverBinding {
+                    name: "w".into(),
+                    policy: "no-pii".into(),
+                    target: Some("Model::\"m\"".into()),
+                    expires: "2027-01-31".into(),
+                    reason: "ticket 1".into(),
+                }],
+            },
             decision: Decision {
                 pipeline: "p".into(),
                 passed,
@@ -330,6 +444,7 @@ mod tests {
                     "resourceUri": "pipeline.pal",
                     "policy": {"uri": "pipeline.pal#policies", "digest": {"sha256": c}},
                     "inputAttestations": [
+                        {"uri": "pipeline.pal", "digest": {"sha256": "33".repeat(32)}},
                         {"uri": "sbom/a.json", "digest": {"sha256": two}},
                         {"uri": "sbom/b.json", "digest": {"sha256": one}}
                     ],
@@ -339,6 +454,14 @@ mod tests {
                     "https://palisade.dev/vsa/decision/v1": {
                         "pipeline": "p", "decision": "allow", "requests": 4, "violations": 0,
                         "waived": 0, "errors": 0, "violatedPolicies": {}
+                    },
+                    "https://palisade.dev/vsa/inputs/v1": {
+                        "pipeline": {"uri": "pipeline.pal", "digest": {"sha256": "33".repeat(32)}},
+                        "lock": null,
+                        "lockSignature": null,
+                        "policies": [{"uri": "@baseline/permit.cedar", "digest": {"sha256": "44".repeat(32)}}],
+                        "waivers": [{"name": "w", "policy": "no-pii", "target": "Model::\"m\"",
+                                     "expires": "2027-01-31", "reason": "ticket 1"}]
                     }
                 }
             })

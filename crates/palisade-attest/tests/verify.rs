@@ -36,6 +36,8 @@ fn request(bundle: &Path) -> Request {
         artifacts: Vec::new(),
         now: now(),
         require_passed: false,
+        pipeline_digest: None,
+        lock_digest: None,
     }
 }
 
@@ -53,6 +55,7 @@ fn summary(sha256: &str, passed: bool) -> Summary {
         policy_uri: "pipeline.pal#policies".into(),
         policy_sha256: "ab".repeat(32),
         input_attestations: Vec::new(),
+        inputs: Default::default(),
         decision: Decision {
             pipeline: "p".into(),
             passed,

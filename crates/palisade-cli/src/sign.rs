@@ -81,6 +81,13 @@ pub struct VerifyArgs {
     /// Also fail unless the bundle is a verification summary whose result is PASSED.
     #[arg(long)]
     pub require_passed: bool,
+    /// Also fail unless the verdict was reached on the pipeline file with this sha256
+    /// (`sha256:<hex>` or `<hex>`, as `palisade hash pipeline.pal` prints it).
+    #[arg(long, value_name = "SHA256")]
+    pub pipeline_digest: Option<String>,
+    /// Also fail unless the verdict was reached with the palisade.lock of this sha256.
+    #[arg(long, value_name = "SHA256")]
+    pub lock_digest: Option<String>,
 }
 
 fn read_key_file(path: &Path) -> miette::Result<String> {
@@ -230,6 +237,7 @@ pub fn attest(args: AttestArgs) -> miette::Result<u8> {
             resource_uri: args.resource_uri.clone(),
             policy_uri: args.policy_uri.clone(),
             verifier_version: env!("CARGO_PKG_VERSION").to_string(),
+            policy_files: gate.pack.files.clone(),
         },
     )
     .map_err(miette::Report::new)?;
@@ -286,6 +294,8 @@ pub fn verify(args: VerifyArgs) -> miette::Result<u8> {
         artifacts: args.artifact.clone(),
         now,
         require_passed: args.require_passed,
+        pipeline_digest: args.pipeline_digest.clone(),
+        lock_digest: args.lock_digest.clone(),
     })
     .map_err(miette::Report::new)?;
     crate::write_output(None, &report.render())?;
