@@ -374,3 +374,73 @@ fn the_verdict_binds_pipeline_lock_policies_and_waivers() {
     );
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
 }
+
+/// Released code whose bom is `bom_file`, judged by the baseline's SCA rules alone.
+fn sca_case(bom: &[u8]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("policies")).unwrap();
+    let sca = std::fs::read_to_string(root().join("policies/baseline/sca.cedar")).unwrap();
+    std::fs::write(
+        d.join("policies/sca.cedar"),
+        format!("@id(\"allow-all\")\npermit (principal, action, resource);\n\n{sca}"),
+    )
+    .unwrap();
+    std::fs::write(d.join("app.py"), "print('hi')\n").unwrap();
+    std::fs::write(d.join("app.cdx.json"), bom).unwrap();
+    std::fs::write(
+        d.join("pipeline.pal"),
+        r#"pipeline "sca" {
+  policies = ["policies"]
+  code "app" { path = "app.py" bom = "app.cdx.json" }
+  release "prod" { artifacts = [code "app"] environment = "production" exposure = "public" }
+}
+"#,
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn an_sbom_without_vulnerability_data_is_not_a_clean_scan() {
+    // What `cyclonedx-py environment` writes: an inventory, no `vulnerabilities` at all.
+    // Before: "vulnerabilities 0", and the SCA rule allowed the release.
+    let inventory =
+        std::fs::read(root().join("tests/fixtures/cyclonedx/sbom-small-numpy-sklearn.cdx.json"))
+            .unwrap();
+    let dir = sca_case(&inventory);
+    let run = palisade(dir.path(), &["evaluate", "--at", AT]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("vulnerability-scan-required"),
+        "{}",
+        run.stdout
+    );
+
+    // The same inventory after a scan that found nothing: an empty `vulnerabilities` array.
+    let mut scanned: serde_json::Value = serde_json::from_slice(&inventory).unwrap();
+    scanned["vulnerabilities"] = serde_json::json!([]);
+    let dir = sca_case(&serde_json::to_vec(&scanned).unwrap());
+    let run = palisade(dir.path(), &["evaluate", "--at", AT]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+
+    // No bom at all is no scan either.
+    let dir = sca_case(b"");
+    std::fs::write(
+        dir.path().join("pipeline.pal"),
+        r#"pipeline "sca" {
+  policies = ["policies"]
+  code "app" { path = "app.py" }
+  release "prod" { artifacts = [code "app"] environment = "production" exposure = "public" }
+}
+"#,
+    )
+    .unwrap();
+    let run = palisade(dir.path(), &["evaluate", "--at", AT]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("vulnerability-scan-required"),
+        "{}",
+        run.stdout
+    );
+}

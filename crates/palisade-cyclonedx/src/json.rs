@@ -629,6 +629,7 @@ fn convert(raw: RawBom, spec_version: SpecVersion) -> Bom {
         })
         .collect();
 
+    let vulnerability_data = raw.vulnerabilities.is_some();
     let vulnerabilities = raw
         .vulnerabilities
         .unwrap_or_default()
@@ -643,6 +644,7 @@ fn convert(raw: RawBom, spec_version: SpecVersion) -> Bom {
         components: flattener.into_components(),
         dependencies,
         vulnerabilities,
+        vulnerability_data,
     }
 }
 

@@ -62,6 +62,11 @@ pub struct Bom {
     pub dependencies: Vec<Dependency>,
     /// Vulnerabilities, with VEX analysis where present.
     pub vulnerabilities: Vec<Vulnerability>,
+    /// The BOM carries vulnerability data: a `vulnerabilities` array (JSON) or element (XML),
+    /// even an empty one, as a scanner writes (`trivy … --format cyclonedx`). A BOM without
+    /// one (`cyclonedx-py environment`, syft) is an inventory: it says nothing about
+    /// vulnerabilities, which is not the same as saying there are none.
+    pub vulnerability_data: bool,
 }
 
 /// One edge list of the dependency graph: `bom_ref` depends on each of `depends_on`.

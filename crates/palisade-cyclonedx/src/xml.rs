@@ -342,6 +342,7 @@ impl<'a> Parser<'a, '_> {
         let mut metadata_children = Vec::new();
         let mut dependencies = Vec::new();
         let mut vulnerabilities = Vec::new();
+        let mut vulnerability_data = false;
         if !empty {
             while let Some(child) = self.next_child()? {
                 match (child.ours, child.name.as_str()) {
@@ -370,6 +371,7 @@ impl<'a> Parser<'a, '_> {
                     (true, "components") => self.components(&child, &mut flattener, None)?,
                     (true, "dependencies") => self.dependencies(&child, &mut dependencies)?,
                     (true, "vulnerabilities") => {
+                        vulnerability_data = true;
                         self.vulnerabilities(&child, &mut vulnerabilities)?
                     }
                     _ => self.skip(&child)?,
@@ -390,6 +392,7 @@ impl<'a> Parser<'a, '_> {
             components,
             dependencies,
             vulnerabilities,
+            vulnerability_data,
         })
     }
 

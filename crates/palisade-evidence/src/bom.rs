@@ -34,6 +34,7 @@ pub(crate) fn gather(g: &mut Gathering<'_>) {
             facts.evidence_files.push(file);
             let reduced = self::facts(&bom);
             facts.vulnerabilities.merge(&reduced.vulnerabilities);
+            facts.vulnerability_scan |= bom.vulnerability_data;
             facts.licenses.extend(reduced.licenses.iter().cloned());
             facts.evidence_labels.extend(reduced.labels.iter().cloned());
             if artifact.kind == ArtifactKind::Model {

@@ -31,6 +31,11 @@ pub(crate) fn gather(g: &mut Gathering<'_>) {
             match read {
                 Ok((report, read)) => {
                     g.facts.evidence_files.push(read);
+                    match slot {
+                        "sast" => g.facts.sast_scan = true,
+                        "secrets" => g.facts.secrets_scan = true,
+                        _ => {}
+                    }
                     let c = report.counts();
                     counts.merge(&Counts {
                         critical: c.critical,

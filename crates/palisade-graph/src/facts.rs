@@ -177,6 +177,14 @@ pub struct ArtifactFacts {
     pub scans: Counts,
     /// Vulnerabilities over the packages it includes, after VEX.
     pub vulnerabilities: Counts,
+    /// A vulnerability scan was supplied: its `bom` carries vulnerability data (a CycloneDX
+    /// `vulnerabilities` array, even an empty one). Without one, `vulnerabilities` is zero
+    /// because nobody looked, not because nothing was found.
+    pub vulnerability_scan: bool,
+    /// At least one SARIF report was read for its `sast` slot.
+    pub sast_scan: bool,
+    /// At least one SARIF report was read for its `secrets` slot.
+    pub secrets_scan: bool,
     /// Licenses of the packages it includes.
     pub licenses: BTreeSet<String>,
     /// Model facts (models only; empty otherwise).

@@ -262,6 +262,24 @@ pub const ARTIFACT_ATTRS: &[ArtifactAttr] = &[
         value: |a| Value::Counts(a.facts.vulnerabilities),
     },
     Attr {
+        name: "vulnerability_scan",
+        ty: Ty::Bool,
+        doc: "a vulnerability scan was supplied: its bom carries vulnerability data (a CycloneDX `vulnerabilities` array, even empty); false means `vulnerabilities` is 0 because nobody looked",
+        value: |a| Value::Bool(a.facts.vulnerability_scan),
+    },
+    Attr {
+        name: "sast_scan",
+        ty: Ty::Bool,
+        doc: "at least one SARIF report was read for its `sast` slot (false: `sast` is 0 because nothing was scanned)",
+        value: |a| Value::Bool(a.facts.sast_scan),
+    },
+    Attr {
+        name: "secrets_scan",
+        ty: Ty::Bool,
+        doc: "at least one SARIF report was read for its `secrets` slot (false: `secrets` is 0 because nothing was scanned)",
+        value: |a| Value::Bool(a.facts.secrets_scan),
+    },
+    Attr {
         name: "licenses",
         ty: Ty::StringSet,
         doc: "licenses of the packages its SBOM includes",
