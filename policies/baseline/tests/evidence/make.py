@@ -20,6 +20,8 @@ What comes from where:
 - sbom/: ML-BOMs (CycloneDX 1.6, model card) written here; critical/high SBOMs are the
   examples' (trivy and cyclonedx-py output plus advisories); medium and agpl are
   `cyclonedx-py requirements` output plus one advisory / one component.
+  api.cdx.json is hand-written (not generated here): the scan of image "api" in allow-clean.pal,
+  one component and an empty `vulnerabilities` array (scanned, nothing found).
 - attestations/, signatures/: ../../../../examples/tools/make_provenance.py (securesystemslib
   DSSE, Sigstore bundle v0.3): SLSA provenance per dataset (subject = file sha256) and per image
   (subject = image digest), cosign-style image signatures.
