@@ -25,6 +25,7 @@ use palisade_sigstore::model_signing::{FileCheck, check_model_files};
 use palisade_syntax::{ArtifactKind, Kind, Pipeline, Reference};
 
 use crate::read::read_evidence;
+use crate::trust::shorten;
 use crate::{EvidenceError, Gathering, error_at};
 
 /// The in-toto payload type.
@@ -421,18 +422,4 @@ fn provenance_facts(
         crate::trust::verified_provenance(&statement, g.context.identities),
         None,
     )
-}
-
-fn shorten(list: &[String]) -> String {
-    const SHOWN: usize = 5;
-    let mut text = list
-        .iter()
-        .take(SHOWN)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ");
-    if list.len() > SHOWN {
-        text.push_str(&format!(" and {} more", list.len() - SHOWN));
-    }
-    text
 }

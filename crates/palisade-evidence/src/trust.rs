@@ -242,7 +242,8 @@ pub fn check_model_signature(
     })
 }
 
-fn shorten(list: &[String]) -> String {
+/// The first few names of `list`, then how many more.
+pub(crate) fn shorten(list: &[String]) -> String {
     const SHOWN: usize = 5;
     let mut text = list
         .iter()
