@@ -154,9 +154,30 @@ pub(crate) fn gather_signature(g: &mut Gathering<'_>) -> bool {
         (Some(path), ArtifactKind::Model) => Some(path.value.resolved.clone()),
         _ => None,
     };
-    let checked = check(g, &bundle, &bytes, &file, model_path.as_deref());
+    let checked = refuse_verdicts(
+        check(g, &bundle, &bytes, &file, model_path.as_deref()),
+        &file,
+    );
     apply(&mut g.facts, checked);
     true
+}
+
+/// A verified keyless statement that is a verdict (a SLSA verification summary) is never a
+/// signature of its subjects, whoever signed it: the same rule as for key-signed bundles.
+/// (Keyless provenance statements, what GitHub artifact attestations are, stay accepted as
+/// signatures: they are the signature real projects publish.)
+fn refuse_verdicts(checked: Checked, file: &str) -> Checked {
+    let predicate = checked
+        .payload
+        .as_deref()
+        .and_then(|payload| palisade_sigstore::intoto::parse_statement(payload, file).ok())
+        .map(|statement| statement.predicate_type);
+    match predicate {
+        Some(predicate) if palisade_sigstore::purpose::is_verdict(&predicate) => {
+            Checked::invalid(palisade_sigstore::purpose::not_a_signature(&predicate))
+        }
+        _ => checked,
+    }
 }
 
 /// Handles the artifact's `provenance` when it is a keyless bundle (see [`gather_signature`]).
@@ -389,6 +410,23 @@ fn apply(facts: &mut ArtifactFacts, checked: Checked) {
     facts.signer_claims = checked.claims;
 }
 
+/// The verified payload as a provenance statement: readable, and of a provenance predicate
+/// (a verdict or a signature statement is not provenance, whoever signed it).
+fn provenance_statement(
+    payload: &[u8],
+    file: &str,
+) -> Result<palisade_sigstore::intoto::Statement, String> {
+    let statement = palisade_sigstore::intoto::parse_statement(payload, file)
+        .map_err(|e| format!("the signed statement is unreadable: {e}"))?;
+    if palisade_sigstore::purpose::is_provenance(&statement.predicate_type) {
+        Ok(statement)
+    } else {
+        Err(palisade_sigstore::purpose::not_provenance(
+            &statement.predicate_type,
+        ))
+    }
+}
+
 /// Provenance facts from a keyless check: builder facts only from a verified statement.
 fn provenance_facts(
     g: &Gathering<'_>,
@@ -414,12 +452,67 @@ fn provenance_facts(
                 .to_string(),
         );
     };
-    let statement = match palisade_sigstore::intoto::parse_statement(&payload, file) {
+    let statement = match provenance_statement(&payload, file) {
         Ok(statement) => statement,
-        Err(e) => return invalid(format!("the signed statement is unreadable: {e}")),
+        Err(reason) => return invalid(reason),
     };
     (
         crate::trust::verified_provenance(&statement, g.context.identities),
         None,
     )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod purpose_tests {
+    use super::*;
+
+    fn verified_statement(predicate_type: &str) -> Checked {
+        let statement = serde_json::json!({
+            "_type": "https://in-toto.io/Statement/v1",
+            "subject": [{"name": "m", "digest": {"sha256": "00".repeat(32)}}],
+            "predicateType": predicate_type,
+            "predicate": {}
+        });
+        Checked {
+            state: SignatureState::Verified,
+            signer: Some("ci".to_owned()),
+            claims: SignerClaims::default(),
+            reason: None,
+            payload: Some(serde_json::to_vec(&statement).unwrap()),
+        }
+    }
+
+    #[test]
+    fn a_keyless_verdict_is_never_a_signature() {
+        let vsa = refuse_verdicts(
+            verified_statement("https://slsa.dev/verification_summary/v1"),
+            "v.json",
+        );
+        assert_eq!(vsa.state, SignatureState::Invalid);
+        assert!(vsa.reason.unwrap().contains("verification summary"));
+        let provenance = refuse_verdicts(
+            verified_statement("https://slsa.dev/provenance/v1"),
+            "p.json",
+        );
+        assert_eq!(provenance.state, SignatureState::Verified);
+    }
+
+    #[test]
+    fn keyless_provenance_must_be_a_provenance_predicate() {
+        for refused in [
+            "https://slsa.dev/verification_summary/v1",
+            "https://model_signing/signature/v1.0",
+        ] {
+            let payload = verified_statement(refused).payload.unwrap();
+            assert!(
+                provenance_statement(&payload, "p.json").is_err(),
+                "{refused}"
+            );
+        }
+        let payload = verified_statement("https://slsa.dev/provenance/v1")
+            .payload
+            .unwrap();
+        assert!(provenance_statement(&payload, "p.json").is_ok());
+    }
 }
