@@ -88,6 +88,7 @@ pub(crate) fn verify(
     bundle: &sigstore_verify::types::Bundle,
     artifact: Artifact<'_>,
 ) -> Result<(), KeylessError> {
+    crate::provider::install();
     let algorithm = KeyAlgorithm::from_spki(key.der()).map_err(|e| KeylessError::Key {
         name: name.to_string(),
         detail: escape(&format!("unsupported public key: {e}")),

@@ -44,6 +44,7 @@ pub mod error;
 pub mod identity;
 mod json;
 mod keyonly;
+pub mod provider;
 pub mod root;
 pub mod verify;
 

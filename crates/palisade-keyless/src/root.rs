@@ -106,6 +106,7 @@ impl TrustRoot {
 
     /// Reads a `trusted_root.json` from bytes; `name` is used in errors.
     pub fn from_json(bytes: &[u8], name: &str) -> Result<TrustRoot, KeylessError> {
+        crate::provider::install();
         let checked = json::check(
             bytes,
             name,

@@ -40,6 +40,7 @@ impl Bundle {
     /// Reads a bundle (`*.sigstore.json`, `*.sigstore`, one line of a `.jsonl` …) from bytes;
     /// `name` is used in errors.
     pub fn parse(bytes: &[u8], name: &str) -> Result<Bundle, KeylessError> {
+        crate::provider::install();
         let checked = json::check(bytes, name, "bundle", Step::Bundle, MAX_BUNDLE_BYTES)?;
         let inner: sigstore_verify::types::Bundle = match serde_json::from_str(checked.text) {
             Ok(bundle) => bundle,
@@ -343,6 +344,7 @@ impl PublicKeyPolicy {
     /// Reads a PEM `PUBLIC KEY` (SubjectPublicKeyInfo: ECDSA P-256/P-384, Ed25519, RSA);
     /// `name` labels the signer in results and errors.
     pub fn from_pem(pem: &[u8], name: &str) -> Result<PublicKeyPolicy, KeylessError> {
+        crate::provider::install();
         let bad = |detail: String| KeylessError::Key {
             name: name.to_string(),
             detail: escape(&detail),
@@ -500,6 +502,7 @@ impl TrustRoot {
         artifact: Artifact<'_>,
         policy: &Policy,
     ) -> Result<Verified, KeylessError> {
+        crate::provider::install();
         let name = bundle.name.as_str();
         let inner = &bundle.inner;
         let entries = &inner.verification_material.tlog_entries;
