@@ -278,3 +278,99 @@ fn the_summary_line_explains_partly_waived_requests() {
         run.stdout
     );
 }
+
+#[test]
+fn completions_and_man_page_come_from_the_cli() {
+    let bash = palisade(&cases(), &["completions", "bash"]);
+    assert_eq!(bash.code, 0, "{}", bash.stderr);
+    assert!(bash.stdout.contains("_palisade()"), "{}", bash.stdout);
+    assert!(bash.stdout.contains("--controls"), "every flag is completed");
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let run = palisade(&cases(), &["completions", shell]);
+        assert_eq!(run.code, 0, "{shell}: {}", run.stderr);
+        assert!(run.stdout.contains("evaluate"), "{shell}");
+    }
+    let unknown = palisade(&cases(), &["completions", "tcsh"]);
+    assert_eq!(unknown.code, 2);
+    let man = palisade(&cases(), &["man"]);
+    assert_eq!(man.code, 0, "{}", man.stderr);
+    assert!(man.stdout.starts_with(".ie \\n(.g .ds Aq"), "roff: {}", &man.stdout[..80.min(man.stdout.len())]);
+    assert!(man.stdout.contains(".TH palisade 1"), "{}", man.stdout);
+    assert!(man.stdout.contains("completions"), "{}", man.stdout);
+    let dir = tempfile::tempdir().unwrap();
+    let pages = dir.path().join("man1");
+    let run = palisade(&cases(), &["man", "--dir", pages.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(pages.join("palisade.1").is_file());
+    assert!(pages.join("palisade-evaluate.1").is_file());
+}
+
+#[test]
+fn quiet_leaves_only_results_and_errors() {
+    let check = palisade(&cases(), &["check", "spec-example.pal", "--quiet"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    assert_eq!(check.stdout, "");
+    // The report still reaches its reader; the note about the written file does not.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.json");
+    let run = palisade(
+        &cases(),
+        &[
+            "-q",
+            "evaluate",
+            "spec-example.pal",
+            "--at",
+            AT,
+            "--format",
+            "json",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stderr, "");
+    assert!(std::fs::read_to_string(&out).unwrap().contains("\"decision\": \"deny\""));
+    // Errors are never quiet.
+    let broken = palisade(&cases().join("bad-policy"), &["check", "--quiet"]);
+    assert_eq!(broken.code, 2);
+    assert!(broken.stderr.contains("needs-card"), "{}", broken.stderr);
+}
+
+#[test]
+fn color_follows_the_flag_and_no_color() {
+    let ansi = |run: &Run| run.stderr.contains("\u{1b}[");
+    let bad = cases().join("bad-policy");
+    // The harness sets NO_COLOR and stderr is a pipe: no colour unless asked.
+    assert!(!ansi(&palisade(&bad, &["check"])));
+    assert!(!ansi(&palisade(&bad, &["check", "--color", "auto"])));
+    assert!(ansi(&palisade(&bad, &["check", "--color", "always"])));
+    assert!(!ansi(&palisade(&bad, &["check", "--color", "never"])));
+    // Reports are never coloured.
+    let report = palisade(
+        &cases(),
+        &["evaluate", "spec-example.pal", "--at", AT, "--color", "always"],
+    );
+    assert!(!report.stdout.contains("\u{1b}["), "{}", report.stdout);
+}
+
+#[test]
+fn lock_progress_is_on_stderr_only_when_asked() {
+    let dir = folder(&[]);
+    std::fs::remove_dir(dir.path().join("policies")).unwrap();
+    let plain = palisade(dir.path(), &["lock"]);
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    assert!(!plain.stderr.contains("hashing"), "{}", plain.stderr);
+    let asked = palisade(dir.path(), &["lock", "--progress"]);
+    assert_eq!(asked.code, 0, "{}", asked.stderr);
+    assert!(
+        asked.stderr.contains("palisade: hashing 1 local artifact path(s)"),
+        "{}",
+        asked.stderr
+    );
+    assert!(asked.stderr.contains("palisade: hashed 1 files"), "{}", asked.stderr);
+    assert!(asked.stdout.starts_with("wrote palisade.lock: 1 artifacts"), "{}", asked.stdout);
+    let quiet = palisade(dir.path(), &["lock", "--progress", "--quiet"]);
+    assert_eq!(quiet.code, 0);
+    assert_eq!(quiet.stdout, "");
+    assert_eq!(quiet.stderr, "");
+}
