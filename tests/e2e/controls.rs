@@ -284,7 +284,10 @@ fn completions_and_man_page_come_from_the_cli() {
     let bash = palisade(&cases(), &["completions", "bash"]);
     assert_eq!(bash.code, 0, "{}", bash.stderr);
     assert!(bash.stdout.contains("_palisade()"), "{}", bash.stdout);
-    assert!(bash.stdout.contains("--controls"), "every flag is completed");
+    assert!(
+        bash.stdout.contains("--controls"),
+        "every flag is completed"
+    );
     for shell in ["zsh", "fish", "elvish", "powershell"] {
         let run = palisade(&cases(), &["completions", shell]);
         assert_eq!(run.code, 0, "{shell}: {}", run.stderr);
@@ -294,7 +297,11 @@ fn completions_and_man_page_come_from_the_cli() {
     assert_eq!(unknown.code, 2);
     let man = palisade(&cases(), &["man"]);
     assert_eq!(man.code, 0, "{}", man.stderr);
-    assert!(man.stdout.starts_with(".ie \\n(.g .ds Aq"), "roff: {}", &man.stdout[..80.min(man.stdout.len())]);
+    assert!(
+        man.stdout.starts_with(".ie \\n(.g .ds Aq"),
+        "roff: {}",
+        &man.stdout[..80.min(man.stdout.len())]
+    );
     assert!(man.stdout.contains(".TH palisade 1"), "{}", man.stdout);
     assert!(man.stdout.contains("completions"), "{}", man.stdout);
     let dir = tempfile::tempdir().unwrap();
@@ -329,7 +336,11 @@ fn quiet_leaves_only_results_and_errors() {
     );
     assert_eq!(run.code, 1);
     assert_eq!(run.stderr, "");
-    assert!(std::fs::read_to_string(&out).unwrap().contains("\"decision\": \"deny\""));
+    assert!(
+        std::fs::read_to_string(&out)
+            .unwrap()
+            .contains("\"decision\": \"deny\"")
+    );
     // Errors are never quiet.
     let broken = palisade(&cases().join("bad-policy"), &["check", "--quiet"]);
     assert_eq!(broken.code, 2);
@@ -348,7 +359,14 @@ fn color_follows_the_flag_and_no_color() {
     // Reports are never coloured.
     let report = palisade(
         &cases(),
-        &["evaluate", "spec-example.pal", "--at", AT, "--color", "always"],
+        &[
+            "evaluate",
+            "spec-example.pal",
+            "--at",
+            AT,
+            "--color",
+            "always",
+        ],
     );
     assert!(!report.stdout.contains("\u{1b}["), "{}", report.stdout);
 }
@@ -363,12 +381,22 @@ fn lock_progress_is_on_stderr_only_when_asked() {
     let asked = palisade(dir.path(), &["lock", "--progress"]);
     assert_eq!(asked.code, 0, "{}", asked.stderr);
     assert!(
-        asked.stderr.contains("palisade: hashing 1 local artifact path(s)"),
+        asked
+            .stderr
+            .contains("palisade: hashing 1 local artifact path(s)"),
         "{}",
         asked.stderr
     );
-    assert!(asked.stderr.contains("palisade: hashed 1 files"), "{}", asked.stderr);
-    assert!(asked.stdout.starts_with("wrote palisade.lock: 1 artifacts"), "{}", asked.stdout);
+    assert!(
+        asked.stderr.contains("palisade: hashed 1 files"),
+        "{}",
+        asked.stderr
+    );
+    assert!(
+        asked.stdout.starts_with("wrote palisade.lock: 1 artifacts"),
+        "{}",
+        asked.stdout
+    );
     let quiet = palisade(dir.path(), &["lock", "--progress", "--quiet"]);
     assert_eq!(quiet.code, 0);
     assert_eq!(quiet.stdout, "");
