@@ -130,69 +130,126 @@ const OWASP_LLM: &[(&str, &str)] = &[
 /// `data/techniques.yaml`), by id.
 const ATLAS: &[(&str, &str)] = &[
     ("AML.T0000", "Search Open Technical Databases"),
-    ("AML.T0000.000", "Journals and Conference Proceedings"),
-    ("AML.T0000.001", "Pre-Print Repositories"),
-    ("AML.T0000.002", "Technical Blogs"),
+    (
+        "AML.T0000.000",
+        "Search Open Technical Databases: Journals and Conference Proceedings",
+    ),
+    (
+        "AML.T0000.001",
+        "Search Open Technical Databases: Pre-Print Repositories",
+    ),
+    (
+        "AML.T0000.002",
+        "Search Open Technical Databases: Technical Blogs",
+    ),
     ("AML.T0001", "Search Open AI Vulnerability Analysis"),
     ("AML.T0002", "Acquire Public AI Artifacts"),
-    ("AML.T0002.000", "Datasets"),
-    ("AML.T0002.001", "Models"),
-    ("AML.T0002.002", "AI Agent Configuration"),
+    ("AML.T0002.000", "Acquire Public AI Artifacts: Datasets"),
+    ("AML.T0002.001", "Acquire Public AI Artifacts: Models"),
+    (
+        "AML.T0002.002",
+        "Acquire Public AI Artifacts: AI Agent Configuration",
+    ),
     ("AML.T0003", "Search Victim-Owned Websites"),
     ("AML.T0004", "Search Application Repositories"),
     ("AML.T0005", "Create Proxy AI Model"),
-    ("AML.T0005.000", "Train Proxy via Gathered AI Artifacts"),
-    ("AML.T0005.001", "Train Proxy via Replication"),
-    ("AML.T0005.002", "Use Pre-Trained Model"),
+    (
+        "AML.T0005.000",
+        "Create Proxy AI Model: Train Proxy via Gathered AI Artifacts",
+    ),
+    (
+        "AML.T0005.001",
+        "Create Proxy AI Model: Train Proxy via Replication",
+    ),
+    (
+        "AML.T0005.002",
+        "Create Proxy AI Model: Use Pre-Trained Model",
+    ),
     ("AML.T0006", "Active Scanning"),
     ("AML.T0007", "Discover AI Artifacts"),
     ("AML.T0008", "Acquire Infrastructure"),
-    ("AML.T0008.000", "AI Development Workspaces"),
-    ("AML.T0008.001", "Consumer Hardware"),
-    ("AML.T0008.002", "Domains"),
-    ("AML.T0008.003", "Physical Countermeasures"),
-    ("AML.T0008.004", "Serverless"),
-    ("AML.T0008.005", "AI Service Proxies"),
+    (
+        "AML.T0008.000",
+        "Acquire Infrastructure: AI Development Workspaces",
+    ),
+    ("AML.T0008.001", "Acquire Infrastructure: Consumer Hardware"),
+    ("AML.T0008.002", "Acquire Infrastructure: Domains"),
+    (
+        "AML.T0008.003",
+        "Acquire Infrastructure: Physical Countermeasures",
+    ),
+    ("AML.T0008.004", "Acquire Infrastructure: Serverless"),
+    (
+        "AML.T0008.005",
+        "Acquire Infrastructure: AI Service Proxies",
+    ),
     ("AML.T0010", "AI Supply Chain Compromise"),
-    ("AML.T0010.000", "Hardware"),
-    ("AML.T0010.001", "AI Software"),
-    ("AML.T0010.002", "Data"),
-    ("AML.T0010.003", "Model"),
-    ("AML.T0010.004", "Container Registry"),
-    ("AML.T0010.005", "AI Agent Tool"),
+    ("AML.T0010.000", "AI Supply Chain Compromise: Hardware"),
+    ("AML.T0010.001", "AI Supply Chain Compromise: AI Software"),
+    ("AML.T0010.002", "AI Supply Chain Compromise: Data"),
+    ("AML.T0010.003", "AI Supply Chain Compromise: Model"),
+    (
+        "AML.T0010.004",
+        "AI Supply Chain Compromise: Container Registry",
+    ),
+    ("AML.T0010.005", "AI Supply Chain Compromise: AI Agent Tool"),
     ("AML.T0011", "User Execution"),
-    ("AML.T0011.000", "Unsafe AI Artifacts"),
-    ("AML.T0011.001", "Malicious Package"),
-    ("AML.T0011.002", "Poisoned AI Agent Tool"),
-    ("AML.T0011.003", "Malicious Link"),
+    ("AML.T0011.000", "User Execution: Unsafe AI Artifacts"),
+    ("AML.T0011.001", "User Execution: Malicious Package"),
+    ("AML.T0011.002", "User Execution: Poisoned AI Agent Tool"),
+    ("AML.T0011.003", "User Execution: Malicious Link"),
     ("AML.T0012", "Valid Accounts"),
     ("AML.T0013", "Discover AI Model Ontology"),
     ("AML.T0014", "Discover AI Model Family"),
     ("AML.T0015", "Evade AI Model"),
     ("AML.T0016", "Obtain Capabilities"),
-    ("AML.T0016.000", "Adversarial AI Attack Implementations"),
-    ("AML.T0016.001", "Software Tools"),
-    ("AML.T0016.002", "Generative AI"),
+    (
+        "AML.T0016.000",
+        "Obtain Capabilities: Adversarial AI Attack Implementations",
+    ),
+    ("AML.T0016.001", "Obtain Capabilities: Software Tools"),
+    ("AML.T0016.002", "Obtain Capabilities: Generative AI"),
     ("AML.T0017", "Develop Capabilities"),
-    ("AML.T0017.000", "Adversarial AI Attacks"),
+    (
+        "AML.T0017.000",
+        "Develop Capabilities: Adversarial AI Attacks",
+    ),
     ("AML.T0018", "Manipulate AI Model"),
-    ("AML.T0018.000", "Poison AI Model"),
-    ("AML.T0018.001", "Modify AI Model Architecture"),
-    ("AML.T0018.002", "Embed Malware"),
+    ("AML.T0018.000", "Manipulate AI Model: Poison AI Model"),
+    (
+        "AML.T0018.001",
+        "Manipulate AI Model: Modify AI Model Architecture",
+    ),
+    ("AML.T0018.002", "Manipulate AI Model: Embed Malware"),
     ("AML.T0019", "Publish Poisoned Datasets"),
     ("AML.T0020", "Poison Training Data"),
     ("AML.T0021", "Establish Accounts"),
     ("AML.T0024", "Exfiltration via AI Inference API"),
-    ("AML.T0024.000", "Infer Training Data Membership"),
-    ("AML.T0024.001", "Invert AI Model"),
-    ("AML.T0024.002", "Extract AI Model"),
+    (
+        "AML.T0024.000",
+        "Exfiltration via AI Inference API: Infer Training Data Membership",
+    ),
+    (
+        "AML.T0024.001",
+        "Exfiltration via AI Inference API: Invert AI Model",
+    ),
+    (
+        "AML.T0024.002",
+        "Exfiltration via AI Inference API: Extract AI Model",
+    ),
     ("AML.T0025", "Exfiltration via Cyber Means"),
     ("AML.T0029", "Denial of AI Service"),
     ("AML.T0031", "Erode AI Model Integrity"),
     ("AML.T0034", "Cost Harvesting"),
-    ("AML.T0034.000", "Excessive Queries"),
-    ("AML.T0034.001", "Resource-Intensive Queries"),
-    ("AML.T0034.002", "Agentic Resource Consumption"),
+    ("AML.T0034.000", "Cost Harvesting: Excessive Queries"),
+    (
+        "AML.T0034.001",
+        "Cost Harvesting: Resource-Intensive Queries",
+    ),
+    (
+        "AML.T0034.002",
+        "Cost Harvesting: Agentic Resource Consumption",
+    ),
     ("AML.T0035", "AI Artifact Collection"),
     ("AML.T0036", "Data from Information Repositories"),
     ("AML.T0037", "Data from Local System"),
@@ -200,29 +257,50 @@ const ATLAS: &[(&str, &str)] = &[
     ("AML.T0041", "Physical Environment Access"),
     ("AML.T0042", "Verify Attack"),
     ("AML.T0043", "Craft Adversarial Data"),
-    ("AML.T0043.000", "White-Box Optimization"),
-    ("AML.T0043.001", "Black-Box Optimization"),
-    ("AML.T0043.002", "Black-Box Transfer"),
-    ("AML.T0043.003", "Manual Modification"),
-    ("AML.T0043.004", "Insert Backdoor Trigger"),
+    (
+        "AML.T0043.000",
+        "Craft Adversarial Data: White-Box Optimization",
+    ),
+    (
+        "AML.T0043.001",
+        "Craft Adversarial Data: Black-Box Optimization",
+    ),
+    (
+        "AML.T0043.002",
+        "Craft Adversarial Data: Black-Box Transfer",
+    ),
+    (
+        "AML.T0043.003",
+        "Craft Adversarial Data: Manual Modification",
+    ),
+    (
+        "AML.T0043.004",
+        "Craft Adversarial Data: Insert Backdoor Trigger",
+    ),
     ("AML.T0044", "Full AI Model Access"),
     ("AML.T0046", "Spamming AI System with Chaff Data"),
     ("AML.T0047", "AI-Enabled Product or Service"),
     ("AML.T0048", "External Harms"),
-    ("AML.T0048.000", "Financial Harm"),
-    ("AML.T0048.001", "Reputational Harm"),
-    ("AML.T0048.002", "Societal Harm"),
-    ("AML.T0048.003", "User Harm"),
-    ("AML.T0048.004", "AI Intellectual Property Theft"),
+    ("AML.T0048.000", "External Harms: Financial Harm"),
+    ("AML.T0048.001", "External Harms: Reputational Harm"),
+    ("AML.T0048.002", "External Harms: Societal Harm"),
+    ("AML.T0048.003", "External Harms: User Harm"),
+    (
+        "AML.T0048.004",
+        "External Harms: AI Intellectual Property Theft",
+    ),
     ("AML.T0049", "Exploit Public-Facing Application"),
     ("AML.T0050", "Command and Scripting Interpreter"),
     ("AML.T0051", "LLM Prompt Injection"),
-    ("AML.T0051.000", "Direct"),
-    ("AML.T0051.001", "Indirect"),
-    ("AML.T0051.002", "Triggered"),
+    ("AML.T0051.000", "LLM Prompt Injection: Direct"),
+    ("AML.T0051.001", "LLM Prompt Injection: Indirect"),
+    ("AML.T0051.002", "LLM Prompt Injection: Triggered"),
     ("AML.T0052", "Phishing"),
-    ("AML.T0052.000", "Spearphishing via Social Engineering LLM"),
-    ("AML.T0052.001", "Deepfake-Assisted Phishing"),
+    (
+        "AML.T0052.000",
+        "Phishing: Spearphishing via Social Engineering LLM",
+    ),
+    ("AML.T0052.001", "Phishing: Deepfake-Assisted Phishing"),
     ("AML.T0053", "AI Agent Tool Invocation"),
     ("AML.T0054", "LLM Jailbreak"),
     ("AML.T0055", "Unsecured Credentials"),
@@ -238,12 +316,24 @@ const ATLAS: &[(&str, &str)] = &[
     ("AML.T0065", "LLM Prompt Crafting"),
     ("AML.T0066", "Retrieval Content Crafting"),
     ("AML.T0067", "LLM Trusted Output Components Manipulation"),
-    ("AML.T0067.000", "Citations"),
+    (
+        "AML.T0067.000",
+        "LLM Trusted Output Components Manipulation: Citations",
+    ),
     ("AML.T0068", "LLM Prompt Obfuscation"),
     ("AML.T0069", "Discover LLM System Information"),
-    ("AML.T0069.000", "Special Character Sets"),
-    ("AML.T0069.001", "System Instruction Keywords"),
-    ("AML.T0069.002", "System Prompt"),
+    (
+        "AML.T0069.000",
+        "Discover LLM System Information: Special Character Sets",
+    ),
+    (
+        "AML.T0069.001",
+        "Discover LLM System Information: System Instruction Keywords",
+    ),
+    (
+        "AML.T0069.002",
+        "Discover LLM System Information: System Prompt",
+    ),
     ("AML.T0070", "RAG Poisoning"),
     ("AML.T0071", "False RAG Entry Injection"),
     ("AML.T0072", "Reverse Shell"),
@@ -255,26 +345,41 @@ const ATLAS: &[(&str, &str)] = &[
     ("AML.T0078", "Drive-by Compromise"),
     ("AML.T0079", "Stage Capabilities"),
     ("AML.T0080", "AI Agent Context Poisoning"),
-    ("AML.T0080.000", "Memory"),
-    ("AML.T0080.001", "Thread"),
+    ("AML.T0080.000", "AI Agent Context Poisoning: Memory"),
+    ("AML.T0080.001", "AI Agent Context Poisoning: Thread"),
     ("AML.T0081", "Modify AI Agent Configuration"),
     ("AML.T0082", "RAG Credential Harvesting"),
     ("AML.T0083", "Credentials from AI Agent Configuration"),
     ("AML.T0084", "Discover AI Agent Configuration"),
-    ("AML.T0084.000", "Embedded Knowledge"),
-    ("AML.T0084.001", "Tool Definitions"),
-    ("AML.T0084.002", "Activation Triggers"),
-    ("AML.T0084.003", "Call Chains"),
+    (
+        "AML.T0084.000",
+        "Discover AI Agent Configuration: Embedded Knowledge",
+    ),
+    (
+        "AML.T0084.001",
+        "Discover AI Agent Configuration: Tool Definitions",
+    ),
+    (
+        "AML.T0084.002",
+        "Discover AI Agent Configuration: Activation Triggers",
+    ),
+    (
+        "AML.T0084.003",
+        "Discover AI Agent Configuration: Call Chains",
+    ),
     ("AML.T0085", "Data from AI Services"),
-    ("AML.T0085.000", "RAG Databases"),
-    ("AML.T0085.001", "AI Agent Tools"),
+    ("AML.T0085.000", "Data from AI Services: RAG Databases"),
+    ("AML.T0085.001", "Data from AI Services: AI Agent Tools"),
     ("AML.T0086", "Exfiltration via AI Agent Tool Invocation"),
     ("AML.T0087", "Gather Victim Identity Information"),
     ("AML.T0088", "Generate Deepfakes"),
     ("AML.T0089", "Process Discovery"),
     ("AML.T0090", "OS Credential Dumping"),
     ("AML.T0091", "Use Alternate Authentication Material"),
-    ("AML.T0091.000", "Application Access Token"),
+    (
+        "AML.T0091.000",
+        "Use Alternate Authentication Material: Application Access Token",
+    ),
     ("AML.T0092", "Manipulate User LLM Chat History"),
     (
         "AML.T0093",
@@ -282,7 +387,10 @@ const ATLAS: &[(&str, &str)] = &[
     ),
     ("AML.T0094", "Delay Execution of LLM Instructions"),
     ("AML.T0095", "Search Open Websites/Domains"),
-    ("AML.T0095.000", "Code Repositories"),
+    (
+        "AML.T0095.000",
+        "Search Open Websites/Domains: Code Repositories",
+    ),
     ("AML.T0096", "AI Service API"),
     ("AML.T0097", "Virtualization/Sandbox Evasion"),
     ("AML.T0098", "AI Agent Tool Credential Harvesting"),
@@ -300,8 +408,8 @@ const ATLAS: &[(&str, &str)] = &[
     ("AML.T0110", "AI Agent Tool Poisoning"),
     ("AML.T0111", "AI Supply Chain Reputation Inflation"),
     ("AML.T0112", "Machine Compromise"),
-    ("AML.T0112.000", "Local AI Agent"),
-    ("AML.T0112.001", "AI Artifacts"),
+    ("AML.T0112.000", "Machine Compromise: Local AI Agent"),
+    ("AML.T0112.001", "Machine Compromise: AI Artifacts"),
 ];
 
 /// The 72 subcategories of the AI RMF Core (GOVERN 1.1 … MANAGE 4.3), written
@@ -699,4 +807,47 @@ pub fn markdown(baseline: &crate::PolicyPack) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_list_is_complete_unique_and_under_its_prefix() {
+        let mut seen = std::collections::BTreeSet::new();
+        for f in FRAMEWORKS {
+            for (id, _) in f.controls {
+                assert!(id.starts_with(f.prefix), "{id} in {}", f.key);
+                assert_eq!(framework_of(id).map(|g| g.key), Some(f.key), "{id}");
+                assert!(seen.insert(*id), "{id} twice");
+            }
+        }
+        let size = |key: &str| {
+            FRAMEWORKS
+                .iter()
+                .find(|f| f.key == key)
+                .unwrap()
+                .controls
+                .len()
+        };
+        assert_eq!(size("owasp-llm"), 10);
+        assert_eq!(size("nist-ai-rmf"), 72);
+        assert_eq!(size("mitre-atlas"), 170);
+        assert_eq!(size("owasp-cicd"), 10);
+        assert_eq!(size("nist-ssdf"), 19);
+    }
+
+    #[test]
+    fn a_value_is_checked_only_against_the_framework_it_claims() {
+        assert!(check("OWASP-LLM01").is_ok());
+        assert!(check("AML.T0051.001").is_ok());
+        assert!(check("NIST-800-53-AC-6").is_ok());
+        assert!(check("GDPR-ART-32").is_ok());
+        let typo = check("OWASP-LLM11").unwrap_err();
+        assert!(typo.contains("OWASP Top 10 for LLM"), "{typo}");
+        assert!(check("NIST-AI-RMF-MAP-4").is_err());
+        assert!(check("AML.T9999").is_err());
+        assert!(check(" ").is_err());
+    }
 }
