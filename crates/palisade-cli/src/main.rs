@@ -480,6 +480,18 @@ fn run(cli: Cli) -> miette::Result<u8> {
             output,
             controls,
         } => {
+            // Refused before anything is read: the flag would be silently ignored.
+            if controls
+                && !matches!(
+                    format,
+                    ReportFormat::Human | ReportFormat::Json | ReportFormat::Markdown
+                )
+            {
+                return Err(miette::miette!(
+                    code = "palisade::usage",
+                    "--controls needs --format human, json or markdown"
+                ));
+            }
             let gate = load.load(&pipeline_path(pipeline))?;
             let evaluation = gate.evaluate().map_err(miette::Report::new)?;
             let format = match format {
@@ -490,12 +502,6 @@ fn run(cli: Cli) -> miette::Result<u8> {
                 ReportFormat::Markdown => palisade_report::Format::Markdown,
                 ReportFormat::CodeQuality => palisade_report::Format::CodeQuality,
             };
-            if controls && !format.has_controls() {
-                return Err(miette::miette!(
-                    code = "palisade::usage",
-                    "--controls needs --format human, json or markdown"
-                ));
-            }
             let options = palisade_report::Options { controls };
             let text = palisade_report::render_with(format, &evaluation, &gate.pack, options);
             write_output(output.as_ref(), &text)?;
