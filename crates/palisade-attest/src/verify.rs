@@ -219,8 +219,15 @@ impl Report {
         if let Some(t) = &self.statement_type {
             line(format!("statement: {t}"));
         }
+        // A model-signing subject digest is sha256 over the files' sha256 digests, so it never
+        // equals the sha256 of the model file itself (`sha256sum`, `palisade hash`): say which.
+        let subject_kind = if self.model_files.is_some() {
+            " (model-signing digest: sha256 over the signed files' sha256 digests, not a file's own sha256)"
+        } else {
+            ""
+        };
         for (name, digest) in &self.subjects {
-            line(format!("subject:   {name} {digest}"));
+            line(format!("subject:   {name} {digest}{subject_kind}"));
         }
         if let Some(v) = &self.verdict {
             let pipeline = v

@@ -30,6 +30,10 @@ pub struct LockArgs {
     /// PALISADE_KEY_PASSWORD).
     #[arg(long, value_name = "KEY.pem", requires = "sign")]
     pub key: Option<PathBuf>,
+    /// Report hashing progress on standard error even when it is not a terminal (a line
+    /// before and one after; a terminal gets a progress bar anyway). Never in a report.
+    #[arg(long)]
+    pub progress: bool,
 }
 
 /// `palisade hash`.
@@ -62,8 +66,27 @@ pub fn lock(args: LockArgs) -> miette::Result<u8> {
         ..LoadOptions::default()
     };
     let pipeline = palisade_syntax::load(&path, &options).map_err(Report::new)?;
-    let fresh = palisade_evidence::build_lock(&pipeline, std::io::stderr().is_terminal())
+    let terminal = std::io::stderr().is_terminal();
+    let lines = args.progress && !crate::quiet() && !terminal;
+    let local = pipeline
+        .artifacts
+        .iter()
+        .filter(|a| a.path.is_some())
+        .count();
+    if lines {
+        eprintln!("palisade: hashing {local} local artifact path(s)…");
+    }
+    let started = std::time::Instant::now();
+    let fresh = palisade_evidence::build_lock(&pipeline, terminal && !crate::quiet())
         .map_err(Report::new)?;
+    if lines {
+        let files: usize = fresh.artifacts.values().map(|e| e.files.len()).sum();
+        let bytes: u64 = fresh.artifacts.values().map(|e| e.size).sum();
+        eprintln!(
+            "palisade: hashed {files} files, {bytes} bytes in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
     let lock_path = palisade_evidence::lock_path(&pipeline);
     let previous = if lock_path.exists() {
         Some(palisade_hash::lock::Lockfile::read(&lock_path).map_err(Report::new)?)
@@ -118,15 +141,17 @@ pub fn lock(args: LockArgs) -> miette::Result<u8> {
         return Ok(crate::DENIED);
     }
     fresh.write(&lock_path).map_err(Report::new)?;
-    println!(
-        "wrote {shown}: {} artifacts, {files} files, {bytes} bytes",
-        fresh.artifacts.len()
-    );
-    if previous.is_some() && changes.is_empty() {
-        println!("  (no change)");
-    }
-    for change in &changes {
-        println!("  {change}");
+    if !crate::quiet() {
+        println!(
+            "wrote {shown}: {} artifacts, {files} files, {bytes} bytes",
+            fresh.artifacts.len()
+        );
+        if previous.is_some() && changes.is_empty() {
+            println!("  (no change)");
+        }
+        for change in &changes {
+            println!("  {change}");
+        }
     }
     let signature_path = pipeline
         .source
@@ -151,11 +176,13 @@ pub fn lock(args: LockArgs) -> miette::Result<u8> {
                     palisade_evidence::LOCK_SIGNATURE_FILE
                 )
             })?;
-            println!(
-                "signed {shown}: wrote {} (key hint {})",
-                palisade_evidence::LOCK_SIGNATURE_FILE,
-                palisade_sigstore::keys::pem_hint(&public_pem)
-            );
+            if !crate::quiet() {
+                println!(
+                    "signed {shown}: wrote {} (key hint {})",
+                    palisade_evidence::LOCK_SIGNATURE_FILE,
+                    palisade_sigstore::keys::pem_hint(&public_pem)
+                );
+            }
         }
         None if signature_path.symlink_metadata().is_ok() && !changes.is_empty() => {
             eprintln!(
@@ -172,7 +199,7 @@ pub fn lock(args: LockArgs) -> miette::Result<u8> {
 /// like OpenSSF model signing does, and its root digests are over the per-file digests.
 pub fn hash(args: HashArgs) -> miette::Result<u8> {
     let options = HashOptions {
-        progress: std::io::stderr().is_terminal(),
+        progress: !crate::quiet() && std::io::stderr().is_terminal(),
         ..HashOptions::default()
     };
     let trees = palisade_hash::hash_paths(&args.paths, &options).map_err(Report::new)?;
@@ -199,7 +226,12 @@ pub fn hash(args: HashArgs) -> miette::Result<u8> {
         for (path, tree) in args.paths.iter().zip(&trees) {
             let what = match tree.kind {
                 TreeKind::File => String::new(),
-                TreeKind::Directory => format!("  ({} files)", tree.files.len()),
+                // Not any file's digest: the two sha256 values a model folder has (a file's
+                // own and this one) must not be confused.
+                TreeKind::Directory => format!(
+                    "  ({} files; digests over the files' digests, as OpenSSF model signing computes its subject)",
+                    tree.files.len()
+                ),
             };
             out.push_str(&format!(
                 "{}  {}{what}\n",

@@ -2,6 +2,7 @@
 //! (syntax → graph → evidence → policy → report); the logic lives in the libraries.
 
 mod evidence_cmd;
+mod generate;
 mod keyless;
 mod sign;
 mod testcases;
@@ -9,6 +10,7 @@ mod testcases;
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -39,8 +41,58 @@ const UNUSABLE: u8 = 2;
                   Exit codes: 0 allowed, 1 denied (a violation or a policy error), 2 the input could not be used."
 )]
 struct Cli {
+    /// Print only results and errors.
+    ///
+    /// No progress, no notes on standard error, and no "ok"/"wrote" lines from `check` and
+    /// `lock` (the exit code says it). Reports and errors are unchanged.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// Colour diagnostics: auto, always or never.
+    ///
+    /// `auto` colours on a terminal unless the NO_COLOR environment variable is set
+    /// (non-empty); `always` and `never` override both. Reports are never coloured.
+    #[arg(
+        long,
+        value_enum,
+        global = true,
+        value_name = "WHEN",
+        default_value = "auto",
+        hide_possible_values = true,
+        hide_default_value = true
+    )]
+    color: ColorWhen,
     #[command(subcommand)]
     command: Command,
+}
+
+/// `--color`.
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorWhen {
+    /// Whether diagnostics on standard error are coloured.
+    fn enabled(self) -> bool {
+        match self {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stderr().is_terminal()
+            }
+        }
+    }
+}
+
+/// `--quiet`, set once after parsing.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// True under `--quiet`: notes and progress on standard error are left out.
+pub(crate) fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
 }
 
 /// `--at`: an RFC 3339 time (or a bare date, meaning midnight UTC).
@@ -83,7 +135,7 @@ impl LoadArgs {
                 LockMode::Auto
             },
             at: self.at.unwrap_or_else(Timestamp::now),
-            progress: std::io::stderr().is_terminal(),
+            progress: !quiet() && std::io::stderr().is_terminal(),
         }
     }
 
@@ -134,6 +186,11 @@ enum Command {
         /// Write the report to FILE instead of standard output.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Group the result by control framework (OWASP LLM Top 10, MITRE ATLAS, NIST AI RMF,
+        /// SLSA, NIST SSDF, OWASP CI/CD): checked, passed, failed, waived, not covered. For the
+        /// human, json and markdown formats.
+        #[arg(long)]
+        controls: bool,
     },
     /// Show the lineage, evidence and every decision for one thing.
     Explain {
@@ -183,21 +240,14 @@ enum Command {
     /// model-signing bundle, offline.
     #[command(after_help = sign::verify_after_help())]
     Verify(sign::VerifyArgs),
+    /// Print a shell completion script (bash, elvish, fish, powershell, zsh), e.g.
+    /// `palisade completions bash > /etc/bash_completion.d/palisade`.
+    Completions(generate::CompletionsArgs),
+    /// Print the man page (roff), e.g. `palisade man | man -l -`.
+    Man(generate::ManArgs),
 }
 
 fn main() -> ExitCode {
-    miette::set_hook(Box::new(|_| {
-        Box::new(
-            miette::MietteHandlerOpts::new()
-                .width(100)
-                .context_lines(2)
-                // The same drawing characters whatever the locale says (reports use ✗ and →
-                // anyway), so CI logs and snapshots look alike everywhere.
-                .unicode(true)
-                .build(),
-        )
-    }))
-    .ok();
     // clap quotes the offending argument in its messages; an argument can hold escape
     // sequences too, so its message goes through the same escaping as every diagnostic.
     let cli = match Cli::try_parse() {
@@ -212,6 +262,21 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(UNUSABLE));
         }
     };
+    QUIET.store(cli.quiet, Ordering::Relaxed);
+    let color = cli.color.enabled();
+    miette::set_hook(Box::new(move |_| {
+        Box::new(
+            miette::MietteHandlerOpts::new()
+                .width(100)
+                .context_lines(2)
+                // The same drawing characters whatever the locale says (reports use ✗ and →
+                // anyway), so CI logs and snapshots look alike everywhere.
+                .unicode(true)
+                .color(color)
+                .build(),
+        )
+    }))
+    .ok();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(report) => {
@@ -358,6 +423,12 @@ fn run(cli: Cli) -> miette::Result<u8> {
     match cli.command {
         Command::Check { pipeline, load } => {
             let gate = load.load(&pipeline_path(pipeline))?;
+            for warning in &gate.pack.warnings {
+                eprintln!("warning: {warning}");
+            }
+            if quiet() {
+                return Ok(ALLOWED);
+            }
             let evidence = &gate.evidence;
             println!(
                 "ok: pipeline {:?}: {} declarations, {} packages, {} policies ({})",
@@ -400,9 +471,6 @@ fn run(cli: Cli) -> miette::Result<u8> {
                 };
                 println!("    lock signature: {}{detail}{required}", state.as_str());
             }
-            for warning in &gate.pack.warnings {
-                eprintln!("warning: {warning}");
-            }
             Ok(ALLOWED)
         }
         Command::Evaluate {
@@ -410,7 +478,20 @@ fn run(cli: Cli) -> miette::Result<u8> {
             load,
             format,
             output,
+            controls,
         } => {
+            // Refused before anything is read: the flag would be silently ignored.
+            if controls
+                && !matches!(
+                    format,
+                    ReportFormat::Human | ReportFormat::Json | ReportFormat::Markdown
+                )
+            {
+                return Err(miette::miette!(
+                    code = "palisade::usage",
+                    "--controls needs --format human, json or markdown"
+                ));
+            }
             let gate = load.load(&pipeline_path(pipeline))?;
             let evaluation = gate.evaluate().map_err(miette::Report::new)?;
             let format = match format {
@@ -421,9 +502,10 @@ fn run(cli: Cli) -> miette::Result<u8> {
                 ReportFormat::Markdown => palisade_report::Format::Markdown,
                 ReportFormat::CodeQuality => palisade_report::Format::CodeQuality,
             };
-            let text = palisade_report::render(format, &evaluation, &gate.pack);
+            let options = palisade_report::Options { controls };
+            let text = palisade_report::render_with(format, &evaluation, &gate.pack, options);
             write_output(output.as_ref(), &text)?;
-            if output.is_some() {
+            if output.is_some() && !quiet() {
                 eprintln!(
                     "palisade: {} ({} violations) — report written",
                     evaluation.decision,
@@ -487,6 +569,8 @@ fn run(cli: Cli) -> miette::Result<u8> {
         Command::Keygen(args) => sign::keygen(args),
         Command::Attest(args) => sign::attest(args),
         Command::Verify(args) => sign::verify(args),
+        Command::Completions(args) => generate::completions(&args),
+        Command::Man(args) => generate::man(&args),
     }
 }
 

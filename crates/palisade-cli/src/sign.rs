@@ -272,6 +272,14 @@ pub fn attest(args: AttestArgs) -> miette::Result<u8> {
     let mut bundle = palisade_attest::sign(&summary, &key, &public_pem);
     bundle.push('\n');
     crate::write_output(args.output.as_ref(), &bundle)?;
+    let code = if evaluation.allowed() {
+        ALLOWED
+    } else {
+        DENIED
+    };
+    if crate::quiet() {
+        return Ok(code);
+    }
     eprintln!(
         "palisade: {} ({} violations); {} subject(s) attested as {}{}",
         evaluation.decision,
@@ -283,11 +291,7 @@ pub fn attest(args: AttestArgs) -> miette::Result<u8> {
             None => String::new(),
         }
     );
-    Ok(if evaluation.allowed() {
-        ALLOWED
-    } else {
-        DENIED
-    })
+    Ok(code)
 }
 
 /// Runs `palisade verify`.

@@ -124,4 +124,97 @@ mod tests {
             }
         }
     }
+
+    /// Rules about data, models and LLMs (where the AI frameworks apply) map to at least one
+    /// control in each AI framework; every other rule names at least one control. A
+    /// framework may be left out of a rule only here, with the reason.
+    #[test]
+    fn baseline_rules_map_to_controls_in_each_framework_that_applies() {
+        use crate::controls::{FRAMEWORKS, framework_of};
+        const AI_RULES: &[&str] = &[
+            "pii-read-requires-identity",
+            "pii-public-release",
+            "llm-public-guardrails",
+            "llm-public-guardrail-checks",
+            "llm-public-redteam",
+            "unsafe-model-format",
+            "dangerous-pickle-imports",
+            "model-scan-error",
+            "unknown-pickle-imports",
+            "model-format-findings",
+            "no-critical-vulnerabilities",
+            "released-lineage-pinned",
+            "integrity-mismatch",
+            "dataset-provenance",
+            "lock-signed",
+            "model-card-required",
+            "robustness-metric",
+            "released-signed",
+            "invalid-signature",
+            "invalid-provenance",
+        ];
+        // (rule, framework key, why no control of it applies)
+        const EXEMPT: &[(&str, &str, &str)] = &[
+            (
+                "model-card-required",
+                "mitre-atlas",
+                "documentation is no adversary technique",
+            ),
+            (
+                "robustness-metric",
+                "owasp-llm",
+                "adversarial robustness of any model is none of the LLM Top 10",
+            ),
+        ];
+        let pack = crate::PolicyPack::load(baseline()).unwrap_or_else(|e| panic!("{e:?}"));
+        for id in pack.ids() {
+            if id == "baseline-permit" {
+                continue;
+            }
+            let info = pack.policy(id).unwrap();
+            let keys: Vec<&str> = info
+                .controls
+                .iter()
+                .filter_map(|c| framework_of(c).map(|f| f.key))
+                .collect();
+            if AI_RULES.contains(&id) {
+                for framework in FRAMEWORKS.iter().filter(|f| f.ai) {
+                    let exempt = EXEMPT
+                        .iter()
+                        .any(|(rule, key, _)| *rule == id && *key == framework.key);
+                    assert!(
+                        exempt || keys.contains(&framework.key),
+                        "{id} maps to no control of {}",
+                        framework.name
+                    );
+                }
+            } else {
+                // Supply-chain rules map to SLSA, SSDF or OWASP CI/CD where one fits; a rule
+                // such as `denied-license` names the standard it serves (OpenChain).
+                assert!(!info.controls.is_empty(), "{id} names no control");
+            }
+        }
+        for (rule, _, _) in EXEMPT {
+            assert!(
+                AI_RULES.contains(rule),
+                "{rule} is exempt but not an AI rule"
+            );
+        }
+    }
+
+    /// `docs/controls.md` is generated from the framework table and the baseline pack.
+    #[test]
+    fn docs_controls_md_is_the_table() {
+        let pack = crate::PolicyPack::load(baseline()).unwrap_or_else(|e| panic!("{e:?}"));
+        let expected = crate::controls::markdown(&pack);
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/controls.md");
+        if std::env::var_os("PALISADE_BLESS").is_some() {
+            std::fs::write(path, &expected).unwrap();
+        }
+        let actual = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            actual == expected,
+            "docs/controls.md is out of date: run PALISADE_BLESS=1 cargo test --workspace --lib -- docs_controls_md"
+        );
+    }
 }

@@ -107,9 +107,12 @@ pub struct Violation {
     /// `@help`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
-    /// `@control`.
+    /// The first `@control` (kept for readers of the single field).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub control: Option<String>,
+    /// Every `@control`, in written order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub controls: Vec<String>,
     /// Where the policy is written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_location: Option<Location>,
@@ -678,6 +681,7 @@ impl<'g> Explainer<'g> {
                 _ => info.and_then(|i| i.help.clone()),
             },
             control: info.and_then(|i| i.control.clone()),
+            controls: info.map(|i| i.controls.clone()).unwrap_or_default(),
             policy_location: info.map(|i| Location { file: i.file.clone(), line: i.line, column: i.column }),
             waiver: None,
             error: None,

@@ -18,11 +18,14 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod baseline;
+pub mod controls;
+mod describe;
 pub mod entities;
 mod error;
 mod evaluate;
 mod load;
 mod names;
+mod repeat;
 pub mod schema;
 pub mod testcase;
 

@@ -42,8 +42,11 @@ pub struct PolicyInfo {
     pub message: Option<String>,
     /// `@help`.
     pub help: Option<String>,
-    /// `@control` (the practice it enforces).
+    /// The first `@control` (the practice it enforces).
     pub control: Option<String>,
+    /// Every `@control`, in written order (the annotation may repeat; see `controls.rs` for
+    /// the frameworks and their ids).
+    pub controls: Vec<String>,
     /// `@lineage`: which lineage path explains a denial (`label:pii`, `unsigned`, `unpinned`,
     /// `secrets`, `sast`, `vulnerabilities`).
     pub lineage: Option<String>,
@@ -87,7 +90,9 @@ impl PolicyPack {
             hasher.update(file.name.as_bytes());
             hasher.update((file.text.len() as u64).to_be_bytes());
             hasher.update(file.text.as_bytes());
-            let parsed = match PolicySet::from_str(&file.text) {
+            // Repeated `@control` keys renamed, at the same byte offsets (see `repeat.rs`).
+            let text = crate::repeat::number_repeated_controls(&file.text);
+            let parsed = match PolicySet::from_str(&text) {
                 Ok(parsed) => parsed,
                 Err(e) => {
                     errors.extend(cedar_errors(file, &e, "Cedar could not parse this"));
@@ -104,7 +109,9 @@ impl PolicyPack {
             }
             let result = validator.validate(&parsed, ValidationMode::Strict);
             for error in result.validation_errors() {
-                errors.extend(cedar_errors(file, error, "here"));
+                let mut converted = cedar_errors(file, error, "here");
+                name_policy(&mut converted, &parsed, error.policy_id());
+                errors.extend(converted);
             }
             for warning in result.validation_warnings() {
                 match fatal_warning(file, &parsed, warning) {
@@ -114,11 +121,11 @@ impl PolicyPack {
             }
             let mut search_from = 0;
             for (n, policy) in parsed.policies().enumerate() {
-                let text = policy.to_cedar().unwrap_or_default();
-                let offset = file.text[search_from..]
-                    .find(text.as_str())
+                let policy_text = policy.to_cedar().unwrap_or_default();
+                let offset = text[search_from..]
+                    .find(policy_text.as_str())
                     .map_or(search_from, |at| search_from + at);
-                search_from = offset + text.len().min(file.text.len() - offset);
+                search_from = offset + policy_text.len().min(text.len() - offset);
                 match policy_info(file, policy, n, offset) {
                     Ok(policy_info) => {
                         if let Some(previous) = info.get(&policy_info.id) {
@@ -268,13 +275,25 @@ fn policy_info(
             ));
         }
     }
+    let controls = crate::repeat::controls(policy);
+    for control in &controls {
+        crate::controls::check(control).map_err(|message| {
+            annotation_error(
+                file,
+                offset,
+                &message,
+                Some("docs/controls.md lists every framework's ids; a control of your own needs a prefix no framework uses"),
+            )
+        })?;
+    }
     Ok(PolicyInfo {
         id,
         effect: policy.effect(),
         severity,
         message: policy.annotation("message").map(str::to_owned),
         help: policy.annotation("help").map(str::to_owned),
-        control: policy.annotation("control").map(str::to_owned),
+        control: controls.first().cloned(),
+        controls,
         lineage: written_lineage.or_else(|| infer_lineage(policy)),
         file: file.name.clone(),
         line,
@@ -444,6 +463,25 @@ fn annotation_error(
         src: NamedSource::new(file.name.clone(), Arc::clone(&file.text)),
         span: SourceSpan::from((offset, 1)),
         help: help.map(str::to_owned),
+    }
+}
+
+/// Cedar names policies by the ids it gave them while parsing (`policy0`); a message about
+/// one names its `@id` instead, the name the user wrote and every report uses.
+fn name_policy(errors: &mut [PolicyError], parsed: &PolicySet, cedar_id: &PolicyId) {
+    let Some(id) = parsed
+        .policy(cedar_id)
+        .and_then(|p| p.annotation("id"))
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+    else {
+        return;
+    };
+    let from = format!("`{cedar_id}`");
+    for error in errors {
+        if let PolicyError::Cedar { message, .. } = error {
+            *message = message.replace(&from, &format!("`{id}`"));
+        }
     }
 }
 

@@ -155,6 +155,7 @@ mod tests {
             reason: Reason::Forbidden,
             help: None,
             control: None,
+            controls: Vec::new(),
             policy_location: None,
             waiver: None,
             error: None,

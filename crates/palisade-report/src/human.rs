@@ -4,6 +4,9 @@
 use std::fmt::Write as _;
 
 use palisade_core::text::escape_line as esc;
+use std::collections::BTreeSet;
+
+use palisade_policy::controls::{FrameworkResult, Status};
 use palisade_policy::{Evaluation, Reason, Violation};
 
 // Every string below may come from input (policy annotations, pipeline names, waiver reasons,
@@ -11,11 +14,11 @@ use palisade_policy::{Evaluation, Reason, Violation};
 // instead of driving the terminal.
 
 fn violation(out: &mut String, mark: &str, v: &Violation) {
-    let control = v
-        .control
-        .as_deref()
-        .map(|c| format!("  [{}]", esc(c)))
-        .unwrap_or_default();
+    let control = if v.controls.is_empty() {
+        String::new()
+    } else {
+        format!("  [{}]", esc(&v.controls.join(", ")))
+    };
     let _ = writeln!(out, "{mark} {:<8} {}{control}", v.severity, esc(&v.policy));
     let _ = writeln!(out, "    {}", esc(&v.message));
     let _ = writeln!(
@@ -45,7 +48,7 @@ fn violation(out: &mut String, mark: &str, v: &Violation) {
     }
 }
 
-pub(crate) fn render(evaluation: &Evaluation) -> String {
+pub(crate) fn render(evaluation: &Evaluation, controls: Option<&[FrameworkResult]>) -> String {
     let mut out = String::new();
     let verdict = if evaluation.allowed() {
         "ALLOW"
@@ -83,12 +86,45 @@ pub(crate) fn render(evaluation: &Evaluation) -> String {
             let _ = writeln!(out, "! warning: {}", esc(w));
         }
     }
+    if let Some(frameworks) = controls {
+        out.push('\n');
+        for f in frameworks {
+            let _ = writeln!(
+                out,
+                "controls: {}: {} of {} checked — {} passed, {} failed, {} waived, {} not covered",
+                esc(f.name),
+                f.checked,
+                f.controls,
+                f.passed,
+                f.failed,
+                f.waived,
+                f.not_covered
+            );
+            let failed: Vec<&str> = f
+                .results
+                .iter()
+                .filter(|r| r.status == Status::Failed)
+                .map(|r| r.id.as_str())
+                .collect();
+            if !failed.is_empty() {
+                let _ = writeln!(out, "    failed: {}", esc(&failed.join(", ")));
+            }
+        }
+    }
+    let partly = partly_waived(evaluation);
+    let denied = if partly == 0 {
+        format!("{} denied", s.denied)
+    } else {
+        format!(
+            "{} denied ({partly} partly waived: a waiver covers one policy, another still denies)",
+            s.denied
+        )
+    };
     let _ = writeln!(
         out,
-        "\n{} requests: {} allowed, {} denied, {} waived, {} errors · policies {} · at {}",
+        "\n{} requests: {} allowed, {denied}, {} waived, {} errors · policies {} · at {}",
         s.requests,
         s.allowed,
-        s.denied,
         s.waived,
         s.errors,
         short_digest(&evaluation.policy_digest),
@@ -99,4 +135,13 @@ pub(crate) fn render(evaluation: &Evaluation) -> String {
 
 fn short_digest(digest: &str) -> &str {
     digest.get(..19).unwrap_or(digest)
+}
+
+/// Denied requests that a waiver covers in part: one forbid is waived, another still denies.
+/// They count as denied, and their waived violation is listed under the `~` marks.
+fn partly_waived(evaluation: &Evaluation) -> usize {
+    let key = |v: &Violation| (v.principal.clone(), v.action, v.resource.clone());
+    let denied: BTreeSet<_> = evaluation.violations.iter().map(key).collect();
+    let waived: BTreeSet<_> = evaluation.waived.iter().map(key).collect();
+    denied.intersection(&waived).count()
 }

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use palisade_policy::controls::FrameworkResult;
 use palisade_policy::{Evaluation, Summary, Violation};
 
 #[derive(Serialize)]
@@ -15,9 +16,12 @@ struct Report<'a> {
     violations: &'a [Violation],
     waived: &'a [Violation],
     warnings: &'a [String],
+    /// Results by control framework (`--controls`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    controls: Option<&'a [FrameworkResult]>,
 }
 
-pub(crate) fn render(evaluation: &Evaluation) -> String {
+pub(crate) fn render(evaluation: &Evaluation, controls: Option<&[FrameworkResult]>) -> String {
     let report = Report {
         schema: "palisade.report/v1",
         pipeline: &evaluation.pipeline,
@@ -28,6 +32,7 @@ pub(crate) fn render(evaluation: &Evaluation) -> String {
         violations: &evaluation.violations,
         waived: &evaluation.waived,
         warnings: &evaluation.warnings,
+        controls,
     };
     // Serializing plain data with string keys cannot fail.
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();

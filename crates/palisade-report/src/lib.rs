@@ -39,14 +39,43 @@ pub enum Format {
     CodeQuality,
 }
 
+/// What a report includes beyond the verdict.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Group the result by control framework (OWASP LLM Top 10, MITRE ATLAS, NIST AI RMF,
+    /// SLSA, NIST SSDF, OWASP CI/CD): checked, passed, failed, waived, not covered. Human,
+    /// JSON and Markdown reports carry it.
+    pub controls: bool,
+}
+
+impl Format {
+    /// True when the format can carry the per-framework control section.
+    pub fn has_controls(self) -> bool {
+        matches!(self, Format::Human | Format::Json | Format::Markdown)
+    }
+}
+
 /// Renders an evaluation in the chosen format.
 pub fn render(format: Format, evaluation: &Evaluation, pack: &PolicyPack) -> String {
+    render_with(format, evaluation, pack, Options::default())
+}
+
+/// Renders an evaluation in the chosen format, with options.
+pub fn render_with(
+    format: Format,
+    evaluation: &Evaluation,
+    pack: &PolicyPack,
+    options: Options,
+) -> String {
+    let controls = (options.controls && format.has_controls())
+        .then(|| palisade_policy::controls::coverage(pack, evaluation));
+    let controls = controls.as_deref();
     match format {
-        Format::Human => human::render(evaluation),
-        Format::Json => json::render(evaluation),
+        Format::Human => human::render(evaluation, controls),
+        Format::Json => json::render(evaluation, controls),
         Format::Sarif => sarif::render(evaluation, pack),
         Format::Junit => junit::render(evaluation, pack),
-        Format::Markdown => markdown::render(evaluation),
+        Format::Markdown => markdown::render(evaluation, controls),
         Format::CodeQuality => codequality::render(evaluation),
     }
 }

@@ -60,36 +60,51 @@ fn result(v: &Violation, rule_index: usize, suppressed: bool) -> Value {
     result
 }
 
+fn rule(pack: &PolicyPack, id: &str) -> Value {
+    let info = pack.policy(id);
+    let severity = info.map_or(Severity::High, |i| i.severity);
+    let text = if id == "no-permit" {
+        "no policy permits this request (Cedar denies by default)".to_owned()
+    } else {
+        pack.description(id)
+    };
+    let tags: Vec<String> = info
+        .map(|i| i.controls.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .chain(["supply-chain".to_owned()])
+        .collect();
+    let mut rule = json!({
+        "id": id,
+        "name": id,
+        "shortDescription": { "text": text },
+        "defaultConfiguration": { "level": level(severity) },
+        "properties": {
+            "security-severity": security_severity(severity),
+            "tags": tags,
+        }
+    });
+    if let Some(help) = info.and_then(|i| i.help.clone()) {
+        rule["help"] = json!({ "text": help });
+    }
+    rule
+}
+
 pub(crate) fn render(evaluation: &Evaluation, pack: &PolicyPack) -> String {
-    // Rules: every policy that produced a result, plus the synthetic `no-permit`.
+    // Rules: every loaded policy (sorted by id), then `no-permit` and any other id a result
+    // names that no loaded policy has.
     let mut rule_ids: BTreeMap<String, usize> = BTreeMap::new();
+    for id in pack.ids() {
+        let next = rule_ids.len();
+        rule_ids.insert(id.to_owned(), next);
+    }
     for v in evaluation.violations.iter().chain(&evaluation.waived) {
         let next = rule_ids.len();
         rule_ids.entry(v.policy.clone()).or_insert(next);
     }
     let mut rules: Vec<(usize, Value)> = rule_ids
         .iter()
-        .map(|(id, &index)| {
-            let info = pack.policy(id);
-            let severity = info.map_or(Severity::High, |i| i.severity);
-            let mut rule = json!({
-                "id": id,
-                "name": id,
-                "shortDescription": { "text": info.and_then(|i| i.message.clone()).unwrap_or_else(|| id.clone()) },
-                "defaultConfiguration": { "level": level(severity) },
-                "properties": {
-                    "security-severity": security_severity(severity),
-                    "tags": info.and_then(|i| i.control.clone()).into_iter().chain(["supply-chain".to_owned()]).collect::<Vec<_>>(),
-                }
-            });
-            if let Some(help) = info.and_then(|i| i.help.clone()) {
-                rule["help"] = json!({ "text": help });
-            }
-            if id == "no-permit" {
-                rule["shortDescription"] = json!({ "text": "no policy permits this request (Cedar denies by default)" });
-            }
-            (index, rule)
-        })
+        .map(|(id, &index)| (index, rule(pack, id)))
         .collect();
     rules.sort_by_key(|(i, _)| *i);
     let results: Vec<Value> = evaluation

@@ -30,6 +30,7 @@ fn evaluation() -> Evaluation {
         reason: Reason::Forbidden,
         help: Some(format!("help {EVIL}")),
         control: Some(format!("control {EVIL}")),
+        controls: vec![format!("control {EVIL}"), format!("OWASP-LLM01{EVIL}")],
         policy_location: Some(Location {
             file: format!("{EVIL}.cedar"),
             line: 1,
