@@ -32,7 +32,10 @@ fn rag_assistant_dp_needs_the_signed_ml_bom() {
         "    bom_signature = \"sbom/support-lora.mlbom.sig.json\"   // the release key signs that ML-BOM\n",
         "",
     );
-    assert!(found.iter().any(|p| p == "dp-claim-not-evidenced"), "{found:?}");
+    assert!(
+        found.iter().any(|p| p == "dp-claim-not-evidenced"),
+        "{found:?}"
+    );
     assert_eq!(
         found.iter().filter(|p| *p == "pii-public-release").count(),
         2,
@@ -47,7 +50,10 @@ fn rag_assistant_dp_needs_the_signed_ml_bom() {
         text.replace("bom_signature = \"sbom/support-lora.mlbom.sig.json\"", ""),
     )
     .expect("write");
-    let run = palisade(dir.path(), &["explain", "pipeline.pal", "model", "support-lora"]);
+    let run = palisade(
+        dir.path(),
+        &["explain", "pipeline.pal", "model", "support-lora"],
+    );
     assert!(
         run.stdout.contains("DP ε 7.03 · DP evidenced false")
             && run.stdout.contains("claimed, not evidenced"),
@@ -69,7 +75,10 @@ fn a_bom_signature_over_another_file_is_no_evidence() {
     )
     .expect("copy");
     let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
-    assert!(found.iter().any(|p| p == "dp-claim-not-evidenced"), "{found:?}");
+    assert!(
+        found.iter().any(|p| p == "dp-claim-not-evidenced"),
+        "{found:?}"
+    );
 }
 
 /// Item 3: the robustness rule reads the value. rag-assistant's adapter reports 0.2327, which
@@ -108,7 +117,10 @@ fn deidentified(declassify: &str) -> tempfile::TempDir {
             &read("customers.deidentified.csv"),
         ),
         ("m.safetensors", b"not read"),
-        ("scans/clean.json", &read("customers.deidentified.scan.json")),
+        (
+            "scans/clean.json",
+            &read("customers.deidentified.scan.json"),
+        ),
         ("scans/dirty.json", &read("customers.scan.json")),
     ])
 }
@@ -122,15 +134,26 @@ fn declassification_needs_a_clean_pii_scan() {
     let dir = deidentified(r#"declassifies = ["pii"] pii_scan = "scans/clean.json""#);
     let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
     assert!(!found.iter().any(|p| p == rule), "{found:?}");
-    let run = palisade(dir.path(), &["explain", "pipeline.pal", "stage", "deidentify"]);
-    assert!(run.stdout.contains("declassifies:  pii (evidenced)"), "{}", run.stdout);
+    let run = palisade(
+        dir.path(),
+        &["explain", "pipeline.pal", "stage", "deidentify"],
+    );
+    assert!(
+        run.stdout.contains("declassifies:  pii (evidenced)"),
+        "{}",
+        run.stdout
+    );
 
     let dir = deidentified(r#"declassifies = ["pii"] pii_scan = "scans/dirty.json""#);
     let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
     assert!(found.iter().any(|p| p == rule), "{found:?}");
-    let run = palisade(dir.path(), &["explain", "pipeline.pal", "stage", "deidentify"]);
+    let run = palisade(
+        dir.path(),
+        &["explain", "pipeline.pal", "stage", "deidentify"],
+    );
     assert!(
-        run.stdout.contains("claimed, not evidenced: the PII scan still finds")
+        run.stdout
+            .contains("claimed, not evidenced: the PII scan still finds")
             && run.stdout.contains("CREDIT_CARD, EMAIL_ADDRESS"),
         "{}",
         run.stdout
@@ -142,10 +165,16 @@ fn declassification_needs_a_clean_pii_scan() {
 
     // Only `pii` has an evidence reader: another label's claim is ignored.
     let dir = deidentified(r#"declassifies = ["pii", "financial"] pii_scan = "scans/clean.json""#);
-    let run = palisade(dir.path(), &["explain", "pipeline.pal", "stage", "deidentify"]);
+    let run = palisade(
+        dir.path(),
+        &["explain", "pipeline.pal", "stage", "deidentify"],
+    );
     assert!(
-        run.stdout.contains("declassifies \\\"financial\\\": claimed, not evidenced")
-            || run.stdout.contains("declassifies \"financial\": claimed, not evidenced"),
+        run.stdout
+            .contains("declassifies \\\"financial\\\": claimed, not evidenced")
+            || run
+                .stdout
+                .contains("declassifies \"financial\": claimed, not evidenced"),
         "{}",
         run.stdout
     );

@@ -102,9 +102,9 @@ pub(crate) fn gather_stage(
             None => {
                 evidence.declassified.insert(label.clone());
             }
-            Some(why) => evidence
-                .declassify_unevidenced
-                .push(format!("declassifies {label:?}: claimed, not evidenced: {why}")),
+            Some(why) => evidence.declassify_unevidenced.push(format!(
+                "declassifies {label:?}: claimed, not evidenced: {why}"
+            )),
         }
     }
     (evidence, errors)

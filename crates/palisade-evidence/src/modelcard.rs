@@ -34,9 +34,9 @@ pub(crate) fn gather(g: &mut Gathering<'_>) {
             PrivacyClaim::None => {}
             // Of several cards, the weakest guarantee (the largest ε) counts.
             PrivacyClaim::Claimed(privacy) => {
-                epsilon = Some(epsilon.map_or(privacy.epsilon_milli(), |e| {
-                    e.max(privacy.epsilon_milli())
-                }));
+                epsilon = Some(
+                    epsilon.map_or(privacy.epsilon_milli(), |e| e.max(privacy.epsilon_milli())),
+                );
             }
             PrivacyClaim::Unusable { reason, .. } => unusable = Some(reason),
         }

@@ -326,7 +326,8 @@ fn artifact(
             m.model_card,
             set(&m.metrics)
         );
-        let milli = |v: Option<u64>| v.map_or("none".to_owned(), |v| format!("{}", v as f64 / 1000.0));
+        let milli =
+            |v: Option<u64>| v.map_or("none".to_owned(), |v| format!("{}", v as f64 / 1000.0));
         let _ = writeln!(
             out,
             "  model card claims: bom signed {} · DP ε {} · DP evidenced {} · robust accuracy {}",
