@@ -97,6 +97,11 @@ for f in support-tickets=data/support-tickets.jsonl kb-articles=data/kb-articles
   python3 ../tools/verify_bundle.py "attestations/${f%%=*}.intoto.json" keys/release.pub "${f#*=}"
 done
 python3 ../tools/verify_bundle.py attestations/rag-serve.provenance.json keys/release.pub
+# The ML-BOM's signature (`bom_signature`): its model card's DP claim counts only when signed.
+python3 ../tools/make_provenance.py "${KEY[@]}" --sign-only \
+  --subject support-lora.mlbom.json=sbom/support-lora.mlbom.json -o sbom/support-lora.mlbom.sig.json
+python3 ../tools/verify_bundle.py sbom/support-lora.mlbom.sig.json keys/release.pub \
+  sbom/support-lora.mlbom.json
 python3 ../tools/verify_bundle.py attestations/rag-serve.sig.json keys/release.pub
 
 # 9. Pin every local path in palisade.lock, when the binary has the `lock` command.

@@ -8,7 +8,7 @@ use std::path::Path;
 use super::{AT, Run, palisade, root};
 
 /// Writes `files` (path, bytes) under a fresh folder.
-fn folder(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+pub(crate) fn folder(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     for (path, bytes) in files {
         let to = dir.path().join(path);
@@ -21,7 +21,7 @@ fn folder(files: &[(&str, &[u8])]) -> tempfile::TempDir {
 }
 
 /// Copies a fixture (file or folder) from the repo into `to`.
-fn copy(from: &Path, to: &Path) {
+pub(crate) fn copy(from: &Path, to: &Path) {
     if from.is_dir() {
         fs::create_dir_all(to).expect("mkdir");
         for entry in fs::read_dir(from).expect("read dir") {
@@ -36,12 +36,12 @@ fn copy(from: &Path, to: &Path) {
     }
 }
 
-fn evaluate_json(dir: &Path, pipeline: &str) -> Run {
+pub(crate) fn evaluate_json(dir: &Path, pipeline: &str) -> Run {
     palisade(dir, &["evaluate", pipeline, "--at", AT, "--format", "json"])
 }
 
 /// The ids of the policies that denied.
-fn denied(run: &Run) -> Vec<String> {
+pub(crate) fn denied(run: &Run) -> Vec<String> {
     assert!(
         run.code == 0 || run.code == 1,
         "exit {}\nstdout: {}\nstderr: {}",

@@ -4,6 +4,7 @@
 //! `tests/e2e/cases/`, the baseline's test cases and the examples, and pin its output with insta.
 
 mod ai;
+mod ai_evidence;
 mod attacks;
 mod cli;
 mod controls;

@@ -7,7 +7,8 @@
 //!   failures and errors per category with OWASP LLM Top 10 (2025) ids;
 //! - [`modelcard`]: differential-privacy (ε, δ, mechanism) and adversarial-robustness claims in
 //!   a CycloneDX ML-BOM model card;
-//! - [`pii`]: PII scans written by Presidio's analyzer.
+//! - [`pii`]: PII scans written by Presidio's analyzer, and [`declassify`]: whether one is
+//!   evidence that a stage removed the personal data it declares removed.
 //!
 //! Each module documents the fields it reads and its mapping tables (flow and validator ids to
 //! check kinds, garak probes and promptfoo plugins to OWASP ids); tests keep those tables and
@@ -43,6 +44,7 @@
 #![allow(clippy::result_large_err)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod declassify;
 mod error;
 pub mod guardrails;
 pub mod modelcard;

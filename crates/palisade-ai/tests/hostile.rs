@@ -113,7 +113,7 @@ fn mutated_nemo_configs_never_panic() {
 #[test]
 fn mutated_presidio_scans_never_panic() {
     let all = fixtures(&["ai/pii"], &[".scan.json"]);
-    assert_eq!(all.len(), 3);
+    assert_eq!(all.len(), 5);
     fuzz_all(&all, &[], &|name, bytes| {
         accepts(name, pii::parse_presidio(bytes, name))
     });

@@ -133,6 +133,10 @@ pub const CODES: &[Code] = &[
         "A red-team report is neither a garak report nor promptfoo results",
     ),
     code(
+        "palisade::evidence::bom_signature",
+        "A model declares a bom_signature but no bom for it to sign",
+    ),
+    code(
         "palisade::evidence::unusable",
         "One evidence file that could not be used",
     ),

@@ -5,6 +5,9 @@
 //! file, read as the folder's `config.yml`), a Guardrails AI guard exported as `.json`, or a
 //! `.rail` spec. Anything else, or a file the framework would not load, is an error (exit 2).
 //! `redteam` names garak reports (`*.report.jsonl`) and promptfoo results (`.json`).
+//! `pii_scan` names a Presidio analyzer scan of the stage's output, the evidence for
+//! `declassifies = ["pii"]`: with no finding scored 0.4 or more the label stops at the stage,
+//! otherwise the claim is recorded as "claimed, not evidenced" and ignored.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -12,6 +15,7 @@ use std::path::Path;
 use miette::SourceSpan;
 
 use palisade_ai::RedTeamReport;
+use palisade_ai::declassify::{self, DEFAULT_SCORE_THRESHOLD, Verdict};
 use palisade_ai::guardrails::{GuardrailsConfig, guardrails_ai, nemo};
 use palisade_ai::redteam::{garak, promptfoo};
 use palisade_core::Digest;
@@ -66,7 +70,65 @@ pub(crate) fn gather_stage(
     if !reports.is_empty() {
         evidence.redteam = Some(redteam_facts(&reports));
     }
+    // Declassification: `declassifies = ["pii"]` holds only with a clean `pii_scan`.
+    let mut verdict: Option<Verdict> = None;
+    if let Some(path) = &stage.pii_scan {
+        match read_pii_scan(&context.folder, &path.value) {
+            Ok((scan, file)) => {
+                evidence.evidence_files.push(file);
+                evidence.pii_findings = Some(scan.count_at_least(DEFAULT_SCORE_THRESHOLD));
+                verdict = Some(declassify::judge(&scan, DEFAULT_SCORE_THRESHOLD));
+            }
+            Err(e) => errors.push(fail(path.span, "pii_scan", &path.value.written, e)),
+        }
+    }
+    for label in &stage.declassifies {
+        let label = &label.value;
+        // A signed stage attestation (another evidence kind) would be checked here too.
+        let problem = match (label.as_str(), &verdict) {
+            ("pii", Some(verdict)) => verdict.reason(DEFAULT_SCORE_THRESHOLD),
+            ("pii", None) if stage.pii_scan.is_some() => {
+                Some("its pii_scan could not be read".to_owned())
+            }
+            ("pii", None) => Some(
+                "no evidence: declare `pii_scan = \"….json\"`, a Presidio analyzer scan of its output"
+                    .to_owned(),
+            ),
+            _ => Some(format!(
+                "palisade reads no evidence that declassifies {label:?} (only \"pii\", with a pii_scan)"
+            )),
+        };
+        match problem {
+            None => {
+                evidence.declassified.insert(label.clone());
+            }
+            Some(why) => evidence.declassify_unevidenced.push(format!(
+                "declassifies {label:?}: claimed, not evidenced: {why}"
+            )),
+        }
+    }
     (evidence, errors)
+}
+
+/// Largest PII scan read, in bytes.
+const MAX_PII_SCAN_BYTES: u64 = palisade_ai::pii::MAX_FILE_BYTES;
+
+/// Reads a Presidio analyzer scan.
+fn read_pii_scan(
+    folder: &Folder,
+    path: &PathValue,
+) -> Result<(palisade_ai::pii::PiiScan, EvidenceFile), miette::Report> {
+    let bytes = folder
+        .read(
+            &path.resolved,
+            &path.written,
+            "a PII scan",
+            MAX_PII_SCAN_BYTES,
+        )
+        .map_err(miette::Report::new)?;
+    let scan =
+        palisade_ai::pii::parse_presidio(&bytes, &path.written).map_err(miette::Report::new)?;
+    Ok((scan, evidence_file(&path.written, &bytes)))
 }
 
 fn evidence_file(written: &str, bytes: &[u8]) -> EvidenceFile {

@@ -72,6 +72,8 @@ pub struct BomFacts {
     pub model_card: bool,
     /// Performance metric types of those model cards.
     pub metrics: BTreeSet<String>,
+    /// Those model cards, for the DP and robustness claims (`crate::modelcard`).
+    pub model_cards: Vec<palisade_cyclonedx::ModelCard>,
 }
 
 /// The graph's severity for a CycloneDX rating. A vulnerability rated `unknown` (or not rated)
@@ -186,6 +188,7 @@ pub fn facts(bom: &Bom) -> BomFacts {
             && let Some(card) = &component.model_card
         {
             out.model_card = true;
+            out.model_cards.push(card.clone());
             out.metrics
                 .extend(card.metrics.iter().map(|m| m.kind.trim().to_owned()));
         }

@@ -42,6 +42,7 @@ mod findings;
 pub mod integrity;
 mod keyless;
 mod model;
+mod modelcard;
 mod read;
 mod signature;
 pub mod trust;
@@ -363,6 +364,7 @@ impl<'a> Context<'a> {
         findings::gather(&mut g);
         signature::gather(&mut g);
         signature::gather_provenance(&mut g);
+        modelcard::gather(&mut g);
         g
     }
 }

@@ -146,6 +146,21 @@ pub struct ModelFacts {
     pub model_card: bool,
     /// Performance metric types from the model card.
     pub metrics: BTreeSet<String>,
+    /// The model's `bom_signature` verifies: a Sigstore bundle whose subject is the `bom`
+    /// file's sha256, signed by one of the model's `signed_by`.
+    pub bom_signed: bool,
+    /// The differential-privacy ε the model card records, in thousandths rounded up (`None`:
+    /// no usable claim). Read whether or not the BOM is signed.
+    pub dp_epsilon_milli: Option<u64>,
+    /// DP training is evidenced: the BOM is signed (`bom_signed`), its card records a usable
+    /// DP claim, and ε is at most the pipeline's `max_dp_epsilon`.
+    pub dp_evidenced: bool,
+    /// Why a DP claim is not evidence (unsigned BOM, ε over the bar, unusable fields), for
+    /// reports; `None` when evidenced or when the card claims nothing.
+    pub dp_reason: Option<String>,
+    /// The lowest adversarial robust accuracy the card reports, in thousandths rounded down
+    /// (`None`: no adversarial-robustness value).
+    pub robust_accuracy_milli: Option<u64>,
 }
 
 /// SLSA / in-toto provenance facts about an artifact.
@@ -360,6 +375,13 @@ pub struct StageEvidence {
     pub guardrails: Option<GuardrailsFacts>,
     /// Its red-team reports, summed (`None` if it declares none).
     pub redteam: Option<RedTeamFacts>,
+    /// Labels it declassifies with evidence (`declassifies = ["pii"]` and a clean `pii_scan`):
+    /// they stop flowing past the stage.
+    pub declassified: BTreeSet<String>,
+    /// Labels it claims to declassify without evidence (reported, ignored), each with why.
+    pub declassify_unevidenced: Vec<String>,
+    /// Its `pii_scan`, read: findings at or above the score threshold (`None`: no scan).
+    pub pii_findings: Option<u64>,
     /// Evidence files read for it, with their sha256.
     pub evidence_files: Vec<EvidenceFile>,
 }

@@ -190,6 +190,27 @@ fn compute_upstream(graph: &AttachedGraph) -> Vec<UpstreamFacts> {
                     }
                 }
             }
+            // Declassification: an evidenced `declassifies` on a stage, and evidenced DP
+            // training on a model labelled `differential-privacy`, stop `pii` flowing on.
+            match &graph.graph[node] {
+                Node::Stage(i) => {
+                    if let Some(evidence) = graph.stage_evidence(*i) {
+                        my_labels.retain(|l| !evidence.declassified.contains(l));
+                    }
+                }
+                Node::Artifact(artifact) => {
+                    if let Some(facts) = graph.facts(node)
+                        && facts.model.dp_evidenced
+                        && graph.pipeline.artifacts[artifact.decl]
+                            .labels
+                            .iter()
+                            .any(|l| l.value == "differential-privacy")
+                    {
+                        my_labels.remove("pii");
+                    }
+                }
+                _ => {}
+            }
             if pending.get(&node).copied().unwrap_or(0) > 0 {
                 ancestors.insert(node, mine);
                 labels.insert(node, my_labels);

@@ -82,6 +82,7 @@ mod tests {
             ("secret-from-vault", "access.cedar", "critical"),
             ("production-release-identified", "access.cedar", "high"),
             ("pii-public-release", "leakage.cedar", "critical"),
+            ("dp-claim-not-evidenced", "leakage.cedar", "critical"),
             ("llm-public-guardrails", "guardrails.cedar", "high"),
             ("llm-public-guardrail-checks", "guardrails.cedar", "high"),
             ("llm-public-redteam", "redteam.cedar", "high"),

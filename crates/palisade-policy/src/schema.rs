@@ -612,6 +612,40 @@ pub const MODEL_ATTRS: &[ArtifactAttr] = &[
         doc: "performance metric types in the model card (accuracy, adversarial-robustness …)",
         value: |a| Value::set(&a.facts.model.metrics),
     },
+    Attr {
+        name: "bom_signed",
+        ty: Ty::Bool,
+        doc: "its `bom_signature` verifies: a Sigstore bundle whose subject is the ML-BOM file, signed by one of its `signed_by`",
+        value: |a| Value::Bool(a.facts.model.bom_signed),
+    },
+    Attr {
+        name: "dp_epsilon_milli",
+        ty: Ty::Long,
+        doc: "the differential-privacy ε its model card records, in thousandths rounded up (-1: no usable claim)",
+        value: |a| {
+            a.facts
+                .model
+                .dp_epsilon_milli
+                .map_or(Value::Long(-1), Value::count)
+        },
+    },
+    Attr {
+        name: "dp_evidenced",
+        ty: Ty::Bool,
+        doc: "DP training is evidenced: a signed ML-BOM model card records a usable DP claim with ε at most the pipeline's `max_dp_epsilon`",
+        value: |a| Value::Bool(a.facts.model.dp_evidenced),
+    },
+    Attr {
+        name: "robust_accuracy_milli",
+        ty: Ty::Long,
+        doc: "the lowest adversarial-robustness value (accuracy under attack) its model card reports, in thousandths rounded down (-1: none)",
+        value: |a| {
+            a.facts
+                .model
+                .robust_accuracy_milli
+                .map_or(Value::Long(-1), Value::count)
+        },
+    },
 ];
 
 /// Attributes only `Secret` has.
@@ -697,6 +731,12 @@ pub const STAGE_ATTRS: &[StageAttr] = &[
                 ],
             )
         },
+    },
+    Attr {
+        name: "declassifies",
+        ty: Ty::StringSet,
+        doc: "labels it declassifies with evidence (`declassifies` with a `pii_scan` of its output that finds nothing at or above the score threshold): they stop flowing past it",
+        value: |s| Value::set(&s.facts.evidence.declassified),
     },
     Attr {
         name: "redteam",
@@ -942,6 +982,25 @@ pub const CONTEXT_ATTRS: &[ContextAttr] = &[
         },
     },
     Attr {
+        name: "max_dp_epsilon_milli",
+        ty: Ty::Long,
+        doc: "the pipeline's `max_dp_epsilon` in thousandths (8.0 is 8000; 8000 unless set): the largest DP ε that lets `differential-privacy` lift `pii-public-release`",
+        value: |c| Value::count(c.pipeline.max_dp_epsilon_milli()),
+    },
+    Attr {
+        name: "min_robustness_milli",
+        ty: Ty::Long,
+        doc: "the pipeline's `min_robustness` in thousandths (0.5 is 500; 500 unless set): the lowest adversarial-robustness value a released model's card may report",
+        value: |c| {
+            Value::count(
+                c.pipeline
+                    .min_robustness
+                    .as_ref()
+                    .map_or(DEFAULT_MIN_ROBUSTNESS_MILLI, |m| m.value),
+            )
+        },
+    },
+    Attr {
         name: "lock_signature",
         ty: Ty::String,
         doc: "palisade.lock's signature (palisade.lock.sigstore.json): \"verified\" (it signs the lock's exact bytes and verifies against a key or identity of the pipeline's `lock_signed_by`, any declared one if unset), \"invalid\" or \"absent\" (no signature, or no lock)",
@@ -957,6 +1016,9 @@ pub const CONTEXT_ATTRS: &[ContextAttr] = &[
 
 /// `max_attack_success` when the pipeline sets none: 5 %.
 pub const DEFAULT_MAX_ATTACK_SUCCESS_MILLI: u64 = 50;
+
+/// `min_robustness` when the pipeline sets none: 0.5.
+pub const DEFAULT_MIN_ROBUSTNESS_MILLI: u64 = 500;
 
 /// The attributes of an artifact of `kind`: the common ones, then its kind's own.
 pub fn artifact_attrs(kind: ArtifactKind) -> impl Iterator<Item = &'static ArtifactAttr> {

@@ -107,6 +107,13 @@ pub fn text(graph: &LineageGraph, node: NodeIndex, evaluation: &Evaluation) -> S
                     Exposure::name_of(facts.exposure)
                 );
                 let _ = writeln!(out, "  input labels:  {}", set(&facts.input_labels));
+                let e = &facts.evidence;
+                if !e.declassified.is_empty() {
+                    let _ = writeln!(out, "  declassifies:  {} (evidenced)", set(&e.declassified));
+                }
+                for claim in &e.declassify_unevidenced {
+                    let _ = writeln!(out, "  ignored:       {}", escape_line(claim));
+                }
             }
         }
         _ => {}
@@ -319,6 +326,19 @@ fn artifact(
             m.model_card,
             set(&m.metrics)
         );
+        let milli =
+            |v: Option<u64>| v.map_or("none".to_owned(), |v| format!("{}", v as f64 / 1000.0));
+        let _ = writeln!(
+            out,
+            "  model card claims: bom signed {} · DP ε {} · DP evidenced {} · robust accuracy {}",
+            m.bom_signed,
+            milli(m.dp_epsilon_milli),
+            m.dp_evidenced,
+            milli(m.robust_accuracy_milli)
+        );
+        if let Some(reason) = &m.dp_reason {
+            let _ = writeln!(out, "  DP claim:          {}", escape_line(reason));
+        }
         let _ = writeln!(
             out,
             "  model scan:        unknown imports {} · format findings {} · scan errors {}",

@@ -204,6 +204,18 @@ pub struct PathValue {
 
 pub use palisade_core::{Date, Digest, Exposure};
 
+/// `max_dp_epsilon` when the pipeline sets none: ε = 8, in thousandths.
+pub const DEFAULT_MAX_DP_EPSILON_MILLI: u64 = 8000;
+
+impl Pipeline {
+    /// The pipeline's `max_dp_epsilon` in thousandths, or [`DEFAULT_MAX_DP_EPSILON_MILLI`].
+    pub fn max_dp_epsilon_milli(&self) -> u64 {
+        self.max_dp_epsilon
+            .as_ref()
+            .map_or(DEFAULT_MAX_DP_EPSILON_MILLI, |m| m.value)
+    }
+}
+
 /// A whole pipeline file, parsed and resolved.
 #[derive(Debug, Clone)]
 pub struct Pipeline {
@@ -229,6 +241,13 @@ pub struct Pipeline {
     /// `max_attack_success = 0.05`: the highest red-team attack success rate the baseline
     /// accepts for a public LLM, in thousandths (`0.05` is 50).
     pub max_attack_success: Option<Spanned<u64>>,
+    /// `max_dp_epsilon = 8.0`: the largest differential-privacy ε a signed ML-BOM model card may
+    /// record for the `differential-privacy` label to lift `pii-public-release`, in
+    /// thousandths (`8.0` is 8000).
+    pub max_dp_epsilon: Option<Spanned<u64>>,
+    /// `min_robustness = 0.7`: the lowest adversarial-robustness value (accuracy under attack)
+    /// a released model's card may report, in thousandths (`0.7` is 700).
+    pub min_robustness: Option<Spanned<u64>>,
     /// `lock_signed_by = key "…"` or a list of key/identity references: `palisade.lock` must
     /// carry a signature (`palisade.lock.sigstore.json`) by one of them. Empty: not required.
     pub lock_signed_by: Vec<Spanned<Reference>>,
@@ -357,6 +376,9 @@ pub struct Artifact {
     pub allow_imports: Vec<Spanned<String>>,
     /// `vault = "…"` (secrets): where the secret lives; never its value.
     pub vault: Option<Spanned<String>>,
+    /// `bom_signature = "….sigstore.json"` (models): a Sigstore bundle whose subject is the
+    /// `bom` file, signed by one of `signed_by`: what makes the model card's claims evidence.
+    pub bom_signature: Option<Spanned<PathValue>>,
 }
 
 /// The values a model's `format = "…"` may take (compared without regard to case): the
@@ -414,6 +436,12 @@ pub struct Stage {
     pub environment: Option<Spanned<String>>,
     /// `redteam = [...]`: red-team reports (garak `*.report.jsonl`, promptfoo `results.json`).
     pub redteam: Vec<Spanned<PathValue>>,
+    /// `declassifies = ["pii"]`: labels the stage removes from what it writes (it drops or
+    /// hashes the identifying columns). Honoured only with evidence (`pii_scan`).
+    pub declassifies: Vec<Spanned<String>>,
+    /// `pii_scan = "….json"`: a PII scan of the stage's output (Presidio analyzer JSON), the
+    /// evidence for `declassifies = ["pii"]`.
+    pub pii_scan: Option<Spanned<PathValue>>,
 }
 
 /// `release "<name>" { … }`: artifacts shipped to an environment.

@@ -29,6 +29,8 @@ const PIPELINE_ATTRIBUTES: &[&str] = &[
     "trusted_root",
     "max_attack_success",
     "lock_signed_by",
+    "max_dp_epsilon",
+    "min_robustness",
 ];
 const ARTIFACT_ATTRIBUTES: &[&str] = &[
     "path",
@@ -63,6 +65,7 @@ const MODEL_ATTRIBUTES: &[&str] = &[
     "format",
     "allow_imports",
     "description",
+    "bom_signature",
 ];
 const SECRET_ATTRIBUTES: &[&str] = &["vault", "labels", "description"];
 const KEY_ATTRIBUTES: &[&str] = &["public_key", "description"];
@@ -88,6 +91,8 @@ const STAGE_ATTRIBUTES: &[&str] = &[
     "environment",
     "description",
     "redteam",
+    "declassifies",
+    "pii_scan",
 ];
 const RELEASE_ATTRIBUTES: &[&str] = &["artifacts", "environment", "exposure", "description"];
 const WAIVER_ATTRIBUTES: &[&str] = &["policy", "target", "expires", "reason", "description"];
@@ -155,6 +160,8 @@ enum Expected {
     Date,
     /// A number from 0 to 1 (at most three decimals).
     Ratio,
+    /// A non-negative number (at most three decimals).
+    Decimal,
 }
 
 impl Expected {
@@ -169,6 +176,7 @@ impl Expected {
             Expected::ReferenceOrList => "a reference or a list of references".to_owned(),
             Expected::Date => "a date".to_owned(),
             Expected::Ratio => "a number from 0 to 1 with at most three decimals".to_owned(),
+            Expected::Decimal => "a non-negative number with at most three decimals".to_owned(),
         }
     }
 
@@ -189,6 +197,7 @@ impl Expected {
             Expected::ReferenceOrList => "key \"release\"",
             Expected::Date => "2027-01-31",
             Expected::Ratio => "0.05",
+            Expected::Decimal => "8.0",
         };
         format!("write it as `{attribute} = {value}`")
     }
@@ -401,6 +410,12 @@ impl Resolver<'_> {
         let max_attack_success = attributes
             .get("max_attack_success")
             .and_then(|a| self.milli(a, Expected::Ratio));
+        let max_dp_epsilon = attributes
+            .get("max_dp_epsilon")
+            .and_then(|a| self.milli(a, Expected::Decimal));
+        let min_robustness = attributes
+            .get("min_robustness")
+            .and_then(|a| self.milli(a, Expected::Ratio));
         let lock_signed_by = attributes
             .get("lock_signed_by")
             .map(|a| self.reference_or_list(a, SIGNER))
@@ -420,6 +435,8 @@ impl Resolver<'_> {
             denied_licenses,
             trusted_root,
             max_attack_success,
+            max_dp_epsilon,
+            min_robustness,
             lock_signed_by,
             keys: Vec::new(),
             identities: Vec::new(),
@@ -1061,6 +1078,7 @@ impl Resolver<'_> {
             format: attributes.get("format").and_then(|a| self.model_format(a)),
             allow_imports: self.list_of(attributes, "allow_imports", Self::strings),
             vault,
+            bom_signature: attributes.get("bom_signature").and_then(|a| self.path(a)),
         })
     }
 
@@ -1106,6 +1124,8 @@ impl Resolver<'_> {
             guardrails: attributes.get("guardrails").and_then(|a| self.path(a)),
             environment: attributes.get("environment").and_then(|a| self.string(a)),
             redteam: self.list_of(attributes, "redteam", Self::paths),
+            declassifies: self.list_of(attributes, "declassifies", Self::strings),
+            pii_scan: attributes.get("pii_scan").and_then(|a| self.path(a)),
         }
     }
 

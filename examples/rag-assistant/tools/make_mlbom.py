@@ -75,6 +75,15 @@ def main() -> None:
                                       f"{m['steps']} full-batch steps, one ticket per unit"},
                         ]
                     },
+                    # The DP claim a gate reads (palisade: modelCard.properties `…:dp:*`);
+                    # the metric above is for people. Signed with the BOM (bom_signature).
+                    "properties": [
+                        {"name": "acme:ai:training:dp:epsilon", "value": str(m["dp_epsilon"])},
+                        {"name": "acme:ai:training:dp:delta", "value": str(m["dp_delta"])},
+                        {"name": "acme:ai:training:dp:mechanism", "value": "DP-GD"},
+                        {"name": "acme:ai:training:dp:noise_multiplier",
+                         "value": str(m["dp_noise_multiplier"])},
+                    ],
                     "considerations": {
                         "users": ["customers of the public help center"],
                         "useCases": ["answer how-to questions with help-center sources"],
