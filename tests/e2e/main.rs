@@ -6,6 +6,7 @@
 mod ai;
 mod attacks;
 mod cli;
+mod compose;
 mod evidence;
 mod keyless;
 mod lock;

@@ -44,6 +44,7 @@ mod keyless;
 mod model;
 mod read;
 mod signature;
+pub mod summary;
 pub mod trust;
 
 use std::path::PathBuf;
@@ -363,6 +364,7 @@ impl<'a> Context<'a> {
         findings::gather(&mut g);
         signature::gather(&mut g);
         signature::gather_provenance(&mut g);
+        summary::gather(&mut g);
         g
     }
 }

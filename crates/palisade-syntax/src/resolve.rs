@@ -45,6 +45,9 @@ const ARTIFACT_ATTRIBUTES: &[&str] = &[
     "secrets",
     "scans",
     "description",
+    "summary",
+    "summary_max_age",
+    "summary_policy",
 ];
 const MODEL_ATTRIBUTES: &[&str] = &[
     "path",
@@ -63,6 +66,9 @@ const MODEL_ATTRIBUTES: &[&str] = &[
     "format",
     "allow_imports",
     "description",
+    "summary",
+    "summary_max_age",
+    "summary_policy",
 ];
 const SECRET_ATTRIBUTES: &[&str] = &["vault", "labels", "description"];
 const KEY_ATTRIBUTES: &[&str] = &["public_key", "description"];
@@ -1061,6 +1067,13 @@ impl Resolver<'_> {
             format: attributes.get("format").and_then(|a| self.model_format(a)),
             allow_imports: self.list_of(attributes, "allow_imports", Self::strings),
             vault,
+            summary: attributes.get("summary").and_then(|a| self.path(a)),
+            summary_max_age: attributes
+                .get("summary_max_age")
+                .and_then(|a| self.duration(a)),
+            summary_policy: attributes
+                .get("summary_policy")
+                .and_then(|a| self.digest(a)),
         })
     }
 
@@ -1195,6 +1208,24 @@ impl Resolver<'_> {
 
     /// A model's `format`: one of [`MODEL_FORMATS`] (any case), else an error with the closest
     /// name.
+    /// A duration such as `"30d"`, `"12h"`, `"90m"`, `"2w"` or `"3600s"`, in seconds.
+    fn duration(&mut self, attribute: &Attribute<'_>) -> Option<Spanned<u64>> {
+        let written = self.string(attribute)?;
+        match parse_duration(&written.value) {
+            Ok(seconds) => Some(Spanned::new(seconds, written.span)),
+            Err(reason) => {
+                self.reporter.push(SyntaxError::InvalidDuration {
+                    location: self.location(written.span),
+                    written: written.value.clone(),
+                    reason,
+                    src: self.reporter.src(),
+                    span: written.span,
+                });
+                None
+            }
+        }
+    }
+
     fn model_format(&mut self, attribute: &Attribute<'_>) -> Option<Spanned<String>> {
         let written = self.string(attribute)?;
         if MODEL_FORMATS
@@ -1519,4 +1550,27 @@ mod tests {
             "valid attributes here: public_key, description"
         );
     }
+}
+
+/// Seconds in `"<number><unit>"`, unit one of `s`, `m`, `h`, `d`, `w`.
+pub fn parse_duration(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(|| "no unit: write e.g. \"30d\", \"12h\" or \"90m\"".to_string())?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| "expected a number before the unit".to_string())?;
+    let scale = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        other => return Err(format!("unknown unit {other:?}: use s, m, h, d or w")),
+    };
+    number
+        .checked_mul(scale)
+        .ok_or_else(|| "too long".to_string())
 }
