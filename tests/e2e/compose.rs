@@ -267,3 +267,65 @@ fn a_bad_max_age_is_a_syntax_error() {
         run.stderr
     );
 }
+
+/// A folder of test cases: `policies/` with `policy`, and one case `tests/case.pal`.
+fn test_folder(policy: &str, case: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("tests/policies")).unwrap();
+    std::fs::write(dir.path().join("tests/policies/team.cedar"), policy).unwrap();
+    std::fs::write(dir.path().join("tests/case.pal"), case).unwrap();
+    dir
+}
+
+const CASE: &str = r#"// expect: deny no-models Model::"m"
+pipeline "case" {
+  policies = ["policies"]
+  model "m" { uri = "https://models.example/m" digest = "sha256:1111111111111111111111111111111111111111111111111111111111111111" }
+  release "prod" { artifacts = [model "m"] environment = "production" exposure = "internal" }
+}
+"#;
+
+#[test]
+fn palisade_test_shows_the_evaluation_error_itself() {
+    let dir = test_folder(
+        "@id(\"no-models\")\nforbid (principal, action, resource) when { resource.no_such_attribute };\n",
+        CASE,
+    );
+    let run = palisade(dir.path(), &["test", "tests"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    // Before: "could not evaluate: … 1 error" and nothing about which error.
+    assert!(run.stdout.contains("could not evaluate:"), "{}", run.stdout);
+    assert!(run.stdout.contains("no_such_attribute"), "{}", run.stdout);
+    assert!(run.stdout.contains("team.cedar"), "{}", run.stdout);
+}
+
+#[test]
+fn palisade_test_says_which_policies_ran_and_hints_at_a_missing_one() {
+    // The case's policy folder holds a permit only: the policy it expects is not loaded.
+    let dir = test_folder(
+        "@id(\"allow-all\")\npermit (principal, action, resource);\n",
+        CASE,
+    );
+    let run = palisade(dir.path(), &["test", "tests"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("ran with: policies/team.cedar (1 policies)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("hint: no loaded policy has the id no-models"),
+        "{}",
+        run.stdout
+    );
+    // With the policy loaded, the case passes.
+    let dir = test_folder(
+        "@id(\"allow-all\")\npermit (principal, action, resource);\n\
+         @id(\"no-models\")\nforbid (principal is Release, action == Action::\"release\", resource is Model);\n",
+        CASE,
+    );
+    let run = palisade(dir.path(), &["test", "tests"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+}

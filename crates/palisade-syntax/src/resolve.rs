@@ -1211,7 +1211,7 @@ impl Resolver<'_> {
     /// A duration such as `"30d"`, `"12h"`, `"90m"`, `"2w"` or `"3600s"`, in seconds.
     fn duration(&mut self, attribute: &Attribute<'_>) -> Option<Spanned<u64>> {
         let written = self.string(attribute)?;
-        match parse_duration(&written.value) {
+        match crate::duration::parse_duration(&written.value) {
             Ok(seconds) => Some(Spanned::new(seconds, written.span)),
             Err(reason) => {
                 self.reporter.push(SyntaxError::InvalidDuration {
@@ -1550,27 +1550,4 @@ mod tests {
             "valid attributes here: public_key, description"
         );
     }
-}
-
-/// Seconds in `"<number><unit>"`, unit one of `s`, `m`, `h`, `d`, `w`.
-pub fn parse_duration(text: &str) -> Result<u64, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .ok_or_else(|| "no unit: write e.g. \"30d\", \"12h\" or \"90m\"".to_string())?;
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| "expected a number before the unit".to_string())?;
-    let scale = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3_600,
-        "d" => 86_400,
-        "w" => 7 * 86_400,
-        other => return Err(format!("unknown unit {other:?}: use s, m, h, d or w")),
-    };
-    number
-        .checked_mul(scale)
-        .ok_or_else(|| "too long".to_string())
 }
