@@ -112,3 +112,10 @@ else
   # will use), keys "<kind> <name>", for every artifact with a local `path`.
   echo "note: $PALISADE has no 'lock' command yet; palisade.lock not refreshed" >&2
 fi
+
+# 10. The model registry's gate judges the base model and signs its verdict; model "base-llm"
+#     declares it as its `summary` (another gate's PASSED verdict, verified by key "release").
+"$PALISADE" attest registry/pipeline.pal --key keys/TEST-ONLY-release.key \
+  --public-key keys/release.pub --resource-uri model-registry --at 2026-12-01T00:00:00Z \
+  -o attestations/base-llm.vsa.json
+"$PALISADE" verify attestations/base-llm.vsa.json --key keys/release.pub --require-passed

@@ -8,6 +8,7 @@ mod ai_evidence;
 mod attacks;
 mod cli;
 mod controls;
+mod compose;
 mod evidence;
 mod keyless;
 mod lock;

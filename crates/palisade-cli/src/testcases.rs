@@ -62,20 +62,47 @@ pub fn run(dir: &Path, load: &LoadArgs) -> miette::Result<u8> {
         let at = expected.at.or(load.at).unwrap_or(DEFAULT_AT);
         let mut options = load.options();
         options.at = at;
+        let mut ran_with = None;
         let evaluated = Gate::load(case, &options)
             .map_err(miette::Report::new)
-            .and_then(|gate| gate.evaluate().map_err(miette::Report::new));
-        let problems = match evaluated {
-            Ok(evaluation) => palisade_policy::testcase::compare(&expected, &evaluation),
+            .and_then(|gate| {
+                ran_with = Some(policy_files(&gate.pack));
+                let evaluation = gate.evaluate().map_err(miette::Report::new)?;
+                Ok((gate, evaluation))
+            });
+        let mut problems = match &evaluated {
+            Ok((_, evaluation)) => palisade_policy::testcase::compare(&expected, evaluation),
             Err(_) if expected.rejected => Vec::new(),
-            Err(report) => vec![format!("could not evaluate: {report}")],
+            // The whole diagnostic (every error with its place), not just its headline.
+            Err(report) => vec![format!("could not evaluate:\n{}", indent(&render(report)))],
         };
+        if let Ok((gate, _)) = &evaluated {
+            let missing: Vec<&str> = expected
+                .deny
+                .iter()
+                .chain(expected.waived.iter())
+                .map(|(policy, _)| policy.as_str())
+                .filter(|policy| gate.pack.policy(policy).is_none())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            if !missing.is_empty() && !problems.is_empty() {
+                problems.push(format!(
+                    "hint: no loaded policy has the id {}: the case ran with {}; load the policies it tests with `policies = [...]` in the case or `--policies DIR`",
+                    missing.join(", "),
+                    ran_with.as_deref().unwrap_or("no policies")
+                ));
+            }
+        }
         if problems.is_empty() {
             passed += 1;
             println!("ok      {name}");
         } else {
             failed += 1;
             println!("FAILED  {name}");
+            if let Some(files) = &ran_with {
+                println!("        ran with: {files}");
+            }
             for p in problems {
                 println!("        {p}");
             }
@@ -83,4 +110,39 @@ pub fn run(dir: &Path, load: &LoadArgs) -> miette::Result<u8> {
     }
     println!("\n{passed} passed, {failed} failed");
     Ok(if failed == 0 { 0 } else { 1 })
+}
+
+/// The policy files of a pack, by name, with `@baseline/*` collapsed to `@baseline`.
+fn policy_files(pack: &palisade_policy::PolicyPack) -> String {
+    let mut names: Vec<String> = Vec::new();
+    let baseline = pack
+        .files
+        .iter()
+        .filter(|f| f.name.starts_with("@baseline/"))
+        .count();
+    if baseline > 0 {
+        names.push(format!("@baseline ({baseline} files)"));
+    }
+    names.extend(
+        pack.files
+            .iter()
+            .filter(|f| !f.name.starts_with("@baseline/"))
+            .map(|f| palisade_core::text::escape_line(&f.name).into_owned()),
+    );
+    if names.is_empty() {
+        return "no policy files".to_owned();
+    }
+    format!("{} ({} policies)", names.join(", "), pack.info.len())
+}
+
+/// A diagnostic as the terminal shows it (message, causes, related errors, places).
+fn render(report: &miette::Report) -> String {
+    format!("{report:?}")
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|line| format!("          {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

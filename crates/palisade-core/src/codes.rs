@@ -555,6 +555,10 @@ pub const CODES: &[Code] = &[
         "A digest that is not sha256:<64 hex> or sha512:<128 hex>",
     ),
     code(
+        "palisade::syntax::invalid_duration",
+        "A duration (summary_max_age) that is not a number and a unit (s, m, h, d, w)",
+    ),
+    code(
         "palisade::syntax::invalid_escape",
         "An unknown or malformed escape sequence inside a string",
     ),

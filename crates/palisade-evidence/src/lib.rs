@@ -45,6 +45,7 @@ mod model;
 mod modelcard;
 mod read;
 mod signature;
+pub mod summary;
 pub mod trust;
 
 use std::path::PathBuf;
@@ -365,6 +366,7 @@ impl<'a> Context<'a> {
         signature::gather(&mut g);
         signature::gather_provenance(&mut g);
         modelcard::gather(&mut g);
+        summary::gather(&mut g);
         g
     }
 }

@@ -177,7 +177,7 @@ pub fn peek_statement(bundle: &Bundle, file: &str) -> Option<Statement> {
 }
 
 /// Whether a statement names `digest` among its subjects (same algorithm, same bytes).
-fn names_subject(statement: &Statement, digest: &Digest) -> bool {
+pub(crate) fn names_subject(statement: &Statement, digest: &Digest) -> bool {
     statement.subjects.iter().any(|s| {
         s.digest.iter().any(|(algorithm, hex_digits)| {
             palisade_core::DigestAlgorithm::from_name(algorithm)

@@ -261,6 +261,31 @@ pub struct ArtifactFacts {
     pub evidence_files: Vec<EvidenceFile>,
     /// Scanner findings (SARIF), most severe first, at most [`MAX_FINDINGS`] kept for reports.
     pub findings: Vec<FindingSummary>,
+    /// Another gate's signed verdict about it (`summary = "…"`).
+    pub summary: SummaryFacts,
+}
+
+/// A verification summary (VSA) another pipeline's gate signed about an artifact. The
+/// verdict's facts are filled in only when the bundle verified against a declared key or
+/// identity (the artifact's `signed_by`), is a SLSA verification summary, names the
+/// artifact's digest, is not older than `summary_max_age` and names the `summary_policy`
+/// digest when one is pinned; otherwise `state` is `invalid` with a reason.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct SummaryFacts {
+    /// `verified`, `invalid` or `absent`.
+    pub state: SignatureState,
+    /// `verificationResult` (`PASSED` or `FAILED`) of a verified summary.
+    pub result: Option<String>,
+    /// `policy.digest.sha256` of a verified summary (`sha256:<hex>`).
+    pub policy_digest: Option<String>,
+    /// `verifier.id` of a verified summary.
+    pub verifier: Option<String>,
+    /// `timeVerified` of a verified summary (RFC 3339).
+    pub time: Option<String>,
+    /// Declared keys / identities that verified it.
+    pub signers: BTreeSet<String>,
+    /// Why it is invalid, for reports.
+    pub reason: Option<String>,
 }
 
 impl ArtifactFacts {

@@ -110,6 +110,9 @@ mod tests {
             ("image-provenance-builder", "signatures.cedar", "high"),
             ("invalid-signature", "signatures.cedar", "critical"),
             ("invalid-provenance", "signatures.cedar", "critical"),
+            ("remote-upstream-unverified", "signatures.cedar", "high"),
+            ("summary-failed", "signatures.cedar", "high"),
+            ("invalid-summary", "signatures.cedar", "high"),
         ];
         let mut ids: Vec<&str> = expected.iter().map(|(id, _, _)| *id).collect();
         ids.sort_unstable();

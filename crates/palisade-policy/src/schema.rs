@@ -560,6 +560,42 @@ pub const ARTIFACT_ATTRS: &[ArtifactAttr] = &[
         doc: "most exposed release downstream: public, internal, private or none",
         value: |a| Value::str(Exposure::name_of(a.downstream.exposure)),
     },
+    Attr {
+        name: "summary",
+        ty: Ty::String,
+        doc: "\"verified\", \"invalid\" or \"absent\": another gate's verification summary (`summary = \"…\"`, what `palisade attest` writes) signed by a declared key/identity (its `signed_by`), naming the artifact's digest, not older than `summary_max_age` and naming the `summary_policy` digest when pinned",
+        value: |a| Value::str(a.facts.summary.state.as_str()),
+    },
+    Attr {
+        name: "summary_result",
+        ty: Ty::String,
+        doc: "a verified summary's verificationResult: \"PASSED\" or \"FAILED\"; \"\" if none",
+        value: |a| Value::opt(a.facts.summary.result.as_deref()),
+    },
+    Attr {
+        name: "summary_policy",
+        ty: Ty::String,
+        doc: "a verified summary's policy digest (sha256:…), \"\" if none",
+        value: |a| Value::opt(a.facts.summary.policy_digest.as_deref()),
+    },
+    Attr {
+        name: "summary_verifier",
+        ty: Ty::String,
+        doc: "a verified summary's verifier id, \"\" if none",
+        value: |a| Value::opt(a.facts.summary.verifier.as_deref()),
+    },
+    Attr {
+        name: "summary_time",
+        ty: Ty::String,
+        doc: "a verified summary's timeVerified (RFC 3339), \"\" if none",
+        value: |a| Value::opt(a.facts.summary.time.as_deref()),
+    },
+    Attr {
+        name: "summary_signers",
+        ty: Ty::StringSet,
+        doc: "declared keys / identities that verified the summary",
+        value: |a| Value::set(&a.facts.summary.signers),
+    },
 ];
 
 /// Attributes only `Model` has.

@@ -248,6 +248,25 @@ fn artifact(
     if let Some(reason) = &f.provenance_reason {
         let _ = writeln!(out, "                     {}", escape_line(reason));
     }
+    // Only pipelines that declare a `summary` see the line (other explain outputs are unchanged).
+    let v = &f.summary;
+    if v.state != palisade_graph::SignatureState::Absent {
+        let _ = writeln!(out, "  summary:           {}", v.state.as_str());
+        if let Some(result) = &v.result {
+            let _ = writeln!(
+                out,
+                "                     {} by {} at {} · policy {} · signed by {}",
+                escape_line(result),
+                escape_line(v.verifier.as_deref().unwrap_or("—")),
+                escape_line(v.time.as_deref().unwrap_or("—")),
+                escape_line(v.policy_digest.as_deref().unwrap_or("—")),
+                set(&v.signers)
+            );
+        }
+        if let Some(reason) = &v.reason {
+            let _ = writeln!(out, "                     {}", escape_line(reason));
+        }
+    }
     let _ = writeln!(
         out,
         "  findings:          sast {} · secrets {} · dast {} · vulnerabilities {} (highest upstream: {})",

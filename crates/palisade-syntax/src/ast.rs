@@ -379,6 +379,14 @@ pub struct Artifact {
     /// `bom_signature = "….sigstore.json"` (models): a Sigstore bundle whose subject is the
     /// `bom` file, signed by one of `signed_by`: what makes the model card's claims evidence.
     pub bom_signature: Option<Spanned<PathValue>>,
+    /// `summary = "…"`: a verification summary (VSA bundle, `palisade attest`) another
+    /// pipeline's gate signed about this artifact; verified against `signed_by`.
+    pub summary: Option<Spanned<PathValue>>,
+    /// `summary_max_age = "30d"`: how old (by its `timeVerified`) the summary may be, in
+    /// seconds. `None`: any age.
+    pub summary_max_age: Option<Spanned<u64>>,
+    /// `summary_policy = "sha256:…"`: the policy digest the summary must name.
+    pub summary_policy: Option<Spanned<Digest>>,
 }
 
 /// The values a model's `format = "…"` may take (compared without regard to case): the

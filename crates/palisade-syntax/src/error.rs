@@ -553,6 +553,27 @@ pub enum SyntaxError {
         span: SourceSpan,
     },
 
+    /// A duration (`summary_max_age`) that is not `<number><unit>`.
+    #[error("{location}: invalid duration {written:?}: {reason}")]
+    #[diagnostic(
+        code(palisade::syntax::invalid_duration),
+        help("write a whole number and a unit: s, m, h, d or w, e.g. \"30d\"")
+    )]
+    InvalidDuration {
+        /// `file:line:column`.
+        location: String,
+        /// The duration as written.
+        written: String,
+        /// Why.
+        reason: String,
+        /// The file's text.
+        #[source_code]
+        src: Source,
+        /// The duration.
+        #[label("{reason}")]
+        span: SourceSpan,
+    },
+
     /// `digest` disagrees with the digest inside `ref`.
     #[error("{location}: `digest` differs from the digest pinned in `ref`")]
     #[diagnostic(

@@ -47,6 +47,9 @@ const ARTIFACT_ATTRIBUTES: &[&str] = &[
     "secrets",
     "scans",
     "description",
+    "summary",
+    "summary_max_age",
+    "summary_policy",
 ];
 const MODEL_ATTRIBUTES: &[&str] = &[
     "path",
@@ -66,6 +69,9 @@ const MODEL_ATTRIBUTES: &[&str] = &[
     "allow_imports",
     "description",
     "bom_signature",
+    "summary",
+    "summary_max_age",
+    "summary_policy",
 ];
 const SECRET_ATTRIBUTES: &[&str] = &["vault", "labels", "description"];
 const KEY_ATTRIBUTES: &[&str] = &["public_key", "description"];
@@ -1079,6 +1085,13 @@ impl Resolver<'_> {
             allow_imports: self.list_of(attributes, "allow_imports", Self::strings),
             vault,
             bom_signature: attributes.get("bom_signature").and_then(|a| self.path(a)),
+            summary: attributes.get("summary").and_then(|a| self.path(a)),
+            summary_max_age: attributes
+                .get("summary_max_age")
+                .and_then(|a| self.duration(a)),
+            summary_policy: attributes
+                .get("summary_policy")
+                .and_then(|a| self.digest(a)),
         })
     }
 
@@ -1215,6 +1228,24 @@ impl Resolver<'_> {
 
     /// A model's `format`: one of [`MODEL_FORMATS`] (any case), else an error with the closest
     /// name.
+    /// A duration such as `"30d"`, `"12h"`, `"90m"`, `"2w"` or `"3600s"`, in seconds.
+    fn duration(&mut self, attribute: &Attribute<'_>) -> Option<Spanned<u64>> {
+        let written = self.string(attribute)?;
+        match crate::duration::parse_duration(&written.value) {
+            Ok(seconds) => Some(Spanned::new(seconds, written.span)),
+            Err(reason) => {
+                self.reporter.push(SyntaxError::InvalidDuration {
+                    location: self.location(written.span),
+                    written: written.value.clone(),
+                    reason,
+                    src: self.reporter.src(),
+                    span: written.span,
+                });
+                None
+            }
+        }
+    }
+
     fn model_format(&mut self, attribute: &Attribute<'_>) -> Option<Spanned<String>> {
         let written = self.string(attribute)?;
         if MODEL_FORMATS
