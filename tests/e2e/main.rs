@@ -11,6 +11,7 @@ mod keyless;
 mod lock;
 mod models;
 mod signing;
+mod spdx;
 mod trust;
 
 use std::path::{Path, PathBuf};

@@ -2,6 +2,7 @@
 //! (syntax → graph → evidence → policy → report); the logic lives in the libraries.
 
 mod evidence_cmd;
+mod init_cmd;
 mod keyless;
 mod sign;
 mod testcases;
@@ -183,6 +184,9 @@ enum Command {
     /// model-signing bundle, offline.
     #[command(after_help = sign::verify_after_help())]
     Verify(sign::VerifyArgs),
+    /// Write a starter pipeline.pal (and policies/) inferred from the folder: DVC stages,
+    /// SBOMs, SARIF reports, signatures, model files, GitHub Actions image builds.
+    Init(init_cmd::InitArgs),
 }
 
 fn main() -> ExitCode {
@@ -487,6 +491,7 @@ fn run(cli: Cli) -> miette::Result<u8> {
         Command::Keygen(args) => sign::keygen(args),
         Command::Attest(args) => sign::attest(args),
         Command::Verify(args) => sign::verify(args),
+        Command::Init(args) => init_cmd::init(args),
     }
 }
 

@@ -44,6 +44,7 @@ mod keyless;
 mod model;
 mod read;
 mod signature;
+pub mod spdx;
 pub mod trust;
 
 use std::path::PathBuf;
