@@ -7,6 +7,7 @@ mod ai;
 mod attacks;
 mod cli;
 mod evidence;
+mod init;
 mod keyless;
 mod lock;
 mod models;

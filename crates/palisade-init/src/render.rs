@@ -185,6 +185,8 @@ pub(crate) fn render(model: &Model, root: &Path) -> String {
         "labels: what the data holds (`pii`, `financial` …): data sensitivity cannot be read from files"
             .to_owned(),
         "secrets: which stages use which secrets (`secret` blocks)".to_owned(),
+        "remote artifacts: base models or data fetched at run time (`uri` + `digest`) are not on disk"
+            .to_owned(),
     ];
     notes.extend(model.not_inferred.iter().cloned());
     for note in &notes {

@@ -94,6 +94,9 @@ pub(crate) struct Bom {
     pub(crate) ml: bool,
     /// The name of the thing it describes (CycloneDX `metadata.component.name`, SPDX name).
     pub(crate) subject: Option<String>,
+    /// The image reference of a CycloneDX SBOM of a container (`metadata.component` of type
+    /// `container`: its name, and its version when that is a digest or a tag).
+    pub(crate) container: Option<String>,
 }
 
 /// A signature or provenance bundle.
@@ -277,6 +280,7 @@ fn sniff_json(found: &mut Found, rel: &str, path: &Path) {
             },
             ml: text.contains("ai_AIPackage") || text.contains("\"AIPackage\""),
             subject,
+            container: None,
         });
         return;
     }
@@ -294,7 +298,21 @@ fn sniff_json(found: &mut Found, rel: &str, path: &Path) {
                 })
             })
             || str_at("/metadata/component/type") == Some("machine-learning-model");
+        let container = (str_at("/metadata/component/type") == Some("container"))
+            .then(|| str_at("/metadata/component/name"))
+            .flatten()
+            .filter(|name| !name.is_empty() && !name.contains(char::is_whitespace))
+            .map(|name| match str_at("/metadata/component/version") {
+                Some(v) if v.starts_with("sha256:") && !name.contains('@') => format!("{name}@{v}"),
+                Some(v)
+                    if !v.is_empty() && !v.contains(char::is_whitespace) && !name.contains('@') =>
+                {
+                    format!("{name}:{v}")
+                }
+                _ => name.to_owned(),
+            });
         found.boms.push(Bom {
+            container,
             path: rel.to_owned(),
             what: format!(
                 "CycloneDX {}",
@@ -366,6 +384,27 @@ pub(crate) fn classify(root: &Path, files: &[PathBuf], model: &mut Model) -> Fou
                 found.keys.push(rel.clone());
             }
         }
+        let lower = rel.to_ascii_lowercase();
+        if lower.ends_with(".report.jsonl") || lower.contains("promptfoo") {
+            model.not_inferred.push(format!(
+                "{}: a red-team report; put it in the `redteam` list of the stage that serves the model",
+                palisade_core::text::escape_line(&rel)
+            ));
+        }
+        if lower.contains("guardrails") && matches!(ext.as_str(), "yml" | "yaml" | "json" | "rail")
+        {
+            let target = match rel.rsplit_once('/') {
+                Some((dir, _)) if dir.to_ascii_lowercase().ends_with("guardrails") => dir,
+                _ => rel.as_str(),
+            };
+            let note = format!(
+                "{}: a guardrails configuration; set `guardrails` on the stage that serves the model",
+                palisade_core::text::escape_line(target)
+            );
+            if !model.not_inferred.contains(&note) {
+                model.not_inferred.push(note);
+            }
+        }
         if let Some((format, origin)) = model_format(path, &rel) {
             found.models.push(ModelFile {
                 path: rel.clone(),
@@ -381,11 +420,17 @@ pub(crate) fn classify(root: &Path, files: &[PathBuf], model: &mut Model) -> Fou
 
 /// Where a model file's declaration points: its folder when that folder is the model (holds
 /// its config, tokenizer …), else the file.
-fn model_unit(file: &str) -> String {
+fn model_unit(file: &str, files: &[String]) -> String {
     match file.rsplit_once('/') {
         Some((dir, _)) => {
             let dir_name = dir.rsplit('/').next().unwrap_or(dir);
-            if MODEL_CONTAINERS.contains(&dir_name.to_ascii_lowercase().as_str()) {
+            // A folder is the model when it holds more than the one file (its config,
+            // tokenizer, adapter settings …) and is not a shelf of several models.
+            let siblings = files
+                .iter()
+                .filter(|f| f.starts_with(&format!("{dir}/")))
+                .count();
+            if MODEL_CONTAINERS.contains(&dir_name.to_ascii_lowercase().as_str()) || siblings < 2 {
                 file.to_owned()
             } else {
                 dir.to_owned()
@@ -494,7 +539,7 @@ pub(crate) fn declare_models(model: &mut Model, found: &Found) {
             }
             continue;
         }
-        let unit = model_unit(&file.path);
+        let unit = model_unit(&file.path, &found.files);
         let origin = if unit == file.path {
             format!("{}: {}", file.path, file.origin)
         } else {
@@ -692,6 +737,46 @@ pub(crate) fn attach(model: &mut Model, found: &Found) {
     }
     let all = [Kind::Code, Kind::Dataset, Kind::Model, Kind::Image];
     for bom in &found.boms {
+        if let Some(reference) = &bom.container {
+            let repository = |r: &str| {
+                let r = r.split('@').next().unwrap_or(r);
+                match r.rsplit_once(':') {
+                    Some((name, tag)) if !tag.contains('/') => name.to_owned(),
+                    _ => r.to_owned(),
+                }
+            };
+            let existing = model.artifacts.iter().position(|a| {
+                a.kind == Kind::Image
+                    && a.reference
+                        .as_ref()
+                        .is_some_and(|r| repository(&r.value) == repository(reference))
+            });
+            let i = match existing {
+                Some(i) => i,
+                None => {
+                    let name =
+                        model.unique_name(Kind::Image, &crate::name_of(&repository(reference)));
+                    let mut image = crate::Artifact::new(
+                        Kind::Image,
+                        name,
+                        format!("{} describes this container", bom.path),
+                    );
+                    image.reference = Some(Sourced::new(
+                        reference.clone(),
+                        "the SBOM's metadata.component (name, version)",
+                    ));
+                    model.artifacts.push(image);
+                    model.artifacts.len() - 1
+                }
+            };
+            if model.artifacts[i].bom.is_none() {
+                model.artifacts[i].bom = Some(Sourced::new(
+                    bom.path.clone(),
+                    format!("{}; an SBOM of this container", bom.what),
+                ));
+                continue;
+            }
+        }
         let target = subject_artifact(model, &bom.path, &all)
             .or_else(|| {
                 let subject = bom.subject.as_deref()?;
@@ -856,11 +941,24 @@ mod tests {
 
     #[test]
     fn model_folders_and_container_folders() {
+        let files: Vec<String> = [
+            "models/fraud-xgb/model.safetensors",
+            "models/fraud-xgb/config.json",
+            "models/model.pkl",
+            "index/kb-index.safetensors",
+            "model.gguf",
+        ]
+        .map(String::from)
+        .to_vec();
         assert_eq!(
-            model_unit("models/fraud-xgb/model.safetensors"),
+            model_unit("models/fraud-xgb/model.safetensors", &files),
             "models/fraud-xgb"
         );
-        assert_eq!(model_unit("models/model.pkl"), "models/model.pkl");
-        assert_eq!(model_unit("model.gguf"), "model.gguf");
+        assert_eq!(model_unit("models/model.pkl", &files), "models/model.pkl");
+        assert_eq!(
+            model_unit("index/kb-index.safetensors", &files),
+            "index/kb-index.safetensors"
+        );
+        assert_eq!(model_unit("model.gguf", &files), "model.gguf");
     }
 }

@@ -127,7 +127,7 @@ fn text(s: &str) -> String {
 pub(crate) fn infer(model: &mut Model, found: &Found) {
     if found.workflows.is_empty() {
         model.not_inferred.push(
-            "images: no GitHub Actions workflow builds and pushes one (GitLab CI, Jenkins and other CI files are not read); declare `image` blocks with their `ref`".to_owned(),
+            "image builds: no GitHub Actions workflow builds and pushes an image (GitLab CI, Jenkins and other CI files are not read); declare the images CI builds, with their `ref` and the stage that builds them".to_owned(),
         );
         return;
     }
@@ -265,7 +265,7 @@ pub(crate) fn infer(model: &mut Model, found: &Found) {
     }
     if !any {
         model.not_inferred.push(
-            "images: no GitHub Actions workflow builds and pushes one; declare `image` blocks with their `ref`".to_owned(),
+            "image builds: no GitHub Actions workflow builds and pushes an image; declare the images CI builds, with their `ref` and the stage that builds them".to_owned(),
         );
     }
 }
