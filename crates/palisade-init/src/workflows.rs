@@ -47,7 +47,7 @@ fn repository(model: &Model) -> Option<String> {
 fn strings(value: Option<&Value>) -> Vec<String> {
     match value {
         Some(Value::String(s)) => s
-            .split(|c| c == ',' || c == '\n')
+            .split([',', '\n'])
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
@@ -78,10 +78,10 @@ fn pushed_by_script(script: &str) -> Vec<String> {
             .map(|w| w.trim_matches(|c| c == '"' || c == '\''))
             .collect();
         for (i, pair) in words.windows(2).enumerate() {
-            if pair == ["docker", "push"] {
-                if let Some(image) = words[i + 2..].iter().find(|w| !w.starts_with('-')) {
-                    out.push((*image).to_owned());
-                }
+            if pair == ["docker", "push"]
+                && let Some(image) = words[i + 2..].iter().find(|w| !w.starts_with('-'))
+            {
+                out.push((*image).to_owned());
             }
         }
         if words.windows(2).any(|p| p == ["buildx", "build"]) && words.contains(&"--push") {
