@@ -10,10 +10,12 @@ mod cli;
 mod controls;
 mod compose;
 mod evidence;
+mod init;
 mod keyless;
 mod lock;
 mod models;
 mod signing;
+mod spdx;
 mod trust;
 
 use std::path::{Path, PathBuf};

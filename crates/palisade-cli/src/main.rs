@@ -3,6 +3,7 @@
 
 mod evidence_cmd;
 mod generate;
+mod init_cmd;
 mod keyless;
 mod sign;
 mod testcases;
@@ -245,6 +246,9 @@ enum Command {
     Completions(generate::CompletionsArgs),
     /// Print the man page (roff), e.g. `palisade man | man -l -`.
     Man(generate::ManArgs),
+    /// Write a starter pipeline.pal (and policies/) inferred from the folder: DVC stages,
+    /// SBOMs, SARIF reports, signatures, model files, GitHub Actions image builds.
+    Init(init_cmd::InitArgs),
 }
 
 fn main() -> ExitCode {
@@ -571,6 +575,7 @@ fn run(cli: Cli) -> miette::Result<u8> {
         Command::Verify(args) => sign::verify(args),
         Command::Completions(args) => generate::completions(&args),
         Command::Man(args) => generate::man(&args),
+        Command::Init(args) => init_cmd::init(args),
     }
 }
 

@@ -175,6 +175,18 @@ pub const CODES: &[Code] = &[
         "The directory holds more files than the limit",
     ),
     code(
+        "palisade::init::exists",
+        "`palisade init` found a pipeline.pal and does not overwrite it without --force",
+    ),
+    code(
+        "palisade::init::read",
+        "`palisade init` could not list the folder it was asked to look at",
+    ),
+    code(
+        "palisade::init::write",
+        "`palisade init` could not write pipeline.pal or the policies folder",
+    ),
+    code(
         "palisade::intoto::attestation::invalid",
         "Valid JSON, but not a stage attestation",
     ),

@@ -18,23 +18,28 @@ pub(crate) fn gather(g: &mut Gathering<'_>) {
         return;
     };
     let limits = palisade_cyclonedx::Limits::default();
+    // CycloneDX or SPDX, told apart by content; one path after the readers.
     let read = read_evidence(
         &g.context.folder,
         &bom_path.value,
         "an SBOM",
         limits.max_bytes,
         |bytes| {
-            palisade_cyclonedx::parse(bytes, &bom_path.value.written, &limits)
-                .map_err(miette::Report::new)
+            let name = &bom_path.value.written;
+            if crate::spdx::is_spdx(bytes) {
+                return crate::spdx::read(bytes, name);
+            }
+            let bom =
+                palisade_cyclonedx::parse(bytes, name, &limits).map_err(miette::Report::new)?;
+            Ok((self::facts(&bom), bom.vulnerability_data))
         },
     );
     match read {
-        Ok((bom, file)) => {
+        Ok(((reduced, vulnerability_data), file)) => {
             let facts = &mut g.facts;
             facts.evidence_files.push(file);
-            let reduced = self::facts(&bom);
             facts.vulnerabilities.merge(&reduced.vulnerabilities);
-            facts.vulnerability_scan |= bom.vulnerability_data;
+            facts.vulnerability_scan |= vulnerability_data;
             facts.licenses.extend(reduced.licenses.iter().cloned());
             // Evidence may add taint, never an exemption (see `palisade_core::labels`).
             for label in &reduced.labels {

@@ -46,6 +46,7 @@ mod modelcard;
 mod read;
 mod signature;
 pub mod summary;
+pub mod spdx;
 pub mod trust;
 
 use std::path::PathBuf;

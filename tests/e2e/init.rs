@@ -1,0 +1,147 @@
+//! End-to-end tests of `palisade init` (issue 14 item 1): on a repository made with the real
+//! dvc (tests/fixtures/init/make-dvc-repo.sh) and on the examples with their pipeline.pal
+//! removed, the written pipeline is pinned, `check` passes on it and `evaluate` runs.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::{AT, palisade, root};
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("mkdir");
+    for entry in fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// A scratch copy of `from` named `name` (the pipeline is named after its folder).
+fn scratch(from: &Path, name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let to = dir.path().join(name);
+    copy_dir(from, &to);
+    let _ = fs::remove_file(to.join("pipeline.pal"));
+    (dir, to)
+}
+
+fn dvc_repo() -> (tempfile::TempDir, PathBuf) {
+    scratch(&root().join("tests/fixtures/init/dvc-repo"), "dvc-repo")
+}
+
+/// `init`, then `check` passes and `evaluate` gives a verdict (not "unusable input").
+fn init_check_evaluate(dir: &Path) -> String {
+    let run = palisade(dir, &["init"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let pipeline = fs::read_to_string(dir.join("pipeline.pal")).expect("pipeline.pal written");
+    assert!(dir.join("policies/team.cedar").is_file() || dir.join("policies").is_dir());
+    let check = palisade(dir, &["check"]);
+    assert_eq!(
+        check.code, 0,
+        "check failed on:\n{pipeline}\n{}",
+        check.stderr
+    );
+    let evaluate = palisade(dir, &["evaluate", "--at", AT]);
+    assert!(
+        evaluate.code == 0 || evaluate.code == 1,
+        "{}\n{}",
+        evaluate.stdout,
+        evaluate.stderr
+    );
+    pipeline
+}
+
+#[test]
+fn init_on_a_dvc_repository() {
+    let (_tmp, dir) = dvc_repo();
+    let pipeline = init_check_evaluate(&dir);
+    insta::assert_snapshot!(pipeline);
+    // The stages dvc wrote, the model found by content, the image the workflow pushes.
+    for line in [
+        r#"stage "prepare""#,
+        r#"inputs     = [dataset "prepared", code "src"]"#,
+        r#"format     = "pickle""#,
+        r#"ref        = "ghcr.io/acme/fraud-serving:latest""#,
+        "dvc.lock: the md5 of all 9 files it records match the files.",
+    ] {
+        assert!(pipeline.contains(line), "{line} not in\n{pipeline}");
+    }
+}
+
+#[test]
+fn init_reports_files_that_differ_from_dvc_lock() {
+    let (_tmp, dir) = dvc_repo();
+    // Someone swapped the training data after `dvc repro`.
+    fs::write(
+        dir.join("data/transactions.csv"),
+        "amount,merchant,label\n1.00,x,1\n",
+    )
+    .expect("write");
+    let run = palisade(&dir, &["init"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("differs from dvc.lock: data/transactions.csv: md5 "),
+        "{}",
+        run.stderr
+    );
+    let pipeline = fs::read_to_string(dir.join("pipeline.pal")).expect("written");
+    assert!(
+        pipeline.contains("// DIFFERS FROM dvc.lock: data/transactions.csv"),
+        "{pipeline}"
+    );
+    assert!(pipeline.contains("records e607d41a55435daa01a62e713ee1e8a4"));
+    let check = palisade(&dir, &["check"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+}
+
+#[test]
+fn init_refuses_to_overwrite_unless_forced_and_prints_with_stdout() {
+    let (_tmp, dir) = dvc_repo();
+    fs::write(dir.join("pipeline.pal"), "// mine\n").expect("write");
+    let refused = palisade(&dir, &["init"]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("palisade::init::exists"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(
+        fs::read_to_string(dir.join("pipeline.pal")).unwrap(),
+        "// mine\n"
+    );
+
+    let printed = palisade(&dir, &["init", "--stdout"]);
+    assert_eq!(printed.code, 0, "{}", printed.stderr);
+    assert!(printed.stdout.contains(r#"pipeline "dvc-repo""#));
+    assert_eq!(
+        fs::read_to_string(dir.join("pipeline.pal")).unwrap(),
+        "// mine\n"
+    );
+    assert!(!dir.join("policies").exists(), "--stdout writes nothing");
+
+    let forced = palisade(&dir, &["init", "--force"]);
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
+    assert_eq!(
+        fs::read_to_string(dir.join("pipeline.pal")).unwrap(),
+        printed.stdout
+    );
+}
+
+#[test]
+fn init_on_the_fraud_detection_example_without_its_pipeline() {
+    let (_tmp, dir) = scratch(&root().join("examples/fraud-detection"), "fraud-detection");
+    let pipeline = init_check_evaluate(&dir);
+    insta::assert_snapshot!(pipeline);
+}
+
+#[test]
+fn init_on_the_rag_assistant_example_without_its_pipeline() {
+    let (_tmp, dir) = scratch(&root().join("examples/rag-assistant"), "rag-assistant");
+    let pipeline = init_check_evaluate(&dir);
+    insta::assert_snapshot!(pipeline);
+}
