@@ -68,5 +68,8 @@ pub fn facts(reduced: &ReducedBom) -> BomFacts {
         labels: reduced.labels.clone(),
         model_card: reduced.model_card,
         metrics: reduced.metrics.clone(),
+        // The DP and robustness values (modelcard.rs) are read from CycloneDX model cards
+        // only: an SPDX AI package records that a model card exists, not those values.
+        model_cards: Vec::new(),
     }
 }
