@@ -3,6 +3,7 @@
 
 mod evidence_cmd;
 mod keyless;
+mod run_cmd;
 mod sign;
 mod testcases;
 
@@ -183,6 +184,9 @@ enum Command {
     /// model-signing bundle, offline.
     #[command(after_help = sign::verify_after_help())]
     Verify(sign::VerifyArgs),
+    /// Run a stage's command and write its signed attestation (an in-toto link statement of
+    /// what it read and wrote) where the stage's `attestation` says. Exit code: the command's.
+    Run(run_cmd::RunArgs),
 }
 
 fn main() -> ExitCode {
@@ -483,6 +487,7 @@ fn run(cli: Cli) -> miette::Result<u8> {
             testcases::run(&dir, &load)
         }
         Command::Lock(args) => evidence_cmd::lock(args),
+        Command::Run(args) => run_cmd::run(args),
         Command::Hash(args) => evidence_cmd::hash(args),
         Command::Keygen(args) => sign::keygen(args),
         Command::Attest(args) => sign::attest(args),

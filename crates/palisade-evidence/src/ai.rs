@@ -69,7 +69,7 @@ pub(crate) fn gather_stage(
     (evidence, errors)
 }
 
-fn evidence_file(written: &str, bytes: &[u8]) -> EvidenceFile {
+pub(crate) fn evidence_file(written: &str, bytes: &[u8]) -> EvidenceFile {
     use sha2::Digest as _;
     EvidenceFile {
         path: written.to_owned(),

@@ -26,6 +26,7 @@ baseline_files!(
     "integrity.cedar",
     "model-docs.cedar",
     "signatures.cedar",
+    "lineage.cedar",
 );
 
 /// The baseline pack as policy files named `@baseline/<file>`.
@@ -109,6 +110,9 @@ mod tests {
             ("image-provenance-builder", "signatures.cedar", "high"),
             ("invalid-signature", "signatures.cedar", "critical"),
             ("invalid-provenance", "signatures.cedar", "critical"),
+            ("lineage-undeclared-input", "lineage.cedar", "critical"),
+            ("lineage-unattested-stage", "lineage.cedar", "high"),
+            ("invalid-attestation", "lineage.cedar", "critical"),
         ];
         let mut ids: Vec<&str> = expected.iter().map(|(id, _, _)| *id).collect();
         ids.sort_unstable();

@@ -29,6 +29,7 @@ const PIPELINE_ATTRIBUTES: &[&str] = &[
     "trusted_root",
     "max_attack_success",
     "lock_signed_by",
+    "require_attestations",
 ];
 const ARTIFACT_ATTRIBUTES: &[&str] = &[
     "path",
@@ -78,6 +79,7 @@ const IDENTITY_ATTRIBUTES: &[&str] = &[
     "trigger",
     "runner",
     "description",
+    "key",
 ];
 const STAGE_ATTRIBUTES: &[&str] = &[
     "runs_as",
@@ -88,6 +90,7 @@ const STAGE_ATTRIBUTES: &[&str] = &[
     "environment",
     "description",
     "redteam",
+    "attestation",
 ];
 const RELEASE_ATTRIBUTES: &[&str] = &["artifacts", "environment", "exposure", "description"];
 const WAIVER_ATTRIBUTES: &[&str] = &["policy", "target", "expires", "reason", "description"];
@@ -120,6 +123,10 @@ const BUILD_ARTIFACT: Slot = Slot {
 const IDENTITY: Slot = Slot {
     kinds: &[Kind::Identity],
     description: "an identity",
+};
+const KEY: Slot = Slot {
+    kinds: &[Kind::Key],
+    description: "a key",
 };
 const SECRET: Slot = Slot {
     kinds: &[Kind::Secret],
@@ -155,6 +162,10 @@ enum Expected {
     Date,
     /// A number from 0 to 1 (at most three decimals).
     Ratio,
+    /// `true` or `false`.
+    Boolean,
+    /// A path or a list of paths.
+    PathOrList,
 }
 
 impl Expected {
@@ -169,6 +180,8 @@ impl Expected {
             Expected::ReferenceOrList => "a reference or a list of references".to_owned(),
             Expected::Date => "a date".to_owned(),
             Expected::Ratio => "a number from 0 to 1 with at most three decimals".to_owned(),
+            Expected::Boolean => "true or false".to_owned(),
+            Expected::PathOrList => "a path or a list of paths".to_owned(),
         }
     }
 
@@ -189,6 +202,8 @@ impl Expected {
             Expected::ReferenceOrList => "key \"release\"",
             Expected::Date => "2027-01-31",
             Expected::Ratio => "0.05",
+            Expected::Boolean => "true",
+            Expected::PathOrList => "\"attestations/train.intoto.json\"",
         };
         format!("write it as `{attribute} = {value}`")
     }
@@ -405,6 +420,9 @@ impl Resolver<'_> {
             .get("lock_signed_by")
             .map(|a| self.reference_or_list(a, SIGNER))
             .unwrap_or_default();
+        let require_attestations = attributes
+            .get("require_attestations")
+            .and_then(|a| self.boolean(a));
 
         let mut pipeline = Pipeline {
             source: SourceFile {
@@ -421,6 +439,7 @@ impl Resolver<'_> {
             trusted_root,
             max_attack_success,
             lock_signed_by,
+            require_attestations,
             keys: Vec::new(),
             identities: Vec::new(),
             artifacts: Vec::new(),
@@ -657,6 +676,29 @@ impl Resolver<'_> {
             _ => {
                 self.wrong_type(attribute, Expected::Path);
                 None
+            }
+        }
+    }
+
+    /// `true` or `false`.
+    fn boolean(&mut self, attribute: &Attribute<'_>) -> Option<Spanned<bool>> {
+        match &attribute.value {
+            Value::Boolean(b, span) => Some(Spanned::new(*b, *span)),
+            _ => {
+                self.wrong_type(attribute, Expected::Boolean);
+                None
+            }
+        }
+    }
+
+    /// One path or a list of paths (`attestation = "…"` or `attestation = ["…", "…"]`).
+    fn path_or_list(&mut self, attribute: &Attribute<'_>) -> Vec<Spanned<PathValue>> {
+        match &attribute.value {
+            Value::String(s) => self.resolve_path(s).into_iter().collect(),
+            Value::List(..) => self.paths(attribute),
+            _ => {
+                self.wrong_type(attribute, Expected::PathOrList);
+                Vec::new()
             }
         }
     }
@@ -986,6 +1028,7 @@ impl Resolver<'_> {
                 .and_then(|a| self.string(a)),
             trigger: attributes.get("trigger").and_then(|a| self.string(a)),
             runner: attributes.get("runner").and_then(|a| self.string(a)),
+            key: attributes.get("key").and_then(|a| self.reference(a, KEY)),
         }
     }
 
@@ -1106,6 +1149,7 @@ impl Resolver<'_> {
             guardrails: attributes.get("guardrails").and_then(|a| self.path(a)),
             environment: attributes.get("environment").and_then(|a| self.string(a)),
             redteam: self.list_of(attributes, "redteam", Self::paths),
+            attestation: self.list_of(attributes, "attestation", Self::path_or_list),
         }
     }
 
