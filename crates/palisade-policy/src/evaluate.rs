@@ -190,7 +190,9 @@ pub fn requests(graph: &LineageGraph) -> Vec<RequestSpec> {
     for &node in graph.topological() {
         match graph.node(node) {
             Node::Stage(_) => {
-                for input in graph.predecessors(node, &[EdgeKind::Input]) {
+                // What the stage's attestation shows it read undeclared is read too.
+                for input in graph.predecessors(node, &[EdgeKind::Input, EdgeKind::UndeclaredInput])
+                {
                     out.push(RequestSpec {
                         principal: node,
                         action: Action::Read,
