@@ -8,6 +8,7 @@ mod attacks;
 mod cli;
 mod evidence;
 mod keyless;
+mod lineage;
 mod lock;
 mod models;
 mod signing;

@@ -224,7 +224,8 @@ mod tests {
         let mut files = baseline;
         files.extend(extra_policies(30usize.saturating_sub(count)));
         let pack = palisade_policy::PolicyPack::load(files).unwrap();
-        assert_eq!(pack.info.len(), 30);
-        assert_eq!(pack.set.policies().count(), 30);
+        // The baseline alone may already hold more than thirty.
+        assert_eq!(pack.info.len(), count.max(30));
+        assert_eq!(pack.set.policies().count(), count.max(30));
     }
 }
