@@ -192,7 +192,8 @@ mod tests {
         // The baseline alone may already hold more than thirty.
         assert!(pack.info.len() >= 30, "{}", pack.info.len());
         assert!(pack.policy("pii-public-release").is_some());
-        assert!(pack.policy("syn-package-0").is_some());
+        // Synthetic rules fill the gap only when the baseline holds fewer than thirty.
+        assert!(pack.policy("syn-package-0").is_some() || pack.info.len() > 30);
     }
 
     /// Palisade scopes each request to the policies that can apply to it; plain Cedar sees the
