@@ -24,8 +24,12 @@ PALISADE=${PALISADE:-$ROOT/target/debug/palisade}
 python3 tools/make_transactions.py data/transactions.csv
 
 # 2. Train the model; safetensors weights + config.json, and the metrics the model card quotes.
+#    `palisade run` records the run: the stage's declared inputs hashed before, its model after,
+#    signed by the trainer identity's key into attestations/train.intoto.json (in-toto link
+#    predicate in DSSE). --record data: every file in data/ counts as readable by the command.
 rm -rf models/fraud-xgb
-(cd src && python3 train.py ../data/transactions.csv ../models/fraud-xgb ../reports/model-metrics.json)
+"$PALISADE" run --stage train --key keys/TEST-ONLY-release.key --record data -- \
+  sh -c 'cd src && python3 train.py ../data/transactions.csv ../models/fraud-xgb ../reports/model-metrics.json'
 
 # 3. SAST with bandit (exit 1 means "findings": there is one medium, B104, by design).
 bandit -r src -f sarif -o reports/bandit.sarif || [ $? -eq 1 ]

@@ -12,6 +12,7 @@ mod compose;
 mod evidence;
 mod init;
 mod keyless;
+mod lineage;
 mod lock;
 mod models;
 mod signing;

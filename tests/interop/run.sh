@@ -158,5 +158,8 @@ accept "(d) fixture model (50 MiB): palisade verify" \
 accept "(d) fixture model (50 MiB): model_signing verify key agrees" \
   "$MS" verify key "$M/fixture-model" --signature "$FIX/model.sig.json" --public_key "$FIX/ec-p256-pub.pem"
 
+# --- (e), (f) in-toto links and palisade run attestations (tests/interop/intoto.sh) ----------
+. "$HERE/intoto.sh"
+
 echo "interop: $PASSED passed, $FAILED failed in $(($(date +%s) - START)) s"
 [ "$FAILED" -eq 0 ]

@@ -5,6 +5,7 @@ mod evidence_cmd;
 mod generate;
 mod init_cmd;
 mod keyless;
+mod run_cmd;
 mod sign;
 mod testcases;
 
@@ -249,6 +250,9 @@ enum Command {
     /// Write a starter pipeline.pal (and policies/) inferred from the folder: DVC stages,
     /// SBOMs, SARIF reports, signatures, model files, GitHub Actions image builds.
     Init(init_cmd::InitArgs),
+    /// Run a stage's command and write its signed attestation (an in-toto link statement of
+    /// what it read and wrote) where the stage's `attestation` says. Exit code: the command's.
+    Run(run_cmd::RunArgs),
 }
 
 fn main() -> ExitCode {
@@ -569,6 +573,7 @@ fn run(cli: Cli) -> miette::Result<u8> {
             testcases::run(&dir, &load)
         }
         Command::Lock(args) => evidence_cmd::lock(args),
+        Command::Run(args) => run_cmd::run(args),
         Command::Hash(args) => evidence_cmd::hash(args),
         Command::Keygen(args) => sign::keygen(args),
         Command::Attest(args) => sign::attest(args),

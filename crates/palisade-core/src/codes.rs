@@ -467,6 +467,18 @@ pub const CODES: &[Code] = &[
         "Over the limit for this kind of input",
     ),
     code(
+        "palisade::run::no_attestation",
+        "`palisade run`: the stage declares no `attestation` to write the record to",
+    ),
+    code(
+        "palisade::run::stage",
+        "`palisade run`: the pipeline declares no stage of that name",
+    ),
+    code(
+        "palisade::run::write",
+        "`palisade run`: the attestation file could not be written",
+    ),
+    code(
         "palisade::sarif::invalid_value",
         "A value deep inside the log has the wrong type or is out of range",
     ),

@@ -131,7 +131,7 @@ fn read_pii_scan(
     Ok((scan, evidence_file(&path.written, &bytes)))
 }
 
-fn evidence_file(written: &str, bytes: &[u8]) -> EvidenceFile {
+pub(crate) fn evidence_file(written: &str, bytes: &[u8]) -> EvidenceFile {
     use sha2::Digest as _;
     EvidenceFile {
         path: written.to_owned(),

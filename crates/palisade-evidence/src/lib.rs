@@ -9,6 +9,7 @@
 //! | `signature` (+ `signed_by`) | `palisade-sigstore`; keyless bundles `palisade-keyless` | `signature`, `signers`, `signer_claims` |
 //! | `provenance` | `palisade-sigstore` (in-toto, SLSA); keyless bundles `palisade-keyless` | `provenance`, `builder_id`, `build_type`, `builders` |
 //! | stage `guardrails` | `palisade-ai` (NeMo Guardrails, Guardrails AI) | `guardrails_config` {framework, input_checks, output_checks} |
+//! | stage `attestation` | `palisade-intoto` (in-toto links, link / SLSA statements in DSSE or a Sigstore bundle), see `lineage` | `attestation`, `undeclared_inputs`, `unattested_inputs`; `undeclared_input` edges; artifacts' `upstream_unattested`, `upstream_undeclared_inputs` |
 //!
 //! Evidence that cannot be read is an error naming the pipeline declaration, the file, the
 //! place inside it and the reason ([`EvidenceErrors`], exit 2); evidence that reads but does not
@@ -41,6 +42,7 @@ mod error;
 mod findings;
 pub mod integrity;
 mod keyless;
+mod lineage;
 mod model;
 mod modelcard;
 mod read;
@@ -243,7 +245,15 @@ pub fn attach(
 
     let stages: Vec<_> = (0..pipeline.stages.len())
         .into_par_iter()
-        .map(|index| ai::gather_stage(&context, index))
+        .map(|index| {
+            let (mut found, mut stage_errors) = ai::gather_stage(&context, index);
+            let (facts, files, lineage_errors) =
+                lineage::gather_stage(&context, index, &hashed.trees);
+            found.lineage = facts;
+            found.evidence_files.extend(files);
+            stage_errors.extend(lineage_errors);
+            (found, stage_errors)
+        })
         .collect();
     let mut evidence = Evidence {
         artifacts: Vec::with_capacity(gathered.len()),

@@ -379,6 +379,11 @@ pub struct UpstreamFacts {
     pub secrets: Counts,
     /// SAST findings over the artifact and its lineage.
     pub sast: Counts,
+    /// Stages upstream whose attestation is not verified (`absent` or `invalid`).
+    pub unattested_stages: BTreeSet<String>,
+    /// Undeclared inputs of stages upstream, by name (the declared artifact it is, else its
+    /// attested path).
+    pub undeclared_inputs: BTreeSet<String>,
 }
 
 /// Facts derived for a stage.
@@ -409,6 +414,72 @@ pub struct StageEvidence {
     pub pii_findings: Option<u64>,
     /// Evidence files read for it, with their sha256.
     pub evidence_files: Vec<EvidenceFile>,
+    /// Its `attestation` checked against `runs_as` and compared with its declaration
+    /// (`None` when it declares no attestation: `attestation = "absent"`).
+    pub lineage: Option<LineageFacts>,
+}
+
+/// A stage's attestations: verified or not, and declared versus attested.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct LineageFacts {
+    /// `verified` when every attestation file verifies against the stage's `runs_as` identity
+    /// (its key, CA or keyless claims), `invalid` otherwise.
+    pub attestation: SignatureState,
+    /// Who verified it (the identity, or its key), when verified.
+    pub signer: Option<String>,
+    /// Why it is invalid, for reports.
+    pub reason: Option<String>,
+    /// The attestation forms read (`link-v03/dsse`, `classic-link/metablock` …), one per file.
+    pub forms: Vec<String>,
+    /// The command the attestation records (of the first file).
+    pub command: Vec<String>,
+    /// Declared inputs the attestation accounts for.
+    pub attested_inputs: BTreeSet<String>,
+    /// Declared outputs the attestation accounts for.
+    pub attested_outputs: BTreeSet<String>,
+    /// Materials that match no declared input.
+    pub undeclared_inputs: Vec<LineageResource>,
+    /// Products that match no declared output.
+    pub undeclared_outputs: Vec<LineageResource>,
+    /// Declared inputs that are not among the materials: (name, why).
+    pub unattested_inputs: Vec<(String, String)>,
+    /// Declared outputs that are not among the products: (name, why).
+    pub unattested_outputs: Vec<(String, String)>,
+}
+
+/// An attested material or product the stage does not declare.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineageResource {
+    /// Its path (or name / URI) in the attestation.
+    pub path: String,
+    /// Its digest (`sha256:…`, or the first algorithm attested).
+    pub digest: String,
+    /// Indexes in `pipeline.artifacts` of the declared artifacts whose content it is (the
+    /// graph gains an `undeclared_input` edge from each, so their labels flow downstream).
+    #[serde(skip)]
+    pub artifacts: Vec<usize>,
+    /// Those artifacts' names.
+    pub known_as: Vec<String>,
+}
+
+impl LineageResource {
+    /// How policies and reports name it: the declared artifacts it is, else its path.
+    pub fn names(&self) -> Vec<String> {
+        if self.known_as.is_empty() {
+            vec![self.path.clone()]
+        } else {
+            self.known_as.clone()
+        }
+    }
+}
+
+impl StageEvidence {
+    /// `verified`, `invalid` or `absent` (no `attestation` declared).
+    pub fn attestation(&self) -> SignatureState {
+        self.lineage
+            .as_ref()
+            .map_or(SignatureState::Absent, |l| l.attestation)
+    }
 }
 
 /// A guardrails configuration reduced to the checks it enforces.

@@ -74,6 +74,9 @@ pub enum EdgeKind {
     UsesSecret,
     /// Artifact → release shipping it.
     ReleasedBy,
+    /// Artifact → stage whose attestation shows it read the artifact although its `inputs`
+    /// do not declare it (added when evidence is attached; data flows along it).
+    UndeclaredInput,
 }
 
 impl EdgeKind {
@@ -86,6 +89,7 @@ impl EdgeKind {
             EdgeKind::RunsAs => "runs_as",
             EdgeKind::UsesSecret => "uses_secret",
             EdgeKind::ReleasedBy => "released_by",
+            EdgeKind::UndeclaredInput => "undeclared_input",
         }
     }
 }
@@ -263,6 +267,52 @@ impl PipelineGraph {
     }
 
     /// Records that package `dependent` depends on package `dependency` (edge dependency → dependent).
+    /// Adds an `undeclared_input` edge from every declared artifact a stage's attestation
+    /// shows it read without declaring it, then orders the graph again. An edge that would
+    /// close a cycle (the stage produces the artifact, directly or not) is left out: the
+    /// stage's facts still list the input.
+    pub(crate) fn add_undeclared_inputs(&mut self, stages: &[StageEvidence]) {
+        let mut added = false;
+        for (i, evidence) in stages.iter().enumerate() {
+            let Some(lineage) = &evidence.lineage else {
+                continue;
+            };
+            let Some(stage) = self.pipeline.stages.get(i) else {
+                continue;
+            };
+            let Some(stage_node) = self.find(Kind::Stage, &stage.name.value) else {
+                continue;
+            };
+            for decl in lineage.undeclared_inputs.iter().flat_map(|r| &r.artifacts) {
+                let Some(artifact) = self.pipeline.artifacts.get(*decl) else {
+                    continue;
+                };
+                let Some(node) = self.find(artifact.kind.kind(), &artifact.name.value) else {
+                    continue;
+                };
+                let exists = self
+                    .graph
+                    .edges_connecting(node, stage_node)
+                    .any(|e| matches!(e.weight(), EdgeKind::Input | EdgeKind::UndeclaredInput));
+                if exists
+                    || petgraph::algo::has_path_connecting(&self.graph, stage_node, node, None)
+                {
+                    continue;
+                }
+                self.graph
+                    .add_edge(node, stage_node, EdgeKind::UndeclaredInput);
+                added = true;
+            }
+        }
+        if added && let Ok(order) = petgraph::algo::toposort(&self.graph, None) {
+            // Packages are not declared nodes: keep the order over declared nodes only.
+            self.topo = order
+                .into_iter()
+                .filter(|&n| !matches!(self.graph[n], Node::Package(_)))
+                .collect();
+        }
+    }
+
     pub(crate) fn add_package_dependency(&mut self, dependent: NodeIndex, dependency: NodeIndex) {
         // Sets, not `find_edge`: that scans every dependent of a popular package.
         let pair = (dependency, dependent);

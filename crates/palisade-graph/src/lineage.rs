@@ -14,7 +14,8 @@ use crate::{
 };
 
 /// Edges along which data flows between artifacts and stages (what "lineage" follows).
-pub(crate) const FLOW: [EdgeKind; 2] = [EdgeKind::Input, EdgeKind::Output];
+pub(crate) const FLOW: [EdgeKind; 3] =
+    [EdgeKind::Input, EdgeKind::Output, EdgeKind::UndeclaredInput];
 
 /// Every derived fact of a graph, by declaration index.
 pub(crate) struct Lineage {
@@ -85,6 +86,9 @@ fn compute_upstream(graph: &AttachedGraph) -> Vec<UpstreamFacts> {
         let mut datasets: HashMap<NodeIndex, BTreeSet<String>> = HashMap::new();
         let mut models: HashMap<NodeIndex, BTreeSet<String>> = HashMap::new();
         let mut severity: HashMap<NodeIndex, Severity> = HashMap::new();
+        // Stages without a verified attestation, and undeclared inputs, upstream.
+        let mut unattested: HashMap<NodeIndex, BTreeSet<String>> = HashMap::new();
+        let mut undeclared: HashMap<NodeIndex, BTreeSet<String>> = HashMap::new();
 
         for &node in &order {
             let mut mine = FixedBitSet::with_capacity(width);
@@ -93,6 +97,8 @@ fn compute_upstream(graph: &AttachedGraph) -> Vec<UpstreamFacts> {
             let mut my_datasets = BTreeSet::new();
             let mut my_models = BTreeSet::new();
             let mut my_severity = Severity::None;
+            let mut my_unattested = BTreeSet::new();
+            let mut my_undeclared = BTreeSet::new();
             let predecessors: Vec<NodeIndex> = graph.flow_predecessors(node).collect();
             for &pred in &predecessors {
                 if let Some(set) = ancestors.get(&pred) {
@@ -114,6 +120,23 @@ fn compute_upstream(graph: &AttachedGraph) -> Vec<UpstreamFacts> {
                     my_models.extend(set.iter().cloned());
                 }
                 my_severity = my_severity.max(severity.get(&pred).copied().unwrap_or_default());
+                if let Some(set) = unattested.get(&pred) {
+                    my_unattested.extend(set.iter().cloned());
+                }
+                if let Some(set) = undeclared.get(&pred) {
+                    my_undeclared.extend(set.iter().cloned());
+                }
+            }
+            if let Node::Stage(i) = &graph.graph[node] {
+                let evidence = graph.stage_evidence(*i);
+                if evidence.is_none_or(|e| e.attestation() != crate::SignatureState::Verified) {
+                    my_unattested.insert(graph.pipeline.stages[*i].name.value.clone());
+                }
+                if let Some(lineage) = evidence.and_then(|e| e.lineage.as_ref()) {
+                    for r in &lineage.undeclared_inputs {
+                        my_undeclared.extend(r.names());
+                    }
+                }
             }
             let produced = graph
                 .graph
@@ -174,6 +197,8 @@ fn compute_upstream(graph: &AttachedGraph) -> Vec<UpstreamFacts> {
                         .collect(),
                     secrets,
                     sast,
+                    unattested_stages: my_unattested.clone(),
+                    undeclared_inputs: my_undeclared.clone(),
                 };
                 result[artifact.decl] = upstream;
             }
@@ -187,6 +212,8 @@ fn compute_upstream(graph: &AttachedGraph) -> Vec<UpstreamFacts> {
                         datasets.remove(&pred);
                         models.remove(&pred);
                         severity.remove(&pred);
+                        unattested.remove(&pred);
+                        undeclared.remove(&pred);
                     }
                 }
             }
@@ -218,6 +245,8 @@ fn compute_upstream(graph: &AttachedGraph) -> Vec<UpstreamFacts> {
                 datasets.insert(node, my_datasets);
                 models.insert(node, my_models);
                 severity.insert(node, my_severity);
+                unattested.insert(node, my_unattested);
+                undeclared.insert(node, my_undeclared);
             }
         }
     }
@@ -232,7 +261,7 @@ fn compute_stage_facts(graph: &AttachedGraph, upstream: &[UpstreamFacts]) -> Vec
             continue;
         };
         let mut input_labels = BTreeSet::new();
-        for input in graph.predecessors(stage, &[EdgeKind::Input]) {
+        for input in graph.predecessors(stage, &[EdgeKind::Input, EdgeKind::UndeclaredInput]) {
             if let Some(artifact) = graph.artifact(input) {
                 input_labels.extend(upstream[artifact.decl].labels.iter().cloned());
             }

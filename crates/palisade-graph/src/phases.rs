@@ -62,6 +62,7 @@ impl DeclaredGraph {
         }
         let mut stages = evidence.stages;
         stages.resize(graph.pipeline.stages.len(), StageEvidence::default());
+        graph.add_undeclared_inputs(&stages);
         AttachedGraph {
             graph,
             facts,

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use palisade_core::text::escape_line;
 
-use crate::{LineageGraph, Node};
+use crate::{EdgeKind, LineageGraph, Node};
 
 /// Which nodes a rendering includes.
 #[derive(Debug, Clone, Copy, Default)]
@@ -39,6 +39,61 @@ fn label(graph: &LineageGraph, node: NodeIndex) -> String {
     label
 }
 
+/// How an edge stands against its stage's attestation: `Some(true)` attested, `Some(false)`
+/// declared only, `None` when the stage has no attestation (or the edge is no data flow
+/// between an artifact and a stage). Undeclared-input edges are attested by construction.
+fn attested(
+    graph: &LineageGraph,
+    edge: petgraph::graph::EdgeReference<'_, EdgeKind>,
+) -> Option<bool> {
+    let (stage, artifact, outputs) = match edge.weight() {
+        EdgeKind::Input => (edge.target(), edge.source(), false),
+        EdgeKind::Output => (edge.source(), edge.target(), true),
+        EdgeKind::UndeclaredInput => return Some(true),
+        _ => return None,
+    };
+    let Node::Stage(i) = graph.node(stage) else {
+        return None;
+    };
+    let lineage = graph.stage_evidence(*i)?.lineage.as_ref()?;
+    let (_, name) = graph.node_name(artifact);
+    let list = if outputs {
+        &lineage.attested_outputs
+    } else {
+        &lineage.attested_inputs
+    };
+    Some(list.contains(name))
+}
+
+/// Whether a node is something a stage read without declaring it.
+fn undeclared(graph: &LineageGraph, node: NodeIndex) -> bool {
+    graph
+        .successors(node, &[EdgeKind::UndeclaredInput])
+        .next()
+        .is_some()
+}
+
+/// Undeclared inputs of stages that are no declared artifact: (stage node, path, digest).
+fn unknown_inputs(graph: &LineageGraph) -> Vec<(NodeIndex, String, String)> {
+    let mut found = Vec::new();
+    for (i, stage) in graph.pipeline.stages.iter().enumerate() {
+        let Some(lineage) = graph.stage_evidence(i).and_then(|e| e.lineage.as_ref()) else {
+            continue;
+        };
+        let Some(node) = graph.find(palisade_syntax::Kind::Stage, &stage.name.value) else {
+            continue;
+        };
+        for r in lineage
+            .undeclared_inputs
+            .iter()
+            .filter(|r| r.known_as.is_empty())
+        {
+            found.push((node, r.path.clone(), r.digest.clone()));
+        }
+    }
+    found
+}
+
 fn shape(node: &Node) -> &'static str {
     match node {
         Node::Stage(_) => "box",
@@ -63,19 +118,46 @@ pub fn dot(graph: &LineageGraph, options: RenderOptions) -> String {
         .node_indices()
         .filter(|&n| included(graph, n, options))
     {
+        let red = if undeclared(graph, node) {
+            ", color=red, fontcolor=red"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
-            "  n{} [label={}, shape={}];",
+            "  n{} [label={}, shape={}{red}];",
             node.index(),
             crate::quote(&label(graph, node)),
             shape(graph.node(node))
         );
     }
+    for (k, (stage, path, digest)) in unknown_inputs(graph).into_iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  u{k} [label={}, shape=note, color=red, fontcolor=red];",
+            crate::quote(&format!(
+                "undeclared {}\n{}",
+                escape_line(&path),
+                escape_line(&digest)
+            ))
+        );
+        let _ = writeln!(
+            out,
+            "  u{k} -> n{} [label=\"undeclared_input\", color=red];",
+            stage.index()
+        );
+    }
     for edge in graph.graph().edge_references() {
         if included(graph, edge.source(), options) && included(graph, edge.target(), options) {
+            let style = match (edge.weight(), attested(graph, edge)) {
+                (EdgeKind::UndeclaredInput, _) => ", color=red",
+                (_, Some(true)) => ", style=solid",
+                (_, Some(false)) => ", style=dashed",
+                (_, None) => "",
+            };
             let _ = writeln!(
                 out,
-                "  n{} -> n{} [label={}];",
+                "  n{} -> n{} [label={}{style}];",
                 edge.source().index(),
                 edge.target().index(),
                 crate::quote(edge.weight().as_str())
@@ -107,12 +189,36 @@ pub fn mermaid(graph: &LineageGraph, options: RenderOptions) -> String {
             Node::Artifact(_) => ("(", ")"),
         };
         let _ = writeln!(out, "  n{}{open}\"{text}\"{close}", node.index());
+        if undeclared(graph, node) {
+            let _ = writeln!(out, "  style n{} stroke:#d00,color:#d00", node.index());
+        }
+    }
+    let mermaid_text = |s: &str| {
+        s.replace('"', "#quot;")
+            .replace('<', "#lt;")
+            .replace('>', "#gt;")
+    };
+    for (k, (stage, path, digest)) in unknown_inputs(graph).into_iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  u{k}[/\"undeclared {}<br/>{}\"/]",
+            mermaid_text(&escape_line(&path)),
+            mermaid_text(&escape_line(&digest))
+        );
+        let _ = writeln!(out, "  style u{k} stroke:#d00,color:#d00");
+        let _ = writeln!(out, "  u{k} -->|undeclared_input| n{}", stage.index());
     }
     for edge in graph.graph().edge_references() {
         if included(graph, edge.source(), options) && included(graph, edge.target(), options) {
+            // Declared only: dotted. Attested, undeclared or no attestation: solid.
+            let arrow = if attested(graph, edge) == Some(false) {
+                "-.->"
+            } else {
+                "-->"
+            };
             let _ = writeln!(
                 out,
-                "  n{} -->|{}| n{}",
+                "  n{} {arrow}|{}| n{}",
                 edge.source().index(),
                 edge.weight().as_str(),
                 edge.target().index()
@@ -146,6 +252,9 @@ struct JsonEdge {
     from: String,
     to: String,
     kind: &'static str,
+    /// Whether the stage's attestation shows this flow (absent when the stage has none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attested: Option<bool>,
 }
 
 /// JSON: `{schema, pipeline, nodes: [{id, kind, name, …}], edges: [{from, to, kind}]}`.
@@ -176,6 +285,7 @@ pub fn json(graph: &LineageGraph, options: RenderOptions) -> String {
             from: graph.uid_string(edge.source()),
             to: graph.uid_string(edge.target()),
             kind: edge.weight().as_str(),
+            attested: attested(graph, edge),
         })
         .collect();
     let doc = JsonGraph {

@@ -26,6 +26,7 @@ baseline_files!(
     "integrity.cedar",
     "model-docs.cedar",
     "signatures.cedar",
+    "lineage.cedar",
 );
 
 /// The baseline pack as policy files named `@baseline/<file>`.
@@ -113,6 +114,9 @@ mod tests {
             ("remote-upstream-unverified", "signatures.cedar", "high"),
             ("summary-failed", "signatures.cedar", "high"),
             ("invalid-summary", "signatures.cedar", "high"),
+            ("lineage-undeclared-input", "lineage.cedar", "critical"),
+            ("lineage-unattested-stage", "lineage.cedar", "high"),
+            ("invalid-attestation", "lineage.cedar", "critical"),
         ];
         let mut ids: Vec<&str> = expected.iter().map(|(id, _, _)| *id).collect();
         ids.sort_unstable();

@@ -193,7 +193,9 @@ pub fn requests(graph: &LineageGraph) -> Vec<RequestSpec> {
     for &node in graph.topological() {
         match graph.node(node) {
             Node::Stage(_) => {
-                for input in graph.predecessors(node, &[EdgeKind::Input]) {
+                // What the stage's attestation shows it read undeclared is read too.
+                for input in graph.predecessors(node, &[EdgeKind::Input, EdgeKind::UndeclaredInput])
+                {
                     out.push(RequestSpec {
                         principal: node,
                         action: Action::Read,
@@ -722,6 +724,30 @@ impl<'g> Explainer<'g> {
             })),
             "vulnerabilities" => Some(artifact_is(&|_, facts| {
                 facts.vulnerabilities.highest() >= Severity::High
+            })),
+            // A stage without a verified attestation.
+            "unattested" => Some(graph.nearest_origins(|g, n| {
+                match g.node(n) {
+                    Node::Stage(i) => graph
+                        .stage_evidence(*i)
+                        .is_none_or(|e| e.attestation() != SignatureState::Verified),
+                    _ => false,
+                }
+            })),
+            // What a stage read undeclared: the declared artifact (its `undeclared_input`
+            // edge), else the stage itself when what it read is no declared artifact.
+            "undeclared" => Some(graph.nearest_origins(|g, n| {
+                match g.node(n) {
+                    Node::Artifact(_) => g
+                        .successors(n, &[palisade_graph::EdgeKind::UndeclaredInput])
+                        .next()
+                        .is_some(),
+                    Node::Stage(i) => graph
+                        .stage_evidence(*i)
+                        .and_then(|e| e.lineage.as_ref())
+                        .is_some_and(|l| l.undeclared_inputs.iter().any(|r| r.known_as.is_empty())),
+                    _ => false,
+                }
             })),
             other => other
                 .strip_prefix("label:")

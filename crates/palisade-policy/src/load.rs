@@ -262,7 +262,15 @@ fn policy_info(
         })?;
     let written_lineage = policy.annotation("lineage").map(str::to_owned);
     if let Some(value) = &written_lineage {
-        let known = ["unsigned", "unpinned", "secrets", "sast", "vulnerabilities"];
+        let known = [
+            "unsigned",
+            "unpinned",
+            "secrets",
+            "sast",
+            "vulnerabilities",
+            "unattested",
+            "undeclared",
+        ];
         if !(known.contains(&value.as_str()) || value.starts_with("label:")) {
             return Err(annotation_error(
                 file,

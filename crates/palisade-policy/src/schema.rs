@@ -595,6 +595,16 @@ pub const ARTIFACT_ATTRS: &[ArtifactAttr] = &[
         ty: Ty::StringSet,
         doc: "declared keys / identities that verified the summary",
         value: |a| Value::set(&a.facts.summary.signers),
+        name: "upstream_unattested",
+        ty: Ty::StringSet,
+        doc: "stages upstream whose `attestation` is not verified (absent or invalid)",
+        value: |a| Value::set(&a.upstream.unattested_stages),
+    },
+    Attr {
+        name: "upstream_undeclared_inputs",
+        ty: Ty::StringSet,
+        doc: "inputs stages upstream read (by their verified or not attestation) without declaring them: the declared artifact's name, else the attested path",
+        value: |a| Value::set(&a.upstream.undeclared_inputs),
     },
 ];
 
@@ -802,6 +812,44 @@ pub const STAGE_ATTRS: &[StageAttr] = &[
                             .collect(),
                     ),
                 ],
+            )
+        },
+    },
+    Attr {
+        name: "attestation",
+        ty: Ty::String,
+        doc: "its `attestation`: \"verified\" (every file signed by its `runs_as` identity and naming the stage), \"invalid\" or \"absent\" (none declared)",
+        value: |s| Value::str(s.facts.evidence.attestation().as_str()),
+    },
+    Attr {
+        name: "undeclared_inputs",
+        ty: Ty::StringSet,
+        doc: "what its attestation says it read that its `inputs` do not declare: the declared artifact's name, else the attested path",
+        value: |s| {
+            Value::Set(
+                s.facts
+                    .evidence
+                    .lineage
+                    .iter()
+                    .flat_map(|l| l.undeclared_inputs.iter().flat_map(|r| r.names()))
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
+            )
+        },
+    },
+    Attr {
+        name: "unattested_inputs",
+        ty: Ty::StringSet,
+        doc: "declared `inputs` its attestation does not list among the materials (empty without an attestation)",
+        value: |s| {
+            Value::Set(
+                s.facts
+                    .evidence
+                    .lineage
+                    .iter()
+                    .flat_map(|l| l.unattested_inputs.iter().map(|(n, _)| n.clone()))
+                    .collect(),
             )
         },
     },
@@ -1047,6 +1095,19 @@ pub const CONTEXT_ATTRS: &[ContextAttr] = &[
         ty: Ty::Bool,
         doc: "the pipeline sets `lock_signed_by`: palisade.lock must be signed by one of those keys or identities",
         value: |c| Value::Bool(!c.pipeline.lock_signed_by.is_empty()),
+    },
+    Attr {
+        name: "attestations_required",
+        ty: Ty::Bool,
+        doc: "the pipeline sets `require_attestations = true`: every stage upstream of a public release must have a verified `attestation`",
+        value: |c| {
+            Value::Bool(
+                c.pipeline
+                    .require_attestations
+                    .as_ref()
+                    .is_some_and(|r| r.value),
+            )
+        },
     },
 ];
 

@@ -114,6 +114,7 @@ pub fn text(graph: &LineageGraph, node: NodeIndex, evaluation: &Evaluation) -> S
                 for claim in &e.declassify_unevidenced {
                     let _ = writeln!(out, "  ignored:       {}", escape_line(claim));
                 }
+                attestation(&mut out, &facts.evidence);
             }
         }
         _ => {}
@@ -162,6 +163,62 @@ pub fn text(graph: &LineageGraph, node: NodeIndex, evaluation: &Evaluation) -> S
         }
     }
     out
+}
+
+/// A stage's attestation: state, signer or reason, and declared versus attested.
+fn attestation(out: &mut String, evidence: &palisade_graph::StageEvidence) {
+    let _ = writeln!(out, "  attestation:   {}", evidence.attestation().as_str());
+    let Some(l) = &evidence.lineage else {
+        return;
+    };
+    if let Some(signer) = &l.signer {
+        let _ = writeln!(out, "    signer:      {}", escape_line(signer));
+    }
+    if let Some(reason) = &l.reason {
+        let _ = writeln!(out, "    reason:      {}", escape_line(reason));
+    }
+    let _ = writeln!(out, "    form:        {}", escape_line(&l.forms.join("; ")));
+    if !l.command.is_empty() {
+        let _ = writeln!(
+            out,
+            "    command:     {}",
+            escape_line(&l.command.join(" "))
+        );
+    }
+    let _ = writeln!(out, "    attested inputs:  {}", set(&l.attested_inputs));
+    let _ = writeln!(out, "    attested outputs: {}", set(&l.attested_outputs));
+    for (title, list) in [
+        ("undeclared input", &l.undeclared_inputs),
+        ("undeclared output", &l.undeclared_outputs),
+    ] {
+        for r in list {
+            let known = if r.known_as.is_empty() {
+                String::new()
+            } else {
+                format!(" = {}", r.known_as.join(", "))
+            };
+            let _ = writeln!(
+                out,
+                "    + {title}: {} ({}){}",
+                escape_line(&r.path),
+                escape_line(&r.digest),
+                escape_line(&known)
+            );
+        }
+    }
+    for (title, list) in [
+        ("unattested input", &l.unattested_inputs),
+        ("unattested output", &l.unattested_outputs),
+    ] {
+        for (name, why) in list {
+            let _ = writeln!(
+                out,
+                "    - {title}: {} ({})",
+                escape_line(name),
+                escape_line(why)
+            );
+        }
+    }
 }
 
 fn artifact(

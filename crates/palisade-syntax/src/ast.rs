@@ -251,6 +251,9 @@ pub struct Pipeline {
     /// `lock_signed_by = key "…"` or a list of key/identity references: `palisade.lock` must
     /// carry a signature (`palisade.lock.sigstore.json`) by one of them. Empty: not required.
     pub lock_signed_by: Vec<Spanned<Reference>>,
+    /// `require_attestations = true`: every stage upstream of a public release must have a
+    /// verified `attestation` (the baseline `lineage.cedar` denies otherwise).
+    pub require_attestations: Option<Spanned<bool>>,
     /// `key` blocks, in source order.
     pub keys: Vec<Key>,
     /// `identity` blocks, in source order.
@@ -316,6 +319,9 @@ pub struct Identity {
     pub trigger: Option<Spanned<String>>,
     /// Keyless: the runner environment (1.11): `github-hosted` refuses self-hosted runners.
     pub runner: Option<Spanned<String>>,
+    /// `key = key "…"`: the key this identity signs with (stage attestations of a stage that
+    /// `runs_as` this identity may be signed by it).
+    pub key: Option<Spanned<Reference>>,
 }
 
 impl Identity {
@@ -450,6 +456,10 @@ pub struct Stage {
     /// `pii_scan = "….json"`: a PII scan of the stage's output (Presidio analyzer JSON), the
     /// evidence for `declassifies = ["pii"]`.
     pub pii_scan: Option<Spanned<PathValue>>,
+    /// `attestation = "…"` or a list: signed records of runs of this stage (in-toto links,
+    /// in-toto statements with the link or SLSA provenance predicate, in DSSE or a Sigstore
+    /// bundle), checked against `runs_as`.
+    pub attestation: Vec<Spanned<PathValue>>,
 }
 
 /// `release "<name>" { … }`: artifacts shipped to an environment.

@@ -31,6 +31,7 @@ const PIPELINE_ATTRIBUTES: &[&str] = &[
     "lock_signed_by",
     "max_dp_epsilon",
     "min_robustness",
+    "require_attestations",
 ];
 const ARTIFACT_ATTRIBUTES: &[&str] = &[
     "path",
@@ -87,6 +88,7 @@ const IDENTITY_ATTRIBUTES: &[&str] = &[
     "trigger",
     "runner",
     "description",
+    "key",
 ];
 const STAGE_ATTRIBUTES: &[&str] = &[
     "runs_as",
@@ -99,6 +101,7 @@ const STAGE_ATTRIBUTES: &[&str] = &[
     "redteam",
     "declassifies",
     "pii_scan",
+    "attestation",
 ];
 const RELEASE_ATTRIBUTES: &[&str] = &["artifacts", "environment", "exposure", "description"];
 const WAIVER_ATTRIBUTES: &[&str] = &["policy", "target", "expires", "reason", "description"];
@@ -131,6 +134,10 @@ const BUILD_ARTIFACT: Slot = Slot {
 const IDENTITY: Slot = Slot {
     kinds: &[Kind::Identity],
     description: "an identity",
+};
+const KEY: Slot = Slot {
+    kinds: &[Kind::Key],
+    description: "a key",
 };
 const SECRET: Slot = Slot {
     kinds: &[Kind::Secret],
@@ -168,6 +175,10 @@ enum Expected {
     Ratio,
     /// A non-negative number (at most three decimals).
     Decimal,
+    /// `true` or `false`.
+    Boolean,
+    /// A path or a list of paths.
+    PathOrList,
 }
 
 impl Expected {
@@ -183,6 +194,8 @@ impl Expected {
             Expected::Date => "a date".to_owned(),
             Expected::Ratio => "a number from 0 to 1 with at most three decimals".to_owned(),
             Expected::Decimal => "a non-negative number with at most three decimals".to_owned(),
+            Expected::Boolean => "true or false".to_owned(),
+            Expected::PathOrList => "a path or a list of paths".to_owned(),
         }
     }
 
@@ -204,6 +217,8 @@ impl Expected {
             Expected::Date => "2027-01-31",
             Expected::Ratio => "0.05",
             Expected::Decimal => "8.0",
+            Expected::Boolean => "true",
+            Expected::PathOrList => "\"attestations/train.intoto.json\"",
         };
         format!("write it as `{attribute} = {value}`")
     }
@@ -426,6 +441,9 @@ impl Resolver<'_> {
             .get("lock_signed_by")
             .map(|a| self.reference_or_list(a, SIGNER))
             .unwrap_or_default();
+        let require_attestations = attributes
+            .get("require_attestations")
+            .and_then(|a| self.boolean(a));
 
         let mut pipeline = Pipeline {
             source: SourceFile {
@@ -444,6 +462,7 @@ impl Resolver<'_> {
             max_dp_epsilon,
             min_robustness,
             lock_signed_by,
+            require_attestations,
             keys: Vec::new(),
             identities: Vec::new(),
             artifacts: Vec::new(),
@@ -680,6 +699,29 @@ impl Resolver<'_> {
             _ => {
                 self.wrong_type(attribute, Expected::Path);
                 None
+            }
+        }
+    }
+
+    /// `true` or `false`.
+    fn boolean(&mut self, attribute: &Attribute<'_>) -> Option<Spanned<bool>> {
+        match &attribute.value {
+            Value::Boolean(b, span) => Some(Spanned::new(*b, *span)),
+            _ => {
+                self.wrong_type(attribute, Expected::Boolean);
+                None
+            }
+        }
+    }
+
+    /// One path or a list of paths (`attestation = "…"` or `attestation = ["…", "…"]`).
+    fn path_or_list(&mut self, attribute: &Attribute<'_>) -> Vec<Spanned<PathValue>> {
+        match &attribute.value {
+            Value::String(s) => self.resolve_path(s).into_iter().collect(),
+            Value::List(..) => self.paths(attribute),
+            _ => {
+                self.wrong_type(attribute, Expected::PathOrList);
+                Vec::new()
             }
         }
     }
@@ -1009,6 +1051,7 @@ impl Resolver<'_> {
                 .and_then(|a| self.string(a)),
             trigger: attributes.get("trigger").and_then(|a| self.string(a)),
             runner: attributes.get("runner").and_then(|a| self.string(a)),
+            key: attributes.get("key").and_then(|a| self.reference(a, KEY)),
         }
     }
 
@@ -1139,6 +1182,7 @@ impl Resolver<'_> {
             redteam: self.list_of(attributes, "redteam", Self::paths),
             declassifies: self.list_of(attributes, "declassifies", Self::strings),
             pii_scan: attributes.get("pii_scan").and_then(|a| self.path(a)),
+            attestation: self.list_of(attributes, "attestation", Self::path_or_list),
         }
     }
 

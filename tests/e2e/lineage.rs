@@ -1,0 +1,603 @@
+//! Verified lineage (issue 11): `palisade run` records a stage, its attestation is verified
+//! against the stage's `runs_as` identity and compared with what the stage declares.
+//!
+//! The attack: the training command reads a PII dataset its stage does not declare. Without
+//! attestations the gate allows (the declared lineage has no PII); with the attestation
+//! `palisade run --record data` writes, the dataset is an undeclared input and the release is
+//! denied with a lineage path that names it.
+
+use std::fs;
+use std::path::Path;
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+use crate::{AT, Run, palisade, root, violations};
+
+const TRAIN: &str = "cat data/transactions.csv data/customers.csv > models/model.bin\n";
+
+/// A pipeline whose `train` stage declares only `transactions`; `attestation` goes into it.
+fn pipeline(attestation: &str) -> String {
+    format!(
+        r#"pipeline "lineage" {{
+  key "trainer" {{ public_key = "keys/trainer.pub" }}
+  key "other" {{ public_key = "keys/other.pub" }}
+  identity "trainer" {{ key = key "trainer" }}
+  dataset "transactions" {{ path = "data/transactions.csv" }}
+  dataset "customers" {{ path = "data/customers.csv" labels = ["pii"] }}
+  model "fraud" {{ path = "models/model.bin" }}
+  stage "profile" {{ runs_as = identity "trainer" inputs = [dataset "customers"] }}
+  stage "train" {{
+    runs_as = identity "trainer"
+    inputs = [dataset "transactions"]
+    outputs = [model "fraud"]
+    {attestation}
+  }}
+  release "public" {{ artifacts = [model "fraud"] environment = "production" exposure = "public" }}
+}}
+"#
+    )
+}
+
+/// A folder with the pipeline, its data, two key pairs and the policies judged: the baseline's
+/// permit, leakage and lineage rules (so that nothing else denies).
+fn setup(attestation: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for sub in ["data", "models", "keys", "policies"] {
+        fs::create_dir_all(d.join(sub)).unwrap();
+    }
+    fs::write(
+        d.join("data/transactions.csv"),
+        "amount,fraud\n12,0\n900,1\n",
+    )
+    .unwrap();
+    fs::write(
+        d.join("data/customers.csv"),
+        "name,email\nTest Person,test@example.invalid\n",
+    )
+    .unwrap();
+    fs::write(d.join("models/model.bin"), "old model\n").unwrap();
+    fs::write(d.join("train.sh"), TRAIN).unwrap();
+    fs::write(d.join("pipeline.pal"), pipeline(attestation)).unwrap();
+    for file in ["permit.cedar", "leakage.cedar", "lineage.cedar"] {
+        fs::copy(
+            root().join("policies/baseline").join(file),
+            d.join("policies").join(file),
+        )
+        .unwrap();
+    }
+    for key in ["trainer", "other"] {
+        let run = palisade(d, &["keygen", "--out", &format!("keys/{key}")]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    dir
+}
+
+fn evaluate(dir: &Path) -> Run {
+    palisade(
+        dir,
+        &[
+            "evaluate",
+            "--no-lock",
+            "--policies",
+            "policies",
+            "--format",
+            "json",
+            "--at",
+            AT,
+        ],
+    )
+}
+
+/// The `path` of the first violation of `policy`.
+fn path_of(run: &Run, policy: &str) -> Vec<String> {
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    report["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["policy"] == policy)
+        .unwrap_or_else(|| panic!("no {policy} in {}", run.stdout))["path"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The `lineage` facts of stage `train`, from `explain --json`.
+fn train_lineage(dir: &Path) -> Value {
+    let run = palisade(
+        dir,
+        &[
+            "explain",
+            "--no-lock",
+            "--policies",
+            "policies",
+            "--json",
+            "--at",
+            AT,
+            "stage",
+            "train",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    doc["facts"]["evidence"]["lineage"].clone()
+}
+
+const ATTESTATION: &str = r#"attestation = "attestations/train.intoto.json""#;
+
+fn record(dir: &Path, key: &str) -> Run {
+    palisade(
+        dir,
+        &[
+            "run", "--stage", "train", "--key", key, "--record", "data", "--", "sh", "train.sh",
+        ],
+    )
+}
+
+#[test]
+fn attack_undeclared_pii_input_is_denied_naming_the_dataset() {
+    // Before: the declared lineage has no PII, and the gate allows.
+    let dir = setup("");
+    let before = evaluate(dir.path());
+    assert_eq!(before.code, 0, "{}\n{}", before.stdout, before.stderr);
+    assert!(violations(&before).is_empty());
+
+    // After: the stage is recorded; its attestation lists customers.csv among the materials.
+    fs::write(dir.path().join("pipeline.pal"), pipeline(ATTESTATION)).unwrap();
+    let run = record(dir.path(), "keys/trainer.key");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let after = evaluate(dir.path());
+    assert_eq!(after.code, 1, "{}\n{}", after.stdout, after.stderr);
+    let found = violations(&after);
+    assert!(
+        found.contains(&("pii-public-release".into(), "Model::\"fraud\"".into())),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("lineage-undeclared-input".into(), "Model::\"fraud\"".into())),
+        "{found:?}"
+    );
+    let expected = [
+        "Dataset::\"customers\"",
+        "Stage::\"train\"",
+        "Model::\"fraud\"",
+        "Release::\"public\"",
+    ];
+    assert_eq!(path_of(&after, "pii-public-release"), expected);
+    assert_eq!(path_of(&after, "lineage-undeclared-input"), expected);
+
+    let lineage = train_lineage(dir.path());
+    assert_eq!(lineage["attestation"], "verified");
+    assert_eq!(lineage["signer"], "trainer");
+    assert_eq!(
+        lineage["undeclared_inputs"][0]["path"],
+        "data/customers.csv"
+    );
+    assert_eq!(
+        lineage["undeclared_inputs"][0]["known_as"],
+        json!(["customers"])
+    );
+    assert!(
+        lineage["undeclared_inputs"][0]["digest"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:")
+    );
+
+    // The graph draws it: the dataset red, the attested edges solid.
+    let graph = palisade(dir.path(), &["graph", "--no-lock"]);
+    assert_eq!(graph.code, 0, "{}", graph.stderr);
+    assert!(
+        graph
+            .stdout
+            .contains("label=\"undeclared_input\", color=red")
+    );
+    assert!(graph.stdout.contains("label=\"input\", style=solid"));
+    let human = palisade(
+        dir.path(),
+        &[
+            "explain",
+            "--no-lock",
+            "--policies",
+            "policies",
+            "--at",
+            AT,
+            "stage",
+            "train",
+        ],
+    );
+    assert!(
+        human
+            .stdout
+            .contains("+ undeclared input: data/customers.csv (sha256:"),
+        "{}",
+        human.stdout
+    );
+}
+
+#[test]
+fn an_undeclared_input_the_pipeline_does_not_know_is_denied_too() {
+    let dir = setup(ATTESTATION);
+    fs::write(dir.path().join("data/extra.csv"), "secret,1\n").unwrap();
+    let run = record(dir.path(), "keys/trainer.key");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lineage = train_lineage(dir.path());
+    let paths: Vec<&str> = lineage["undeclared_inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["data/customers.csv", "data/extra.csv"]);
+    let after = evaluate(dir.path());
+    assert_eq!(after.code, 1);
+    assert_eq!(
+        path_of(&after, "lineage-undeclared-input"),
+        [
+            "Stage::\"train\"",
+            "Model::\"fraud\"",
+            "Release::\"public\""
+        ]
+    );
+}
+
+#[test]
+fn run_exits_with_the_commands_code_and_records_it() {
+    let dir = setup(ATTESTATION);
+    let run = palisade(
+        dir.path(),
+        &[
+            "run",
+            "--stage",
+            "train",
+            "--key",
+            "keys/trainer.key",
+            "--",
+            "sh",
+            "-c",
+            "exit 3",
+        ],
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let envelope: Value = serde_json::from_str(
+        &fs::read_to_string(dir.path().join("attestations/train.intoto.json")).unwrap(),
+    )
+    .unwrap();
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(envelope["payload"].as_str().unwrap())
+        .unwrap();
+    let statement: Value = serde_json::from_slice(&payload).unwrap();
+    assert_eq!(statement["predicate"]["byproducts"]["return-value"], 3);
+    assert_eq!(
+        statement["predicate"]["command"],
+        json!(["sh", "-c", "exit 3"])
+    );
+
+    let unknown = palisade(dir.path(), &["run", "--stage", "nope", "--", "true"]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("palisade::run::stage"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+#[test]
+fn tampered_attestation_is_invalid_and_denied() {
+    let dir = setup(ATTESTATION);
+    let run = record(dir.path(), "keys/trainer.key");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Drop customers.csv from the materials and put the envelope back, signature unchanged.
+    let file = dir.path().join("attestations/train.intoto.json");
+    let mut envelope: Value = serde_json::from_str(&fs::read_to_string(&file).unwrap()).unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut statement: Value =
+        serde_json::from_slice(&b64.decode(envelope["payload"].as_str().unwrap()).unwrap())
+            .unwrap();
+    statement["predicate"]["materials"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|m| m["name"] != "data/customers.csv");
+    envelope["payload"] = Value::String(b64.encode(serde_json::to_vec(&statement).unwrap()));
+    fs::write(&file, envelope.to_string()).unwrap();
+
+    let after = evaluate(dir.path());
+    assert_eq!(after.code, 1, "{}", after.stderr);
+    assert!(
+        violations(&after).contains(&("invalid-attestation".into(), "Model::\"fraud\"".into())),
+        "{}",
+        after.stdout
+    );
+    assert_eq!(train_lineage(dir.path())["attestation"], "invalid");
+}
+
+#[test]
+fn attestation_signed_by_another_key_than_runs_as_is_denied() {
+    let dir = setup(ATTESTATION);
+    // `other` is a key the pipeline declares, but not the key of identity "trainer".
+    let run = record(dir.path(), "keys/other.key");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let after = evaluate(dir.path());
+    assert_eq!(after.code, 1, "{}", after.stderr);
+    let found = violations(&after);
+    assert!(
+        found.contains(&("invalid-attestation".into(), "Model::\"fraud\"".into())),
+        "{found:?}"
+    );
+    let lineage = train_lineage(dir.path());
+    assert_eq!(lineage["attestation"], "invalid");
+    assert!(lineage["signer"].is_null());
+}
+
+#[test]
+fn a_missing_attestation_file_is_exit_2_at_its_declaration() {
+    let dir = setup(ATTESTATION);
+    let run = evaluate(dir.path());
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("attestation \"attestations/train.intoto.json\" of stage \"train\""),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn require_attestations_denies_an_unattested_stage_upstream() {
+    let dir = setup("");
+    let text = pipeline("").replace(
+        "pipeline \"lineage\" {\n",
+        "pipeline \"lineage\" {\n  require_attestations = true\n",
+    );
+    fs::write(dir.path().join("pipeline.pal"), text).unwrap();
+    let run = evaluate(dir.path());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        path_of(&run, "lineage-unattested-stage"),
+        [
+            "Stage::\"train\"",
+            "Model::\"fraud\"",
+            "Release::\"public\""
+        ]
+    );
+}
+
+/// The in-toto fixtures (tests/fixtures/intoto, made by real tools: see its README).
+fn intoto() -> std::path::PathBuf {
+    root().join("tests/fixtures/intoto")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// The fixtures' training step as a pipeline: its workspace, the public key `key` as the
+/// `runs_as` identity's key, and `attestation` (a file of the fixtures) on stage `train`.
+fn intoto_setup(key: &str, attestation: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for sub in ["data", "src", "model"] {
+        copy_dir(&intoto().join("workspace").join(sub), &d.join(sub));
+    }
+    for sub in ["keys", "attestations", "policies"] {
+        fs::create_dir_all(d.join(sub)).unwrap();
+    }
+    fs::copy(
+        intoto().join(format!("keys/{key}.pub")),
+        d.join("keys/trainer.pub"),
+    )
+    .unwrap();
+    let name = Path::new(attestation)
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap();
+    fs::copy(
+        intoto().join(attestation),
+        d.join("attestations").join(name),
+    )
+    .unwrap();
+    for file in ["permit.cedar", "leakage.cedar", "lineage.cedar"] {
+        fs::copy(
+            root().join("policies/baseline").join(file),
+            d.join("policies").join(file),
+        )
+        .unwrap();
+    }
+    fs::write(
+        d.join("pipeline.pal"),
+        format!(
+            r#"pipeline "intoto" {{
+  key "trainer" {{ public_key = "keys/trainer.pub" }}
+  identity "trainer" {{ key = key "trainer" }}
+  dataset "transactions" {{ path = "data/transactions.csv" }}
+  dataset "customers" {{ path = "data/customers-pii.csv" labels = ["pii"] }}
+  code "train" {{ path = "src/train.py" }}
+  model "model" {{ path = "model" }}
+  stage "profile" {{ runs_as = identity "trainer" inputs = [dataset "customers"] }}
+  stage "train" {{
+    runs_as = identity "trainer"
+    inputs = [dataset "transactions", code "train"]
+    outputs = [model "model"]
+    attestation = "attestations/{name}"
+  }}
+  release "public" {{ artifacts = [model "model"] environment = "production" exposure = "public" }}
+}}
+"#
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+/// Every form, from the tools that produce it (tests/fixtures/intoto/manifest.json): classic
+/// and `--use-dsse` links from `in-toto-run` 3.1.0, Statement v1 with the link predicate and
+/// with SLSA provenance v1 from in-toto-attestation 0.9.3 + securesystemslib 1.6.0 in DSSE and
+/// in a Sigstore bundle, and palisade-intoto's own. Each verifies against the `runs_as`
+/// identity's key, accounts for the declared inputs and outputs, and the gate allows. RSA keys
+/// are left out: a pipeline `key` is Ed25519 or ECDSA.
+#[test]
+fn every_attestation_form_from_its_producer_verifies() {
+    let manifest: Value =
+        serde_json::from_str(&fs::read_to_string(intoto().join("manifest.json")).unwrap()).unwrap();
+    let mut entries: Vec<(String, String)> = manifest
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            let file = e["file"].as_str().unwrap();
+            e["key"] != "rsa" && !file.starts_with("sneaky/") && !file.starts_with("tampered/")
+        })
+        .map(|e| {
+            (
+                e["file"].as_str().unwrap().to_owned(),
+                e["key"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    entries.extend(
+        [
+            ("palisade/train.dsse.json", "p256"),
+            ("palisade/train.sigstore.json", "p256"),
+            ("palisade/train.ed25519.dsse.json", "ed25519"),
+        ]
+        .map(|(f, k)| (f.to_owned(), k.to_owned())),
+    );
+    let mut forms = std::collections::BTreeSet::new();
+    for (file, key) in &entries {
+        let dir = intoto_setup(key, file);
+        let lineage = train_lineage(dir.path());
+        assert_eq!(lineage["attestation"], "verified", "{file}: {lineage}");
+        assert_eq!(lineage["signer"], "trainer", "{file}");
+        assert_eq!(
+            lineage["attested_inputs"],
+            json!(["train", "transactions"]),
+            "{file}"
+        );
+        assert_eq!(lineage["attested_outputs"], json!(["model"]), "{file}");
+        assert_eq!(lineage["undeclared_inputs"], json!([]), "{file}");
+        forms.insert(lineage["forms"][0].as_str().unwrap().to_owned());
+        let run = evaluate(dir.path());
+        assert_eq!(run.code, 0, "{file}: {}", run.stdout);
+    }
+    assert_eq!(
+        forms.into_iter().collect::<Vec<_>>(),
+        [
+            "classic-link in dsse",
+            "classic-link in signed link",
+            "link-v03 in dsse",
+            "link-v03 in sigstore bundle",
+            "slsa-provenance-v1 in dsse",
+            "slsa-provenance-v1 in sigstore bundle",
+        ]
+    );
+}
+
+/// The attack as in-toto-run recorded it: `python3 src/train.py --with-pii` read the PII table
+/// (`-m data src`). Signed by the right key, so verified; denied by what it says.
+#[test]
+fn the_attack_recorded_by_in_toto_run_is_denied_naming_the_dataset() {
+    for (file, key) in [
+        ("sneaky/train.3e134cc8.link", "p256"),
+        ("sneaky/train.73baf85b.link", "ed25519"),
+    ] {
+        let dir = intoto_setup(key, file);
+        let lineage = train_lineage(dir.path());
+        assert_eq!(lineage["attestation"], "verified", "{file}: {lineage}");
+        assert_eq!(
+            lineage["undeclared_inputs"][0]["path"],
+            "data/customers-pii.csv"
+        );
+        let run = evaluate(dir.path());
+        assert_eq!(run.code, 1, "{file}");
+        assert_eq!(
+            path_of(&run, "pii-public-release"),
+            [
+                "Dataset::\"customers\"",
+                "Stage::\"train\"",
+                "Model::\"model\"",
+                "Release::\"public\""
+            ],
+            "{file}"
+        );
+    }
+}
+
+/// Tampered attestations (tests/fixtures/intoto/tampered, not RSA): invalid, denied.
+#[test]
+fn tampered_in_toto_attestations_are_invalid() {
+    for (file, key) in [
+        ("tampered/classic-material.link", "p256"),
+        ("tampered/classic-dropped-material.link", "p256"),
+        ("tampered/statement-signature.dsse.json", "p384"),
+        ("palisade/tampered.dsse.json", "p256"),
+    ] {
+        let dir = intoto_setup(key, file);
+        assert_eq!(
+            train_lineage(dir.path())["attestation"],
+            "invalid",
+            "{file}"
+        );
+        let run = evaluate(dir.path());
+        assert_eq!(run.code, 1, "{file}");
+        assert!(
+            violations(&run).contains(&("invalid-attestation".into(), "Model::\"model\"".into())),
+            "{file}: {}",
+            run.stdout
+        );
+    }
+    // And a right attestation under the wrong key.
+    let dir = intoto_setup("ed25519", "classic/train.3e134cc8.link");
+    assert_eq!(train_lineage(dir.path())["attestation"], "invalid");
+}
+
+/// `palisade run` writes the link predicate into a Sigstore bundle for a `.sigstore.json`
+/// attestation, and it verifies.
+#[test]
+fn run_writes_a_bundle_for_a_sigstore_json_attestation() {
+    let dir = setup(r#"attestation = "attestations/train.sigstore.json""#);
+    let d = dir.path();
+    let run = palisade(
+        d,
+        &[
+            "run",
+            "--stage",
+            "train",
+            "--key",
+            "keys/trainer.key",
+            "--",
+            "sh",
+            "-c",
+            "echo trained > models/model.bin",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lineage = train_lineage(d);
+    assert_eq!(lineage["attestation"], "verified", "{lineage}");
+    assert_eq!(lineage["forms"], json!(["link-v03 in sigstore bundle"]));
+    assert_eq!(lineage["attested_inputs"], json!(["transactions"]));
+    assert_eq!(lineage["attested_outputs"], json!(["fraud"]));
+    let bundle: Value = serde_json::from_str(
+        &fs::read_to_string(d.join("attestations/train.sigstore.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        bundle["mediaType"]
+            .as_str()
+            .unwrap()
+            .starts_with("application/vnd.dev.sigstore.bundle")
+    );
+}
