@@ -21,6 +21,7 @@ mod baseline;
 pub mod entities;
 mod error;
 mod evaluate;
+mod fastpath;
 mod load;
 mod names;
 pub mod schema;
@@ -31,8 +32,8 @@ use palisade_syntax::Pipeline;
 pub use baseline::{BASELINE_FILES, baseline};
 pub use error::{InternalError, PolicyError, PolicyErrors};
 pub use evaluate::{
-    Action, Evaluation, Location, Outcome, Reason, RequestSpec, Summary, Violation, WaiverUse,
-    by_policy, expired, requests,
+    Action, Engine, Evaluation, Location, Outcome, Reason, RequestSpec, Summary, Violation,
+    WaiverUse, by_policy, evaluate_with, expired, requests,
 };
 pub use load::{PolicyFile, PolicyInfo, PolicyPack, line_col, read_folder};
 pub use names::check_entities;
@@ -72,4 +73,10 @@ pub fn check_waivers(pipeline: &Pipeline, pack: &PolicyPack) -> Result<(), Polic
     } else {
         Err(PolicyErrors { errors })
     }
+}
+
+/// Whether `policy` is in the subset of Cedar the evaluation's fast path decides itself (the
+/// rest go to Cedar; see the differential test in `palisade-bench`).
+pub fn fast_path_compiles(policy: &cedar_policy::Policy) -> bool {
+    fastpath::compile(policy).is_some()
 }
