@@ -205,3 +205,57 @@ fn fast_path_decides_as_cedar_does() {
         "only {compiled} policies were in the fast path's subset"
     );
 }
+
+fn scale_pack() -> PolicyPack {
+    PolicyPack::load(vec![PolicyFile {
+        name: "scale.cedar".to_owned(),
+        text: Arc::new(palisade_bench::scale::scale_policies()),
+    }])
+    .unwrap()
+}
+
+/// The scale bench's own pack: every package rule is in the subset, and the decisions on
+/// thousands of packages are Cedar's.
+#[test]
+fn the_scale_pack_decides_as_cedar_does() {
+    let pack = scale_pack();
+    assert!(
+        pack.set
+            .policies()
+            .filter(|p| p.id().to_string().starts_with("pkg-"))
+            .all(palisade_policy::fast_path_compiles)
+    );
+    let (graph, _) = synthetic_graph(&Shape::small(), 3_000, 2, 0.3).unwrap();
+    let fast = evaluate_with(&graph, &pack, AT, Engine::Fast).unwrap();
+    let cedar = evaluate_with(&graph, &pack, AT, Engine::CedarOnly).unwrap();
+    assert_eq!(fast.outcomes, cedar.outcomes);
+    assert_eq!(fast.violations, cedar.violations);
+    assert!(fast.summary.denied > 0);
+}
+
+/// `cargo test --workspace --no-run`, then this binary with `--ignored --nocapture`: the
+/// evaluation phase alone, both engines alternating, on 50,000 packages.
+#[test]
+#[ignore = "timing"]
+fn fast_and_cedar_timing() {
+    let pack = scale_pack();
+    let (graph, _) = synthetic_graph(&Shape::small(), 50_000, 2, 0.3).unwrap();
+    let mut times = [Vec::new(), Vec::new()];
+    for _ in 0..3 {
+        for (i, engine) in [Engine::Fast, Engine::CedarOnly].into_iter().enumerate() {
+            let start = std::time::Instant::now();
+            let verdict = evaluate_with(&graph, &pack, AT, engine).unwrap();
+            times[i].push(start.elapsed().as_secs_f64());
+            assert!(verdict.summary.requests >= 50_000);
+        }
+    }
+    for t in &mut times {
+        t.sort_by(f64::total_cmp);
+    }
+    println!(
+        "evaluation of {} requests: fast path median {:.3} s, Cedar only median {:.3} s",
+        palisade_policy::requests(&graph).len(),
+        times[0][1],
+        times[1][1]
+    );
+}
