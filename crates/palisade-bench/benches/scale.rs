@@ -355,9 +355,9 @@ fn svg(points: &[(usize, Run)]) -> String {
         w / 2.0
     );
     for n in [1_000usize, 10_000, 100_000, 1_000_000] {
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<line x1=\"{0}\" y1=\"{top}\" x2=\"{0}\" y2=\"{1}\" stroke=\"#ddd\"/><text x=\"{0}\" y=\"{2}\" text-anchor=\"middle\">{3}</text>\n",
+            "<line x1=\"{0}\" y1=\"{top}\" x2=\"{0}\" y2=\"{1}\" stroke=\"#ddd\"/><text x=\"{0}\" y=\"{2}\" text-anchor=\"middle\">{3}</text>",
             x(n),
             h - bottom,
             h - bottom + 16.0,
@@ -376,9 +376,9 @@ fn svg(points: &[(usize, Run)]) -> String {
         (10.0, "10 s"),
         (100.0, "100 s"),
     ] {
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#1f77b4\">{label}</text>\n",
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#1f77b4\">{label}</text>",
             left - 6.0,
             yt(s) + 4.0
         );
@@ -390,9 +390,9 @@ fn svg(points: &[(usize, Run)]) -> String {
         (1000.0, "1 GiB"),
         (10000.0, "10 GiB"),
     ] {
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<text x=\"{}\" y=\"{}\" fill=\"#d62728\">{label}</text>\n",
+            "<text x=\"{}\" y=\"{}\" fill=\"#d62728\">{label}</text>",
             w - right + 6.0,
             ym(m) + 4.0
         );

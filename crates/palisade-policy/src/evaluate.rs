@@ -317,13 +317,9 @@ fn fast_decisions(
     type Key = (&'static str, &'static str);
     let include = uid("Action", Action::Include.as_str());
     let mut compiled: HashMap<Key, Option<Vec<fastpath::Compiled>>> = HashMap::new();
-    let mut principals: HashMap<
-        NodeIndex,
-        (
-            Vec<(&'static str, schema::Value)>,
-            Vec<(&'static str, schema::Value)>,
-        ),
-    > = HashMap::new();
+    // Each principal's attributes and context, in the order of the schema's rows.
+    type Values = Vec<(&'static str, schema::Value)>;
+    let mut principals: HashMap<NodeIndex, (Values, Values)> = HashMap::new();
     for spec in specs {
         if spec.action != Action::Include {
             continue;
