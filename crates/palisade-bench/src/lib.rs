@@ -28,6 +28,7 @@ mod packages;
 pub mod plain;
 mod policies;
 mod rng;
+pub mod scale;
 mod shape;
 
 use std::path::Path;

@@ -69,7 +69,7 @@ fn package_policy(template: usize, round: usize, id: &str) -> String {
     policy(id, "high", "SCA", &message, scope, &condition)
 }
 
-fn release_policy(template: usize, round: usize, id: &str) -> String {
+pub(crate) fn release_policy(template: usize, round: usize, id: &str) -> String {
     let license = DENIED_LICENSES[round % DENIED_LICENSES.len()];
     let (scope, condition, message, control) = match template % 6 {
         0 => (
@@ -117,7 +117,7 @@ fn release_policy(template: usize, round: usize, id: &str) -> String {
     policy(id, "critical", control, message, scope, &condition)
 }
 
-fn stage_policy(template: usize, round: usize, id: &str) -> String {
+pub(crate) fn stage_policy(template: usize, round: usize, id: &str) -> String {
     let (scope, condition, message) = match template % 6 {
         0 => (
             "principal is Stage, action == Action::\"write\", resource",

@@ -131,6 +131,17 @@ pub fn build_sharded(
     graph: &LineageGraph,
     shards: usize,
 ) -> Result<ShardedEntities, InternalError> {
+    build_stores(graph, shards, true)
+}
+
+/// Like [`build_sharded`], but without packages when `packages` is false: for evaluations
+/// whose package requests were all decided without Cedar (see `fastpath`), one store of the
+/// declared things, so 50,000 package entities are neither built nor held.
+pub(crate) fn build_stores(
+    graph: &LineageGraph,
+    shards: usize,
+    with_packages: bool,
+) -> Result<ShardedEntities, InternalError> {
     let pipeline = &graph.pipeline;
     let pipeline_uid = uid("Pipeline", &pipeline.name.value);
     let in_pipeline = HashSet::from([pipeline_uid.clone()]);
@@ -150,7 +161,11 @@ pub fn build_sharded(
     let mut things = Vec::new();
     for index in graph.graph().node_indices() {
         match graph.node(index) {
-            Node::Package(_) => packages.push(index),
+            Node::Package(_) => {
+                if with_packages {
+                    packages.push(index);
+                }
+            }
             node => {
                 if let (Node::Artifact(_), Some(upstream)) = (node, graph.upstream(index)) {
                     labels.extend(upstream.labels.iter().cloned());
@@ -288,6 +303,23 @@ pub fn context(
     principal: NodeIndex,
     at: i64,
 ) -> Result<Context, InternalError> {
+    Context::from_pairs(
+        context_values(graph, principal, at)
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value.into_expr())),
+    )
+    .map_err(|e| InternalError {
+        what: "a request context".to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+/// The values of [`context`], by attribute name, in the order of the schema's rows.
+pub fn context_values(
+    graph: &LineageGraph,
+    principal: NodeIndex,
+    at: i64,
+) -> Vec<(&'static str, Value)> {
     let pipeline = &graph.pipeline;
     let (environment, exposure) = match graph.node(principal) {
         Node::Release(i) => {
@@ -314,15 +346,10 @@ pub fn context(
         now: at,
         facts: graph.pipeline_facts(),
     };
-    Context::from_pairs(
-        schema::CONTEXT_ATTRS
-            .iter()
-            .map(|row| (row.name.to_owned(), (row.value)(&view).into_expr())),
-    )
-    .map_err(|e| InternalError {
-        what: "a request context".to_owned(),
-        reason: e.to_string(),
-    })
+    schema::CONTEXT_ATTRS
+        .iter()
+        .map(|row| (row.name, (row.value)(&view)))
+        .collect()
 }
 
 #[cfg(test)]

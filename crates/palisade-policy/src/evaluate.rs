@@ -19,6 +19,7 @@ use palisade_syntax::{ArtifactKind, Waiver};
 use crate::entities::{self, uid};
 use crate::error::InternalError;
 use crate::load::PolicyPack;
+use crate::{fastpath, schema};
 
 /// One request Palisade makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -282,10 +283,22 @@ fn scoped(
     set
 }
 
+#[derive(Clone)]
 struct Judged {
     decision: cedar_policy::Decision,
     reasons: Vec<String>,
     errors: Vec<(String, String)>,
+}
+
+/// How requests are decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Engine {
+    /// `include` requests whose policies are all in the fast path's subset are decided by it
+    /// (see `fastpath`); everything else by Cedar.
+    #[default]
+    Fast,
+    /// Every request by Cedar (the reference the fast path is tested against).
+    CedarOnly,
 }
 
 /// Evaluates every request at time `at`.
@@ -294,10 +307,123 @@ pub fn evaluate(
     pack: &PolicyPack,
     at: Timestamp,
 ) -> Result<Evaluation, InternalError> {
-    let map = entities::build_sharded(graph, shard_count(graph, pack))?;
+    evaluate_with(graph, pack, at, Engine::Fast)
+}
+
+/// The fast path's decisions for the `include` requests it can decide (`None` for the rest):
+/// each compiled scope once, each principal's attributes and context once, each package's
+/// attributes only for the names the policies read.
+fn fast_decisions(
+    graph: &LineageGraph,
+    pack: &PolicyPack,
+    specs: &[RequestSpec],
+    at: Timestamp,
+) -> Vec<Option<Judged>> {
+    type Key = (&'static str, &'static str);
+    let include = uid("Action", Action::Include.as_str());
+    let mut compiled: HashMap<Key, Option<Vec<fastpath::Compiled>>> = HashMap::new();
+    // Each principal's attributes and context, in the order of the schema's rows.
+    type Values = Vec<(&'static str, schema::Value)>;
+    let mut principals: HashMap<NodeIndex, (Values, Values)> = HashMap::new();
+    for spec in specs {
+        if spec.action != Action::Include {
+            continue;
+        }
+        let (Node::Artifact(artifact), Node::Package(_)) =
+            (graph.node(spec.principal), graph.node(spec.resource))
+        else {
+            continue;
+        };
+        let key = (
+            graph.node_name(spec.principal).0,
+            graph.node_name(spec.resource).0,
+        );
+        compiled.entry(key).or_insert_with(|| {
+            fastpath::compile_all(scoped(pack, &include, key.0, key.1).policies())
+        });
+        if let std::collections::hash_map::Entry::Vacant(slot) = principals.entry(spec.principal) {
+            let Some(view) = schema::artifact_view(graph, spec.principal) else {
+                continue;
+            };
+            let attrs = schema::artifact_attrs(artifact.kind)
+                .map(|row| (row.name, (row.value)(&view)))
+                .collect();
+            slot.insert((
+                attrs,
+                entities::context_values(graph, spec.principal, at.unix()),
+            ));
+        }
+    }
+    // The package attributes any compiled policy reads, as rows of the schema's table.
+    let mut rows: Vec<&'static schema::PackageAttr> = Vec::new();
+    for policies in compiled.values().flatten() {
+        for name in fastpath::reads(policies, fastpath::Var::Resource) {
+            if let Some(row) = schema::PACKAGE_ATTRS.iter().find(|r| r.name == name)
+                && !rows.iter().any(|r| r.name == row.name)
+            {
+                rows.push(row);
+            }
+        }
+    }
+    specs
+        .par_iter()
+        .map(|spec| {
+            if spec.action != Action::Include {
+                return None;
+            }
+            let package = graph.package(spec.resource)?;
+            let key = (
+                graph.node_name(spec.principal).0,
+                graph.node_name(spec.resource).0,
+            );
+            let policies = compiled.get(&key)?.as_ref()?;
+            let (principal, context) = principals.get(&spec.principal)?;
+            let resource: Vec<(&'static str, schema::Value)> = rows
+                .iter()
+                .map(|row| (row.name, (row.value)(package)))
+                .collect();
+            let env = fastpath::Env {
+                principal,
+                resource: &resource,
+                context,
+            };
+            let decided = fastpath::decide(policies, &env)?;
+            Some(Judged {
+                decision: if decided.allow {
+                    cedar_policy::Decision::Allow
+                } else {
+                    cedar_policy::Decision::Deny
+                },
+                reasons: decided.reasons,
+                errors: Vec::new(),
+            })
+        })
+        .collect()
+}
+
+/// Evaluates every request at time `at`, deciding them as `engine` says.
+pub fn evaluate_with(
+    graph: &LineageGraph,
+    pack: &PolicyPack,
+    at: Timestamp,
+    engine: Engine,
+) -> Result<Evaluation, InternalError> {
     let checking = entities::checking_schema()?;
     let specs = requests(graph);
     let pipeline_name = graph.pipeline.name.value.clone();
+    let fast = match engine {
+        Engine::Fast => fast_decisions(graph, pack, &specs, at),
+        Engine::CedarOnly => vec![None; specs.len()],
+    };
+    // Cedar needs the packages only when a package request is left to it.
+    let packages_needed = specs.iter().zip(&fast).any(|(spec, fast)| {
+        fast.is_none() && matches!(graph.node(spec.resource), Node::Package(_))
+    });
+    let map = if packages_needed {
+        entities::build_sharded(graph, shard_count(graph, pack))?
+    } else {
+        entities::build_stores(graph, 1, false)?
+    };
 
     // Scope once per (action, principal type, resource type).
     let mut scopes: HashMap<(Action, &'static str, &'static str), PolicySet> = HashMap::new();
@@ -313,7 +439,7 @@ pub fn evaluate(
     }
     // The context depends on the principal only: build it once per principal, not per request.
     let mut contexts: HashMap<NodeIndex, Context> = HashMap::new();
-    for spec in &specs {
+    for (spec, _) in specs.iter().zip(&fast).filter(|(_, fast)| fast.is_none()) {
         if let std::collections::hash_map::Entry::Vacant(slot) = contexts.entry(spec.principal) {
             slot.insert(entities::context(graph, spec.principal, at.unix())?);
         }
@@ -322,7 +448,11 @@ pub fn evaluate(
     let authorizer = Authorizer::new();
     let judged: Vec<Judged> = specs
         .par_iter()
-        .map(|spec| {
+        .zip(fast)
+        .map(|(spec, fast)| {
+            if let Some(judged) = fast {
+                return judged;
+            }
             let key = (
                 spec.action,
                 graph.node_name(spec.principal).0,

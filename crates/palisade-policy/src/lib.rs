@@ -23,6 +23,7 @@ mod describe;
 pub mod entities;
 mod error;
 mod evaluate;
+mod fastpath;
 mod load;
 mod names;
 mod repeat;
@@ -34,8 +35,8 @@ use palisade_syntax::Pipeline;
 pub use baseline::{BASELINE_FILES, baseline};
 pub use error::{InternalError, PolicyError, PolicyErrors};
 pub use evaluate::{
-    Action, Evaluation, Location, Outcome, Reason, RequestSpec, Summary, Violation, WaiverUse,
-    by_policy, expired, requests,
+    Action, Engine, Evaluation, Location, Outcome, Reason, RequestSpec, Summary, Violation,
+    WaiverUse, by_policy, evaluate_with, expired, requests,
 };
 pub use load::{PolicyFile, PolicyInfo, PolicyPack, line_col, read_folder};
 pub use names::check_entities;
@@ -75,4 +76,10 @@ pub fn check_waivers(pipeline: &Pipeline, pack: &PolicyPack) -> Result<(), Polic
     } else {
         Err(PolicyErrors { errors })
     }
+}
+
+/// Whether `policy` is in the subset of Cedar the evaluation's fast path decides itself (the
+/// rest go to Cedar; see the differential test in `palisade-bench`).
+pub fn fast_path_compiles(policy: &cedar_policy::Policy) -> bool {
+    fastpath::compile(policy).is_some()
 }

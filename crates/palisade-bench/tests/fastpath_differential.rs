@@ -1,0 +1,261 @@
+//! Differential test of the evaluation fast path (issue 13): random policies over the schema's
+//! package, artifact and context attributes, on synthetic pipelines with random packages; every
+//! request is decided by the fast path (where it applies) and by Cedar alone, and any
+//! difference in a decision, its determining policies or a violation fails the test.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
+use std::sync::Arc;
+
+use palisade_bench::{Shape, XorShift, synthetic_graph};
+use palisade_core::Timestamp;
+use palisade_policy::schema::{self, Ty};
+use palisade_policy::{Engine, PolicyFile, PolicyPack, evaluate_with};
+
+const AT: Timestamp = Timestamp::from_unix(1_800_000_000);
+
+const STRINGS: &[&str] = &[
+    "MIT",
+    "Apache-2.0",
+    "GPL-3.0-only",
+    "AGPL-3.0-only",
+    "critical",
+    "high",
+    "none",
+    "library",
+    "public",
+    "internal",
+    "production",
+    "verified",
+    "absent",
+    "",
+    "pkg:npm/lib-1@1.0.0",
+];
+const PATTERNS: &[&str] = &[
+    "pkg:npm/*",
+    "*lib-1*",
+    "pkg:*@1.*",
+    "*",
+    "",
+    "lib-?",
+    "*-3*",
+    "pkg:pypi/lib-*@2.*",
+];
+const LONGS: &[i64] = &[-1, 0, 1, 2, 5];
+const COUNTS: &[&str] = &["critical", "high", "medium", "low", "total"];
+
+fn pick<'a, T>(rng: &mut XorShift, items: &'a [T]) -> &'a T {
+    &items[rng.below(items.len())]
+}
+
+/// One random boolean test of `var`'s attribute `name` of type `ty`; sometimes outside the
+/// fast path's subset on purpose.
+fn atom(rng: &mut XorShift, var: &str, name: &str, ty: Ty) -> Option<String> {
+    let x = format!("{var}.{name}");
+    Some(match ty {
+        Ty::String => match rng.below(5) {
+            0 => format!("{x} == \"{}\"", pick(rng, STRINGS)),
+            1 => format!("{x} != \"{}\"", pick(rng, STRINGS)),
+            2 | 3 => format!("{x} like \"{}\"", pick(rng, PATTERNS)),
+            _ => format!(
+                "[\"{}\", \"{}\"].contains({x})",
+                pick(rng, STRINGS),
+                pick(rng, STRINGS)
+            ),
+        },
+        Ty::Long => {
+            let op = pick(rng, &["<", "<=", ">", ">=", "==", "!="]);
+            format!("{x} {op} {}", pick(rng, LONGS))
+        }
+        Ty::Bool => match rng.below(3) {
+            0 => x,
+            1 => format!("!{x}"),
+            _ => format!("{x} == {}", rng.below(2) == 0),
+        },
+        Ty::StringSet => match rng.below(6) {
+            0..=3 => format!("{x}.contains(\"{}\")", pick(rng, STRINGS)),
+            4 => format!("{x}.containsAny([\"{}\"])", pick(rng, STRINGS)),
+            _ => format!("{x}.isEmpty()"),
+        },
+        Ty::Counts => {
+            let op = pick(rng, &["<", ">", ">=", "=="]);
+            format!("{x}.{} {op} {}", pick(rng, COUNTS), pick(rng, LONGS))
+        }
+        Ty::Record(_) => return None,
+    })
+}
+
+fn random_atom(rng: &mut XorShift, principal_model: bool) -> String {
+    loop {
+        let found = match rng.below(6) {
+            0..=2 => {
+                let row = pick(rng, schema::PACKAGE_ATTRS);
+                atom(rng, "resource", row.name, row.ty)
+            }
+            3 | 4 => {
+                let rows: Vec<_> = if principal_model {
+                    schema::artifact_attrs(palisade_syntax::ArtifactKind::Model).collect()
+                } else {
+                    schema::ARTIFACT_ATTRS.iter().collect()
+                };
+                let row = *pick(rng, &rows);
+                atom(rng, "principal", row.name, row.ty)
+            }
+            _ => {
+                let row = pick(rng, schema::CONTEXT_ATTRS);
+                atom(rng, "context", row.name, row.ty)
+            }
+        };
+        if let Some(found) = found {
+            return found;
+        }
+    }
+}
+
+fn random_expr(rng: &mut XorShift, depth: usize, principal_model: bool) -> String {
+    if depth == 0 || rng.below(3) == 0 {
+        return random_atom(rng, principal_model);
+    }
+    let l = random_expr(rng, depth - 1, principal_model);
+    match rng.below(5) {
+        0 => format!("!({l})"),
+        1 | 2 => format!(
+            "({l}) && ({})",
+            random_expr(rng, depth - 1, principal_model)
+        ),
+        3 => format!(
+            "({l}) || ({})",
+            random_expr(rng, depth - 1, principal_model)
+        ),
+        _ => format!(
+            "if ({l}) then ({}) else ({})",
+            random_expr(rng, depth - 1, principal_model),
+            random_expr(rng, depth - 1, principal_model)
+        ),
+    }
+}
+
+fn random_policy(rng: &mut XorShift, id: &str) -> String {
+    let effect = if rng.below(3) == 0 {
+        "permit"
+    } else {
+        "forbid"
+    };
+    let (principal, model) = match rng.below(6) {
+        0 => ("principal is Model", true),
+        1 => ("principal is Code", false),
+        2 => ("principal in Pipeline::\"synthetic\"", false),
+        _ => ("principal", false),
+    };
+    let mut text = format!(
+        "@id(\"{id}\")\n{effect} ({principal}, action == Action::\"include\", resource is Package)"
+    );
+    for _ in 0..rng.below(3) {
+        let kind = if rng.below(4) == 0 { "unless" } else { "when" };
+        text.push_str(&format!("\n{kind} {{ {} }}", random_expr(rng, 3, model)));
+    }
+    text.push_str(";\n");
+    text
+}
+
+#[test]
+fn fast_path_decides_as_cedar_does() {
+    let mut rng = XorShift::new(0x5eed_f00d);
+    let mut compiled = 0;
+    let mut trials = 0;
+    for (seed, packages) in [(0.2, 150), (0.6, 300), (0.9, 200)] {
+        let (graph, _) = synthetic_graph(&Shape::small(), packages, 2, seed).unwrap();
+        let mut loaded = 0;
+        let mut attempts = 0;
+        while loaded < 25 && attempts < 400 {
+            attempts += 1;
+            let count = 1 + rng.below(5);
+            let mut text = String::new();
+            if rng.below(2) == 0 {
+                text.push_str("@id(\"permit-all\")\npermit (principal, action, resource);\n");
+            }
+            for i in 0..count {
+                text.push_str(&random_policy(&mut rng, &format!("p{i}")));
+            }
+            let Ok(pack) = PolicyPack::load(vec![PolicyFile {
+                name: "random.cedar".to_owned(),
+                text: Arc::new(text.clone()),
+            }]) else {
+                continue;
+            };
+            loaded += 1;
+            trials += 1;
+            compiled += pack
+                .set
+                .policies()
+                .filter(|p| palisade_policy::fast_path_compiles(p))
+                .count();
+            let fast = evaluate_with(&graph, &pack, AT, Engine::Fast).unwrap();
+            let cedar = evaluate_with(&graph, &pack, AT, Engine::CedarOnly).unwrap();
+            assert_eq!(fast.summary, cedar.summary, "{text}");
+            assert_eq!(fast.outcomes, cedar.outcomes, "{text}");
+            assert_eq!(fast.violations, cedar.violations, "{text}");
+            assert_eq!(fast.waived, cedar.waived, "{text}");
+            assert_eq!(fast.decision, cedar.decision, "{text}");
+        }
+    }
+    assert!(trials >= 60, "only {trials} random packs loaded");
+    assert!(
+        compiled >= 60,
+        "only {compiled} policies were in the fast path's subset"
+    );
+}
+
+fn scale_pack() -> PolicyPack {
+    PolicyPack::load(vec![PolicyFile {
+        name: "scale.cedar".to_owned(),
+        text: Arc::new(palisade_bench::scale::scale_policies()),
+    }])
+    .unwrap()
+}
+
+/// The scale bench's own pack: every package rule is in the subset, and the decisions on
+/// thousands of packages are Cedar's.
+#[test]
+fn the_scale_pack_decides_as_cedar_does() {
+    let pack = scale_pack();
+    assert!(
+        pack.set
+            .policies()
+            .filter(|p| p.id().to_string().starts_with("pkg-"))
+            .all(palisade_policy::fast_path_compiles)
+    );
+    let (graph, _) = synthetic_graph(&Shape::small(), 3_000, 2, 0.3).unwrap();
+    let fast = evaluate_with(&graph, &pack, AT, Engine::Fast).unwrap();
+    let cedar = evaluate_with(&graph, &pack, AT, Engine::CedarOnly).unwrap();
+    assert_eq!(fast.outcomes, cedar.outcomes);
+    assert_eq!(fast.violations, cedar.violations);
+    assert!(fast.summary.denied > 0);
+}
+
+/// `cargo test --workspace --no-run`, then this binary with `--ignored --nocapture`: the
+/// evaluation phase alone, both engines alternating, on 50,000 packages.
+#[test]
+#[ignore = "timing"]
+fn fast_and_cedar_timing() {
+    let pack = scale_pack();
+    let (graph, _) = synthetic_graph(&Shape::small(), 50_000, 2, 0.3).unwrap();
+    let mut times = [Vec::new(), Vec::new()];
+    for _ in 0..3 {
+        for (i, engine) in [Engine::Fast, Engine::CedarOnly].into_iter().enumerate() {
+            let start = std::time::Instant::now();
+            let verdict = evaluate_with(&graph, &pack, AT, engine).unwrap();
+            times[i].push(start.elapsed().as_secs_f64());
+            assert!(verdict.summary.requests >= 50_000);
+        }
+    }
+    for t in &mut times {
+        t.sort_by(f64::total_cmp);
+    }
+    println!(
+        "evaluation of {} requests: fast path median {:.3} s, Cedar only median {:.3} s",
+        palisade_policy::requests(&graph).len(),
+        times[0][1],
+        times[1][1]
+    );
+}
