@@ -47,8 +47,8 @@ mod model;
 mod modelcard;
 mod read;
 mod signature;
-pub mod summary;
 pub mod spdx;
+pub mod summary;
 pub mod trust;
 
 use std::path::PathBuf;

@@ -160,6 +160,13 @@ mod tests {
             "released-signed",
             "invalid-signature",
             "invalid-provenance",
+            "dp-claim-not-evidenced",
+            "lineage-undeclared-input",
+            "lineage-unattested-stage",
+            "invalid-attestation",
+            "remote-upstream-unverified",
+            "summary-failed",
+            "invalid-summary",
         ];
         // (rule, framework key, why no control of it applies)
         const EXEMPT: &[(&str, &str, &str)] = &[

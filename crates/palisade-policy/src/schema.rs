@@ -595,6 +595,8 @@ pub const ARTIFACT_ATTRS: &[ArtifactAttr] = &[
         ty: Ty::StringSet,
         doc: "declared keys / identities that verified the summary",
         value: |a| Value::set(&a.facts.summary.signers),
+    },
+    Attr {
         name: "upstream_unattested",
         ty: Ty::StringSet,
         doc: "stages upstream whose `attestation` is not verified (absent or invalid)",
