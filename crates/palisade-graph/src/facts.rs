@@ -379,8 +379,10 @@ pub struct UpstreamFacts {
     pub secrets: Counts,
     /// SAST findings over the artifact and its lineage.
     pub sast: Counts,
-    /// Stages upstream whose attestation is not verified (`absent` or `invalid`).
-    pub unattested_stages: BTreeSet<String>,
+    /// How many distinct stages upstream have no verified attestation (`absent` or
+    /// `invalid`). A count, like `unsigned`: names per artifact would grow with the square of
+    /// a chain's depth; the report's lineage path names the nearest one.
+    pub unattested_stages: u64,
     /// Undeclared inputs of stages upstream, by name (the declared artifact it is, else its
     /// attested path).
     pub undeclared_inputs: BTreeSet<String>,

@@ -52,6 +52,20 @@ fn compute_upstream(graph: &AttachedGraph) -> Vec<UpstreamFacts> {
             .map(|(i, &n)| (n, i))
             .collect();
         let width = artifact_ordinal.len();
+        // Stages without a verified attestation, numbered for the same distinct-ancestor
+        // bitsets (a set of names per artifact would grow with the square of a chain's depth).
+        let unattested_ordinal: HashMap<NodeIndex, usize> = order
+            .iter()
+            .filter(|&&n| match &graph.graph[n] {
+                Node::Stage(i) => graph
+                    .stage_evidence(*i)
+                    .is_none_or(|e| e.attestation() != crate::SignatureState::Verified),
+                _ => false,
+            })
+            .enumerate()
+            .map(|(i, &n)| (n, i))
+            .collect();
+        let stage_width = unattested_ordinal.len();
         let mut unsigned = FixedBitSet::with_capacity(width);
         let mut unpinned = FixedBitSet::with_capacity(width);
         let mut with_secrets = FixedBitSet::with_capacity(width);
@@ -87,7 +101,7 @@ fn compute_upstream(graph: &AttachedGraph) -> Vec<UpstreamFacts> {
         let mut models: HashMap<NodeIndex, BTreeSet<String>> = HashMap::new();
         let mut severity: HashMap<NodeIndex, Severity> = HashMap::new();
         // Stages without a verified attestation, and undeclared inputs, upstream.
-        let mut unattested: HashMap<NodeIndex, BTreeSet<String>> = HashMap::new();
+        let mut unattested: HashMap<NodeIndex, FixedBitSet> = HashMap::new();
         let mut undeclared: HashMap<NodeIndex, BTreeSet<String>> = HashMap::new();
 
         for &node in &order {
@@ -97,7 +111,7 @@ fn compute_upstream(graph: &AttachedGraph) -> Vec<UpstreamFacts> {
             let mut my_datasets = BTreeSet::new();
             let mut my_models = BTreeSet::new();
             let mut my_severity = Severity::None;
-            let mut my_unattested = BTreeSet::new();
+            let mut my_unattested = FixedBitSet::with_capacity(stage_width);
             let mut my_undeclared = BTreeSet::new();
             let predecessors: Vec<NodeIndex> = graph.flow_predecessors(node).collect();
             for &pred in &predecessors {
@@ -121,17 +135,17 @@ fn compute_upstream(graph: &AttachedGraph) -> Vec<UpstreamFacts> {
                 }
                 my_severity = my_severity.max(severity.get(&pred).copied().unwrap_or_default());
                 if let Some(set) = unattested.get(&pred) {
-                    my_unattested.extend(set.iter().cloned());
+                    my_unattested.union_with(set);
                 }
                 if let Some(set) = undeclared.get(&pred) {
                     my_undeclared.extend(set.iter().cloned());
                 }
             }
+            if let Some(&ordinal) = unattested_ordinal.get(&node) {
+                my_unattested.insert(ordinal);
+            }
             if let Node::Stage(i) = &graph.graph[node] {
                 let evidence = graph.stage_evidence(*i);
-                if evidence.is_none_or(|e| e.attestation() != crate::SignatureState::Verified) {
-                    my_unattested.insert(graph.pipeline.stages[*i].name.value.clone());
-                }
                 if let Some(lineage) = evidence.and_then(|e| e.lineage.as_ref()) {
                     for r in &lineage.undeclared_inputs {
                         my_undeclared.extend(r.names());
@@ -197,7 +211,8 @@ fn compute_upstream(graph: &AttachedGraph) -> Vec<UpstreamFacts> {
                         .collect(),
                     secrets,
                     sast,
-                    unattested_stages: my_unattested.clone(),
+                    unattested_stages: u64::try_from(my_unattested.count_ones(..))
+                        .unwrap_or(u64::MAX),
                     undeclared_inputs: my_undeclared.clone(),
                 };
                 result[artifact.decl] = upstream;

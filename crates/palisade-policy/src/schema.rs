@@ -598,9 +598,9 @@ pub const ARTIFACT_ATTRS: &[ArtifactAttr] = &[
     },
     Attr {
         name: "upstream_unattested",
-        ty: Ty::StringSet,
-        doc: "stages upstream whose `attestation` is not verified (absent or invalid)",
-        value: |a| Value::set(&a.upstream.unattested_stages),
+        ty: Ty::Long,
+        doc: "stages upstream whose `attestation` is not verified (absent or invalid), counted (the report's lineage path names the nearest)",
+        value: |a| Value::count(a.upstream.unattested_stages),
     },
     Attr {
         name: "upstream_undeclared_inputs",
