@@ -134,3 +134,31 @@ fn spdx_tag_value_is_refused_with_a_hint() {
     );
     assert!(run.stderr.contains("npm-sbom.spdx.json"), "{}", run.stderr);
 }
+
+/// The attack: a BOM that is CycloneDX to CycloneDX tools (with a critical vulnerability) and an
+/// empty SPDX inventory to an SPDX reader. Read as SPDX, the gate would see a clean BOM; it is
+/// refused instead, naming the file and its declaration.
+#[test]
+fn a_bom_that_is_both_cyclonedx_and_spdx_is_refused() {
+    let dir = project("npm-sbom.spdx.json");
+    fs::write(
+        dir.path().join("npm-sbom.spdx.json"),
+        r#"{"bomFormat": "CycloneDX", "specVersion": "1.6",
+  "components": [{"type": "library", "name": "left-pad", "version": "1.0.0", "bom-ref": "lp"}],
+  "vulnerabilities": [{"id": "CVE-2024-0001", "ratings": [{"severity": "critical"}],
+    "affects": [{"ref": "lp"}]}],
+  "spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT", "name": "app",
+  "dataLicense": "CC0-1.0", "documentNamespace": "https://example.invalid/app",
+  "creationInfo": {"created": "2026-01-01T00:00:00Z", "creators": ["Tool: x"]},
+  "packages": []}"#,
+    )
+    .expect("write");
+    let run = palisade(dir.path(), &["evaluate", "--no-lock", "--at", AT]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("both a CycloneDX document"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("pipeline.pal:"), "{}", run.stderr);
+}

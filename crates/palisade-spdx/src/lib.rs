@@ -315,6 +315,23 @@ pub fn parse(bytes: &[u8], source_name: &str, limits: &Limits) -> Result<Documen
     json::check_depth(text, name, limits.max_depth)?;
     let sniff = serde_json::from_str::<Sniff>(text)
         .map_err(|err| json::json_error(err, String::new(), text, name, limits))?;
+    // A document that is both (CycloneDX's `bomFormat` beside SPDX markers) reads one way here
+    // and another way in a CycloneDX tool: its CycloneDX vulnerabilities would go unseen by an
+    // SPDX reading. Refuse it rather than pick a side.
+    let spdx_marked = sniff.spdx_version.is_some()
+        || sniff.context.is_some()
+        || sniff
+            .sbom
+            .as_ref()
+            .is_some_and(|w| w.spdx_version.is_some());
+    if sniff.bom_format.is_some() && spdx_marked {
+        return Err(SpdxError::NotSpdx {
+            name: escape(name),
+            reason: "it is both a CycloneDX document (it has \"bomFormat\") and an SPDX one: \
+                     tools would read it differently, so palisade reads it as neither"
+                .to_owned(),
+        });
+    }
 
     // GitHub's REST API answer (`gh api repos/OWNER/REPO/dependency-graph/sbom`) wraps the
     // document in `{"sbom": …}`; read the document inside (pointers then start at `/sbom`).

@@ -240,3 +240,17 @@ fn unreadable_licenses_in_a_cdxgen_extension_are_refused() {
         "{e}"
     );
 }
+
+/// A document that is CycloneDX and SPDX at once (a critical vulnerability in its CycloneDX
+/// half, an empty SPDX half) must not be read as a clean SPDX inventory.
+#[test]
+fn a_document_that_is_both_cyclonedx_and_spdx_is_refused() {
+    let hybrid = r#"{"bomFormat": "CycloneDX", "specVersion": "1.6",
+        "vulnerabilities": [{"id": "CVE-2024-0001", "ratings": [{"severity": "critical"}]}],
+        "spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT", "name": "x",
+        "dataLicense": "CC0-1.0", "documentNamespace": "https://example.invalid/x",
+        "creationInfo": {"created": "2026-01-01T00:00:00Z", "creators": ["Tool: x"]},
+        "packages": []}"#;
+    let e = err(hybrid);
+    assert!(e.to_string().contains("both a CycloneDX document"), "{e}");
+}
