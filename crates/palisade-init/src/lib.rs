@@ -314,18 +314,33 @@ pub fn infer(root: &Path, progress: &mut dyn FnMut(usize)) -> Result<Init, InitE
 /// none, `policies/` with a starter policy file. Returns the files written.
 pub fn write(root: &Path, init: &Init, force: bool) -> Result<Vec<PathBuf>, InitError> {
     let target = root.join("pipeline.pal");
-    if target.exists() && !force {
-        return Err(InitError::Exists {
-            path: target.display().to_string(),
-        });
-    }
     let failed = |path: &Path, e: std::io::Error| InitError::Write {
         path: path.display().to_string(),
         reason: e.to_string(),
     };
+    // `symlink_metadata`, not `exists`: a (dangling) symlink planted as pipeline.pal or
+    // policies/ must not make init write outside the folder, with or without --force.
+    let link = |path: &Path| {
+        std::fs::symlink_metadata(path)
+            .ok()
+            .map(|m| m.file_type().is_symlink())
+    };
+    for path in [&target, &root.join("policies")] {
+        if link(path) == Some(true) {
+            return Err(failed(
+                path,
+                std::io::Error::other("it is a symbolic link; palisade init writes no link"),
+            ));
+        }
+    }
+    if link(&target).is_some() && !force {
+        return Err(InitError::Exists {
+            path: target.display().to_string(),
+        });
+    }
     let mut written = Vec::new();
     let policies = root.join("policies");
-    if !policies.exists() {
+    if link(&policies).is_none() {
         std::fs::create_dir_all(&policies).map_err(|e| failed(&policies, e))?;
         let file = policies.join("team.cedar");
         std::fs::write(&file, render::STARTER_POLICY).map_err(|e| failed(&file, e))?;
@@ -341,6 +356,28 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
     use super::*;
+
+    /// A pipeline.pal planted as a symlink (dangling or not) is never written through.
+    #[cfg(unix)]
+    #[test]
+    fn init_writes_no_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let victim = outside.path().join("victim");
+        std::os::unix::fs::symlink(&victim, dir.path().join("pipeline.pal")).unwrap();
+        let init = Init {
+            pipeline: "pipeline \"p\" {}\n".to_owned(),
+            not_inferred: Vec::new(),
+            dvc_mismatches: Vec::new(),
+            files_scanned: 0,
+            declared: Vec::new(),
+        };
+        for force in [false, true] {
+            let err = write(dir.path(), &init, force).unwrap_err();
+            assert!(err.to_string().contains("symbolic link"), "{err}");
+            assert!(!victim.exists());
+        }
+    }
 
     #[test]
     fn names_come_from_the_last_path_component() {
