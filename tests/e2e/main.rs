@@ -11,6 +11,7 @@ mod compose;
 mod controls;
 mod evidence;
 mod init;
+mod init_attested;
 mod keyless;
 mod lineage;
 mod lock;

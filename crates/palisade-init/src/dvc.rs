@@ -291,6 +291,7 @@ pub(crate) fn infer(model: &mut Model, found: &Found) {
             runs_as: None,
             inputs,
             outputs,
+            attestation: Vec::new(),
         });
     }
     check_lock(model);

@@ -15,6 +15,7 @@
 //! | SARIF reports | `sast` / `dast` / `secrets` / `scans` by the tool's name |
 //! | Sigstore bundles, model-signing bundles, DSSE envelopes next to what they sign (`X.sig`, `X.sigstore.json`, `X.intoto.json` …) | `signature` / `provenance` (+ `signed_by` the only public key, marked as an assumption) |
 //! | PEM public keys (`*.pub`) | `key` declarations |
+//! | stage attestations (`in-toto-run` links, `palisade run` link statements; SLSA provenance only when named after a `dvc.yaml` stage) | `stage`s with `inputs` (materials) and `outputs` (products) by path, `attestation =`, and `runs_as` an identity with the folder's public key that verifies it; a file that changed since the run is a comment |
 //! | GitHub Actions workflows that build and push images | `image` declarations, an `identity` (`token.actions.githubusercontent.com`, the repository, the workflow) and a build `stage` running as it |
 //!
 //! ```no_run
@@ -26,6 +27,7 @@
 //! # Ok::<(), palisade_init::InitError>(())
 //! ```
 
+mod attested;
 mod dvc;
 mod render;
 mod scan;
@@ -185,6 +187,8 @@ pub(crate) struct Stage {
     pub(crate) runs_as: Option<Sourced>,
     pub(crate) inputs: Vec<usize>,
     pub(crate) outputs: Vec<usize>,
+    /// Its attestations (signed records of a run), when the folder holds them.
+    pub(crate) attestation: Vec<Sourced>,
 }
 
 /// A `key` or `identity` declaration: its lines are written as given.
@@ -279,11 +283,12 @@ pub fn infer(root: &Path, progress: &mut dyn FnMut(usize)) -> Result<Init, InitE
         root: root.to_path_buf(),
         ..Model::default()
     };
-    let found = scan::classify(root, &files, &mut model);
+    let mut found = scan::classify(root, &files, &mut model);
     dvc::infer(&mut model, &found);
     scan::declare_models(&mut model, &found);
     scan::declare_unstaged(&mut model, &found);
     workflows::infer(&mut model, &found);
+    attested::infer(&mut model, &mut found);
     scan::attach(&mut model, &found);
     let pipeline = render::render(&model, root);
     let mut declared: Vec<(&'static str, usize)> = Vec::new();

@@ -205,7 +205,10 @@ pub(crate) fn render(model: &Model, root: &Path) -> String {
         "policies = [\"@baseline\", \"policies\"]",
         "the built-in baseline + your own rules in policies/",
     );
-    for signer in &model.signers {
+    // Keys first: identities refer to them.
+    let mut signers: Vec<&crate::Signer> = model.signers.iter().collect();
+    signers.sort_by_key(|s| s.keyword != "key");
+    for signer in signers {
         out.push('\n');
         line(
             &mut out,
@@ -214,7 +217,17 @@ pub(crate) fn render(model: &Model, root: &Path) -> String {
             &signer.origin,
         );
         for (attr, value) in &signer.attributes {
-            attribute(&mut out, attr, value);
+            if *attr == "key" {
+                // A reference to a key declaration, not a string.
+                line(
+                    &mut out,
+                    4,
+                    &format!("{attr:<10} = key {}", quote(&value.value)),
+                    &value.origin,
+                );
+            } else {
+                attribute(&mut out, attr, value);
+            }
         }
         line(&mut out, 2, "}", "");
     }
@@ -257,6 +270,24 @@ pub(crate) fn render(model: &Model, root: &Path) -> String {
                 &format!("{field:<10} = [{}]", refs.join(", ")),
                 "",
             );
+        }
+        match stage.attestation.as_slice() {
+            [] => {}
+            [one] => line(
+                &mut out,
+                4,
+                &format!("{:<10} = {}", "attestation", quote(&one.value)),
+                &one.origin,
+            ),
+            many => {
+                let paths: Vec<String> = many.iter().map(|a| quote(&a.value)).collect();
+                line(
+                    &mut out,
+                    4,
+                    &format!("{:<10} = [{}]", "attestation", paths.join(", ")),
+                    &many[0].origin,
+                );
+            }
         }
         line(&mut out, 2, "}", "");
     }

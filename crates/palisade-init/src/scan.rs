@@ -258,7 +258,7 @@ fn sniff_json(found: &mut Found, rel: &str, path: &Path) {
     let ext = extension(rel);
     if !matches!(
         ext.as_str(),
-        "json" | "sarif" | "sig" | "jsonld" | "bundle" | "sigstore" | "intoto" | "spdx"
+        "json" | "sarif" | "sig" | "jsonld" | "bundle" | "sigstore" | "intoto" | "spdx" | "link"
     ) {
         return;
     }
@@ -345,6 +345,12 @@ fn sniff_json(found: &mut Found, rel: &str, path: &Path) {
             path: rel.to_owned(),
             provenance,
             what: what.to_owned(),
+        });
+    } else if str_at("/signed/_type") == Some("link") && json.get("signatures").is_some() {
+        found.bundles.push(Bundle {
+            path: rel.to_owned(),
+            provenance: true,
+            what: "in-toto link".to_owned(),
         });
     } else if json.get("payloadType").is_some() && json.get("signatures").is_some() {
         found.bundles.push(Bundle {

@@ -260,6 +260,7 @@ pub(crate) fn infer(model: &mut Model, found: &Found) {
                 )),
                 inputs,
                 outputs,
+                attestation: Vec::new(),
             });
         }
     }
