@@ -200,15 +200,28 @@ impl Expected {
     }
 
     fn example(self, attribute: &str) -> String {
+        let typical = |kind: Kind| match kind {
+            Kind::Key => "key \"release\"",
+            Kind::Identity => "identity \"trainer\"",
+            Kind::Code => "code \"app\"",
+            Kind::Dataset => "dataset \"transactions\"",
+            Kind::Model => "model \"fraud-xgb\"",
+            Kind::Image => "image \"serving\"",
+            Kind::Secret => "secret \"db-password\"",
+            Kind::Stage => "stage \"train\"",
+            Kind::Release => "release \"production\"",
+            Kind::Waiver => "waiver \"legacy\"",
+        };
         let value = match self {
             Expected::String => "\"…\"",
             Expected::Path => "\"relative/path\"",
             Expected::Paths => "[\"reports/a.sarif\", \"reports/b.sarif\"]",
             Expected::Strings => "[\"pii\", \"financial\"]",
-            Expected::Reference(slot) => match slot.kinds.first() {
-                Some(Kind::Identity) => "identity \"trainer\"",
-                _ => "image \"serving\"",
-            },
+            // The first kind the slot accepts (`key = key "release"`, `runs_as = identity …`).
+            Expected::Reference(slot) => slot
+                .kinds
+                .first()
+                .map_or("image \"serving\"", |k| typical(*k)),
             Expected::References(slot) => match slot.kinds.first() {
                 Some(Kind::Secret) => "[secret \"db-password\"]",
                 _ => "[dataset \"transactions\", code \"app\"]",

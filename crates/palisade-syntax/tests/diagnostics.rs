@@ -114,6 +114,17 @@ fn wrong_value_type() {
 }
 
 #[test]
+fn a_reference_written_as_a_string_gets_an_example_of_its_own_kind() {
+    // `key = "k"` on an identity: the help shows a key reference, not an image.
+    let d = errors_in(
+        "pipeline \"p\" {\n  key \"k\" { public_key = \"k.pub\" }\n  identity \"i\" { key = \"k\" }\n}\n",
+    );
+    assert_eq!(codes(&d), ["palisade::syntax::wrong_type"]);
+    let text = render(&d);
+    assert!(text.contains("write it as `key = key \"release\"`"), "{text}");
+}
+
+#[test]
 fn quoted_date() {
     let d = errors_in(
         "pipeline \"p\" {\n  waiver \"w\" {\n    policy  = \"x\"\n    expires = \"2027-01-31\"\n    reason  = \"y\"\n  }\n}\n",
