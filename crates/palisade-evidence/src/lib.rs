@@ -38,6 +38,7 @@
 
 mod ai;
 pub mod bom;
+mod declassify;
 mod error;
 mod findings;
 pub mod integrity;
@@ -246,9 +247,10 @@ pub fn attach(
     let stages: Vec<_> = (0..pipeline.stages.len())
         .into_par_iter()
         .map(|index| {
-            let (mut found, mut stage_errors) = ai::gather_stage(&context, index);
+            // Lineage first: a declassification's PII scan may be bound by the attestation.
             let (facts, files, lineage_errors) =
                 lineage::gather_stage(&context, index, &hashed.trees);
+            let (mut found, mut stage_errors) = ai::gather_stage(&context, index, facts.as_ref());
             found.lineage = facts;
             found.evidence_files.extend(files);
             stage_errors.extend(lineage_errors);
