@@ -320,3 +320,126 @@ fn an_unreadable_pii_scan_is_exit_2() {
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("pii_scan"), "{}", run.stderr);
 }
+
+const REDTEAM_LINKED: &str = r#"pipeline "p" {
+  policies = ["@baseline"]
+  key "rt" { public_key = "keys/deid.pub" }
+  identity "redteam" { key = key "rt" }
+  model "chat" { path = "models/chat.bin" labels = ["llm"] }
+  image "api" { ref = "registry.example/api@sha256:bf601d0c00972e33504447069e8bf00937bedacadcc19f7f53bf3a89926c1be0" }
+  stage "redteam" { runs_as = identity "redteam" inputs = [model "chat"] attestation = "attestations/redteam.intoto.json" }
+  stage "serve" { inputs = [model "chat"] outputs = [image "api"] redteam = ["reports/garak.report.jsonl"] }
+  release "web" { artifacts = [image "api"] environment = "production" exposure = "public" }
+}
+"#;
+
+/// The red-team facts of stage `serve`, from `explain --json`.
+fn serve_redteam(dir: &Path) -> serde_json::Value {
+    let run = palisade(
+        dir,
+        &["explain", "stage", "serve", "--at", super::AT, "--json"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    doc["facts"]["evidence"]["redteam"].clone()
+}
+
+/// Item 2, freshness by digest through an attestation: the `redteam` stage's verified
+/// attestation (`palisade run` around garak) holds the model among its materials and the
+/// report among its products, so the report tested that version. The attack: the model is
+/// retrained after the red team ran and released with the old, passing report; before, the
+/// gate allowed it (the report's own verdict is a pass).
+#[test]
+fn attack_a_red_team_report_of_an_older_model_is_stale() {
+    let rule = "llm-redteam-stale";
+    let dir = deidentified(""); // for its keys
+    let d = dir.path();
+    fs::write(d.join("pipeline.pal"), REDTEAM_LINKED).expect("write");
+    fs::create_dir_all(d.join("models")).expect("mkdir");
+    fs::create_dir_all(d.join("reports")).expect("mkdir");
+    fs::write(d.join("models/chat.bin"), "weights v1\n").expect("write");
+    copy(
+        &root().join("tests/fixtures/ai/garak/garak-pass-refusal.report.jsonl"),
+        &d.join("garak-out/run.report.jsonl"),
+    );
+    let run = palisade(
+        d,
+        &[
+            "run",
+            "--stage",
+            "redteam",
+            "--key",
+            "keys/deid.key",
+            "--record",
+            "reports",
+            "--",
+            "cp",
+            "garak-out/run.report.jsonl",
+            "reports/garak.report.jsonl",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let found = denied(&evaluate_json(d, "pipeline.pal"));
+    assert!(!found.iter().any(|p| p == rule), "{found:?}");
+    assert!(!found.iter().any(|p| p == "llm-public-redteam"), "{found:?}");
+    let facts = serve_redteam(d);
+    assert_eq!(facts["tested_models"], serde_json::json!(["chat"]), "{facts}");
+
+    // Retrained after the red team ran.
+    fs::write(d.join("models/chat.bin"), "weights v2\n").expect("write");
+    let found = denied(&evaluate_json(d, "pipeline.pal"));
+    assert!(found.iter().any(|p| p == rule), "{found:?}");
+    assert!(!found.iter().any(|p| p == "llm-public-redteam"), "{found:?}");
+    let facts = serve_redteam(d);
+    assert_eq!(facts["tested_models"], serde_json::json!([]), "{facts}");
+    let why = facts["stale_models"]["chat"].as_str().unwrap_or_default();
+    assert!(why.contains("the report tested another version"), "{facts}");
+}
+
+/// Item 2, freshness by the digest the report names: garak's `target_name` holding the model's
+/// digest (a model loaded by digest) links the report to that version; another digest is stale.
+#[test]
+fn a_red_team_report_naming_another_model_digest_is_stale() {
+    use sha2::Digest as _;
+    let rule = "llm-redteam-stale";
+    let report = fs::read_to_string(
+        root().join("tests/fixtures/ai/garak/garak-pass-refusal.report.jsonl"),
+    )
+    .expect("fixture");
+    assert!(report.contains("refusal_target#refuse"));
+    let v1 = hex::encode(sha2::Sha256::digest(b"weights v1\n"));
+    let text = REDTEAM_LINKED
+        .replace(
+            r#"  stage "redteam" { runs_as = identity "redteam" inputs = [model "chat"] attestation = "attestations/redteam.intoto.json" }
+"#,
+            "",
+        );
+    let named = report.replace(
+        "refusal_target#refuse",
+        &format!("refusal_target#refuse@sha256:{v1}"),
+    );
+    let dir = deidentified(""); // for its keys
+    for (path, bytes) in [
+        ("pipeline.pal", text.as_bytes()),
+        ("models/chat.bin", b"weights v1\n".as_slice()),
+        ("reports/garak.report.jsonl", named.as_bytes()),
+    ] {
+        let to = dir.path().join(path);
+        fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        fs::write(to, bytes).expect("write");
+    }
+    let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
+    assert!(!found.iter().any(|p| p == rule), "{found:?}");
+    assert_eq!(serve_redteam(dir.path())["tested_models"], serde_json::json!(["chat"]));
+    fs::write(dir.path().join("models/chat.bin"), "weights v2\n").expect("write");
+    let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
+    assert!(found.iter().any(|p| p == rule), "{found:?}");
+    let facts = serve_redteam(dir.path());
+    assert!(
+        facts["stale_models"]["chat"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(&format!("names the model it tested as sha256:{v1}")),
+        "{facts}"
+    );
+}

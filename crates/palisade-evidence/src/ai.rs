@@ -62,9 +62,11 @@ pub(crate) fn gather_stage(
         }
     }
     let mut reports = Vec::new();
+    let mut report_digests = BTreeSet::new();
     for path in &stage.redteam {
         match read_redteam(&context.folder, &path.value) {
             Ok((report, file)) => {
+                report_digests.insert(format!("sha256:{}", file.digest.hex()));
                 evidence.evidence_files.push(file);
                 reports.push(report);
             }
@@ -72,7 +74,9 @@ pub(crate) fn gather_stage(
         }
     }
     if !reports.is_empty() {
-        evidence.redteam = Some(redteam_facts(&reports));
+        let mut facts = redteam_facts(&reports);
+        facts.report_digests = report_digests;
+        evidence.redteam = Some(facts);
     }
     // Declassification: `declassifies = ["pii"]` holds only with a clean `pii_scan` that
     // covers the output and is bound to the stage.

@@ -47,6 +47,7 @@ mod lineage;
 mod model;
 mod modelcard;
 mod read;
+mod redteam_link;
 mod signature;
 pub mod spdx;
 pub mod summary;
@@ -285,6 +286,7 @@ pub fn attach(
     if !errors.is_empty() {
         return Err(EvidenceErrors { errors });
     }
+    redteam_link::link(pipeline, &evidence.artifacts, &mut evidence.stages);
     let attached = graph.attach(evidence);
     summary.packages = attached.packages().count();
     Ok((attached, summary))
