@@ -145,23 +145,18 @@ fn sign_scan(dir: &Path, file: &str, key: &str) {
     let private = fs::read_to_string(dir.join(format!("keys/{key}.key"))).expect("key");
     let public = fs::read_to_string(dir.join(format!("keys/{key}.pub"))).expect("pub");
     let signing = palisade_sigstore::keys::SigningKey::from_pem(&private, None).expect("pem");
-    let digest = hex::encode(sha2::Sha256::digest(fs::read(dir.join(file)).expect("scan")));
+    let digest = hex::encode(sha2::Sha256::digest(
+        fs::read(dir.join(file)).expect("scan"),
+    ));
     let statement = serde_json::json!({
         "_type": "https://in-toto.io/Statement/v1",
         "subject": [{"name": file, "digest": {"sha256": digest}}],
         "predicateType": "https://sigstore.dev/cosign/sign/v1",
         "predicate": {}
     });
-    let bundle = palisade_sigstore::sign_statement(
-        statement.to_string().as_bytes(),
-        &signing,
-        &public,
-    );
-    fs::write(
-        dir.join(format!("{file}.sigstore.json")),
-        bundle.to_json(),
-    )
-    .expect("write");
+    let bundle =
+        palisade_sigstore::sign_statement(statement.to_string().as_bytes(), &signing, &public);
+    fs::write(dir.join(format!("{file}.sigstore.json")), bundle.to_json()).expect("write");
 }
 
 /// `explain stage deidentify`.
@@ -216,7 +211,12 @@ fn declassification_needs_a_clean_pii_scan() {
 fn attack_an_unbound_or_partial_pii_scan_does_not_declassify() {
     let cases: &[(&str, &[u8], Option<&str>, &str)] = &[
         ("flat empty", b"[]\n", Some("deid"), "flat array"),
-        ("one empty text", b"[[]]\n", Some("deid"), "records were not scanned"),
+        (
+            "one empty text",
+            b"[[]]\n",
+            Some("deid"),
+            "records were not scanned",
+        ),
         ("zero texts, signed", b"[]", None, "flat array"),
         (
             "the right scan, unsigned",
@@ -381,15 +381,25 @@ fn attack_a_red_team_report_of_an_older_model_is_stale() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let found = denied(&evaluate_json(d, "pipeline.pal"));
     assert!(!found.iter().any(|p| p == rule), "{found:?}");
-    assert!(!found.iter().any(|p| p == "llm-public-redteam"), "{found:?}");
+    assert!(
+        !found.iter().any(|p| p == "llm-public-redteam"),
+        "{found:?}"
+    );
     let facts = serve_redteam(d);
-    assert_eq!(facts["tested_models"], serde_json::json!(["chat"]), "{facts}");
+    assert_eq!(
+        facts["tested_models"],
+        serde_json::json!(["chat"]),
+        "{facts}"
+    );
 
     // Retrained after the red team ran.
     fs::write(d.join("models/chat.bin"), "weights v2\n").expect("write");
     let found = denied(&evaluate_json(d, "pipeline.pal"));
     assert!(found.iter().any(|p| p == rule), "{found:?}");
-    assert!(!found.iter().any(|p| p == "llm-public-redteam"), "{found:?}");
+    assert!(
+        !found.iter().any(|p| p == "llm-public-redteam"),
+        "{found:?}"
+    );
     let facts = serve_redteam(d);
     assert_eq!(facts["tested_models"], serde_json::json!([]), "{facts}");
     let why = facts["stale_models"]["chat"].as_str().unwrap_or_default();
@@ -402,10 +412,9 @@ fn attack_a_red_team_report_of_an_older_model_is_stale() {
 fn a_red_team_report_naming_another_model_digest_is_stale() {
     use sha2::Digest as _;
     let rule = "llm-redteam-stale";
-    let report = fs::read_to_string(
-        root().join("tests/fixtures/ai/garak/garak-pass-refusal.report.jsonl"),
-    )
-    .expect("fixture");
+    let report =
+        fs::read_to_string(root().join("tests/fixtures/ai/garak/garak-pass-refusal.report.jsonl"))
+            .expect("fixture");
     assert!(report.contains("refusal_target#refuse"));
     let v1 = hex::encode(sha2::Sha256::digest(b"weights v1\n"));
     let text = REDTEAM_LINKED
@@ -430,7 +439,10 @@ fn a_red_team_report_naming_another_model_digest_is_stale() {
     }
     let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
     assert!(!found.iter().any(|p| p == rule), "{found:?}");
-    assert_eq!(serve_redteam(dir.path())["tested_models"], serde_json::json!(["chat"]));
+    assert_eq!(
+        serve_redteam(dir.path())["tested_models"],
+        serde_json::json!(["chat"])
+    );
     fs::write(dir.path().join("models/chat.bin"), "weights v2\n").expect("write");
     let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
     assert!(found.iter().any(|p| p == rule), "{found:?}");

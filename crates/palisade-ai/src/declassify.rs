@@ -166,9 +166,13 @@ pub fn coverage(texts: Option<usize>, records: u64, format: RecordFormat) -> Opt
         RecordFormat::Jsonl => format!("{records} JSON lines"),
     };
     Some(if texts < records {
-        format!("the PII scan covers {texts} texts but the output holds {records_text}: records were not scanned")
+        format!(
+            "the PII scan covers {texts} texts but the output holds {records_text}: records were not scanned"
+        )
     } else {
-        format!("the PII scan covers {texts} texts but the output holds {records_text}: it is a scan of some other data")
+        format!(
+            "the PII scan covers {texts} texts but the output holds {records_text}: it is a scan of some other data"
+        )
     })
 }
 
@@ -209,7 +213,10 @@ mod tests {
             s.texts_scanned = Some(0);
             s
         });
-        assert_eq!(judge(&zero.unwrap(), DEFAULT_SCORE_THRESHOLD), Verdict::Empty);
+        assert_eq!(
+            judge(&zero.unwrap(), DEFAULT_SCORE_THRESHOLD),
+            Verdict::Empty
+        );
     }
 
     #[test]
@@ -231,9 +238,21 @@ mod tests {
     #[test]
     fn a_scan_covers_the_output_text_for_record() {
         assert_eq!(coverage(Some(7), 7, RecordFormat::Csv), None);
-        assert_eq!(coverage(Some(6), 7, RecordFormat::Csv), None, "header not scanned");
-        assert!(coverage(Some(5), 7, RecordFormat::Csv).unwrap().contains("records were not scanned"));
-        assert!(coverage(Some(8), 7, RecordFormat::Csv).unwrap().contains("some other data"));
+        assert_eq!(
+            coverage(Some(6), 7, RecordFormat::Csv),
+            None,
+            "header not scanned"
+        );
+        assert!(
+            coverage(Some(5), 7, RecordFormat::Csv)
+                .unwrap()
+                .contains("records were not scanned")
+        );
+        assert!(
+            coverage(Some(8), 7, RecordFormat::Csv)
+                .unwrap()
+                .contains("some other data")
+        );
         assert!(coverage(Some(5), 6, RecordFormat::Jsonl).is_some());
         assert_eq!(coverage(Some(6), 6, RecordFormat::Jsonl), None);
         assert!(coverage(None, 6, RecordFormat::Jsonl).is_some());

@@ -86,8 +86,14 @@ pub(crate) fn gather_stage(
             Ok((scan, file)) => {
                 evidence.pii_findings = Some(scan.count_at_least(DEFAULT_SCORE_THRESHOLD));
                 if stage.declassifies.iter().any(|l| l.value == "pii") {
-                    let judged =
-                        crate::declassify::judge(context, stage, &path.value, &scan, &file, lineage);
+                    let judged = crate::declassify::judge(
+                        context,
+                        stage,
+                        &path.value,
+                        &scan,
+                        &file,
+                        lineage,
+                    );
                     evidence.evidence_files.extend(judged.signature_file);
                     verdict = Some(judged.problem);
                 }

@@ -54,7 +54,8 @@ pub(crate) fn judge(
         problem: None,
         signature_file: None,
     };
-    if let Some(why) = declassify::judge(scan, DEFAULT_SCORE_THRESHOLD).reason(DEFAULT_SCORE_THRESHOLD)
+    if let Some(why) =
+        declassify::judge(scan, DEFAULT_SCORE_THRESHOLD).reason(DEFAULT_SCORE_THRESHOLD)
     {
         judged.problem = Some(why);
         return judged;
@@ -70,7 +71,15 @@ pub(crate) fn judge(
         judged.problem = Some(why);
         return judged;
     }
-    judged.problem = bound(context, stage, scan_path, file, &output, lineage, &mut judged);
+    judged.problem = bound(
+        context,
+        stage,
+        scan_path,
+        file,
+        &output,
+        lineage,
+        &mut judged,
+    );
     judged
 }
 
@@ -166,7 +175,10 @@ fn bound(
     match lineage {
         Some(facts) if facts.attestation == SignatureState::Verified => {
             let output_attested = facts.attested_outputs.contains(&output.name);
-            let scan_attested = facts.undeclared_outputs.iter().any(|r| r.digest == scan_digest)
+            let scan_attested = facts
+                .undeclared_outputs
+                .iter()
+                .any(|r| r.digest == scan_digest)
                 || scan_is_attested_output(context, stage, scan_path, facts);
             if output_attested && scan_attested {
                 return None;
@@ -199,7 +211,10 @@ fn bound(
             "the scan is unsigned (no {:?} by the stage's runs_as identity)",
             signature.written
         ));
-        return Some(format!("the scan is not bound to this stage: {}", reasons.join("; ")));
+        return Some(format!(
+            "the scan is not bound to this stage: {}",
+            reasons.join("; ")
+        ));
     }
     match check_signature(context, stage, &signature, file) {
         Ok((None, read)) => {
@@ -210,9 +225,15 @@ fn bound(
             judged.signature_file = Some(read);
             reasons.push(format!("its signature {:?} {why}", signature.written));
         }
-        Err(why) => reasons.push(format!("its signature {:?} is unreadable: {why}", signature.written)),
+        Err(why) => reasons.push(format!(
+            "its signature {:?} is unreadable: {why}",
+            signature.written
+        )),
     }
-    Some(format!("the scan is not bound to this stage: {}", reasons.join("; ")))
+    Some(format!(
+        "the scan is not bound to this stage: {}",
+        reasons.join("; ")
+    ))
 }
 
 /// Whether the scan is itself a declared output of the stage that the attestation accounts for.

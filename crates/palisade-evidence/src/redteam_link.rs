@@ -62,8 +62,10 @@ pub(crate) fn link(
                 let model = &input.value.name;
                 if lineage.attested_inputs.contains(model) {
                     fresh.push(model.clone());
-                } else if let Some((_, why)) =
-                    lineage.unattested_inputs.iter().find(|(name, _)| name == model)
+                } else if let Some((_, why)) = lineage
+                    .unattested_inputs
+                    .iter()
+                    .find(|(name, _)| name == model)
                 {
                     stale.insert(
                         model.clone(),

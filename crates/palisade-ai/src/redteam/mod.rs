@@ -272,9 +272,16 @@ mod tests {
         let hex = "0c98eed537df5779c93a4056eba4a9aba02c3beae6b3460311b8606309599ad4";
         let want = Some(format!("sha256:{hex}"));
         assert_eq!(digest_in(&format!("registry/llm@sha256:{hex}")), want);
-        assert_eq!(digest_in(&format!("/models/blobs/SHA256-{}", hex.to_uppercase())), want);
+        assert_eq!(
+            digest_in(&format!("/models/blobs/SHA256-{}", hex.to_uppercase())),
+            want
+        );
         assert_eq!(digest_in("acme/sentiment-dp-distilbert"), None);
-        assert_eq!(digest_in(&format!("sha256:{}", &hex[..63])), None, "too short");
+        assert_eq!(
+            digest_in(&format!("sha256:{}", &hex[..63])),
+            None,
+            "too short"
+        );
         assert_eq!(digest_in(&format!("sha256:{hex}0")), None, "too long");
         assert_eq!(digest_in(&format!("sha256 sha256:{hex}")), want);
         let target = Target {
