@@ -404,6 +404,11 @@ fn attack_a_red_team_report_of_an_older_model_is_stale() {
     assert_eq!(facts["tested_models"], serde_json::json!([]), "{facts}");
     let why = facts["stale_models"]["chat"].as_str().unwrap_or_default();
     assert!(why.contains("the report tested another version"), "{facts}");
+    let text = palisade(d, &["explain", "stage", "serve", "--at", super::AT]).stdout;
+    assert!(
+        text.contains("stale:         red team of chat: stage \"redteam\"'s attestation"),
+        "{text}"
+    );
 }
 
 /// Item 2, freshness by the digest the report names: garak's `target_name` holding the model's
