@@ -9,6 +9,8 @@
 //! | `signature` (+ `signed_by`) | `palisade-sigstore`; keyless bundles `palisade-keyless` | `signature`, `signers`, `signer_claims` |
 //! | `provenance` | `palisade-sigstore` (in-toto, SLSA); keyless bundles `palisade-keyless` | `provenance`, `builder_id`, `build_type`, `builders` |
 //! | stage `guardrails` | `palisade-ai` (NeMo Guardrails, Guardrails AI) | `guardrails_config` {framework, input_checks, output_checks} |
+//! | stage `redteam` | `palisade-ai` (garak, promptfoo); after every stage, `redteam_link` links reports to model digests | `redteam` {…, tested_models, stale_models} |
+//! | stage `declassifies` + `pii_scan` | `palisade-ai` (Presidio), see `declassify`: clean, covers the one output record for record, signed by `runs_as` or attested | `declassifies` |
 //! | stage `attestation` | `palisade-intoto` (in-toto links, link / SLSA statements in DSSE or a Sigstore bundle), see `lineage` | `attestation`, `undeclared_inputs`, `unattested_inputs`; `undeclared_input` edges; artifacts' `upstream_unattested`, `upstream_undeclared_inputs` |
 //!
 //! Evidence that cannot be read is an error naming the pipeline declaration, the file, the
