@@ -4,6 +4,7 @@
 //! rag-assistant's ALLOW rests on each piece of its AI evidence.
 
 use std::fs;
+use std::path::Path;
 
 use super::ai::{copy, denied, evaluate_json, folder};
 use super::{palisade, root};
@@ -92,21 +93,25 @@ fn rag_assistant_robustness_is_judged_by_its_value() {
 
 const DEIDENTIFY: &str = r#"pipeline "p" {
   policies = ["@baseline"]
+  key "deid" { public_key = "keys/deid.pub" }
+  key "other" { public_key = "keys/other.pub" }
+  identity "deid" { key = key "deid" }
   dataset "customers" { path = "data/customers.csv" labels = ["pii"] }
   dataset "customers-anon" { path = "data/customers.deidentified.csv" }
   model "m" { path = "m.safetensors" format = "safetensors" }
-  stage "deidentify" { inputs = [dataset "customers"] outputs = [dataset "customers-anon"] DECLASSIFY }
+  stage "deidentify" { runs_as = identity "deid" inputs = [dataset "customers"] outputs = [dataset "customers-anon"] DECLASSIFY }
   stage "train" { inputs = [dataset "customers-anon"] outputs = [model "m"] }
   release "r" { artifacts = [model "m"] environment = "production" exposure = "public" }
 }
 "#;
 
-/// A pipeline whose de-identification stage declares `declassify`, with the real CSVs and
-/// Presidio scans of tests/fixtures/ai/pii.
+/// A pipeline whose de-identification stage (run as identity `deid`) declares `declassify`,
+/// with the real CSVs and Presidio scans of tests/fixtures/ai/pii, and two key pairs:
+/// `keys/deid.{key,pub}` (the stage's) and `keys/other.{key,pub}`. Nothing is signed.
 fn deidentified(declassify: &str) -> tempfile::TempDir {
     let pii = root().join("tests/fixtures/ai/pii");
     let read = |name: &str| fs::read(pii.join(name)).expect("fixture");
-    folder(&[
+    let dir = folder(&[
         (
             "pipeline.pal",
             DEIDENTIFY.replace("DECLASSIFY", declassify).as_bytes(),
@@ -122,61 +127,188 @@ fn deidentified(declassify: &str) -> tempfile::TempDir {
             &read("customers.deidentified.scan.json"),
         ),
         ("scans/dirty.json", &read("customers.scan.json")),
-    ])
+    ]);
+    for name in ["deid", "other"] {
+        let key = palisade_sigstore::keys::SigningKey::generate_p256();
+        let keys = dir.path().join("keys");
+        fs::create_dir_all(&keys).expect("mkdir");
+        fs::write(keys.join(format!("{name}.key")), key.to_pkcs8_pem()).expect("write");
+        fs::write(keys.join(format!("{name}.pub")), key.public_key().to_pem()).expect("write");
+    }
+    dir
 }
 
-/// Item 4: with a clean Presidio scan of its output, `declassifies = ["pii"]` stops the label;
-/// with a scan that still finds e-mails and card numbers, or with none, the claim is ignored
-/// (and `explain` reports it).
+/// Signs `file` (in `dir`) with `keys/<key>.key`, as `<file>.sigstore.json`: a DSSE statement
+/// whose subject is the file's sha256 (what `cosign attest-blob`/`palisade run` write).
+fn sign_scan(dir: &Path, file: &str, key: &str) {
+    use sha2::Digest as _;
+    let private = fs::read_to_string(dir.join(format!("keys/{key}.key"))).expect("key");
+    let public = fs::read_to_string(dir.join(format!("keys/{key}.pub"))).expect("pub");
+    let signing = palisade_sigstore::keys::SigningKey::from_pem(&private, None).expect("pem");
+    let digest = hex::encode(sha2::Sha256::digest(
+        fs::read(dir.join(file)).expect("scan"),
+    ));
+    let statement = serde_json::json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": file, "digest": {"sha256": digest}}],
+        "predicateType": "https://sigstore.dev/cosign/sign/v1",
+        "predicate": {}
+    });
+    let bundle =
+        palisade_sigstore::sign_statement(statement.to_string().as_bytes(), &signing, &public);
+    fs::write(dir.join(format!("{file}.sigstore.json")), bundle.to_json()).expect("write");
+}
+
+/// `explain stage deidentify`.
+fn explain_deidentify(dir: &Path) -> String {
+    palisade(dir, &["explain", "pipeline.pal", "stage", "deidentify"]).stdout
+}
+
+const PII_RULE: &str = "pii-public-release";
+
+/// Item 4: with a clean Presidio scan of its output, signed by the stage's identity,
+/// `declassifies = ["pii"]` stops the label; with a scan that still finds e-mails and card
+/// numbers (signed or not), or with none, the claim is ignored (and `explain` reports it).
 #[test]
 fn declassification_needs_a_clean_pii_scan() {
-    let rule = "pii-public-release";
     let dir = deidentified(r#"declassifies = ["pii"] pii_scan = "scans/clean.json""#);
+    sign_scan(dir.path(), "scans/clean.json", "deid");
     let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
-    assert!(!found.iter().any(|p| p == rule), "{found:?}");
-    let run = palisade(
-        dir.path(),
-        &["explain", "pipeline.pal", "stage", "deidentify"],
-    );
-    assert!(
-        run.stdout.contains("declassifies:  pii (evidenced)"),
-        "{}",
-        run.stdout
-    );
+    assert!(!found.iter().any(|p| p == PII_RULE), "{found:?}");
+    let text = explain_deidentify(dir.path());
+    assert!(text.contains("declassifies:  pii (evidenced)"), "{text}");
 
     let dir = deidentified(r#"declassifies = ["pii"] pii_scan = "scans/dirty.json""#);
+    sign_scan(dir.path(), "scans/dirty.json", "deid");
     let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
-    assert!(found.iter().any(|p| p == rule), "{found:?}");
-    let run = palisade(
-        dir.path(),
-        &["explain", "pipeline.pal", "stage", "deidentify"],
-    );
+    assert!(found.iter().any(|p| p == PII_RULE), "{found:?}");
+    let text = explain_deidentify(dir.path());
     assert!(
-        run.stdout
-            .contains("claimed, not evidenced: the PII scan still finds")
-            && run.stdout.contains("CREDIT_CARD, EMAIL_ADDRESS"),
-        "{}",
-        run.stdout
+        text.contains("claimed, not evidenced: the PII scan still finds")
+            && text.contains("CREDIT_CARD, EMAIL_ADDRESS"),
+        "{text}"
     );
 
     let dir = deidentified(r#"declassifies = ["pii"]"#);
     let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
-    assert!(found.iter().any(|p| p == rule), "{found:?}");
+    assert!(found.iter().any(|p| p == PII_RULE), "{found:?}");
 
     // Only `pii` has an evidence reader: another label's claim is ignored.
     let dir = deidentified(r#"declassifies = ["pii", "financial"] pii_scan = "scans/clean.json""#);
-    let run = palisade(
-        dir.path(),
-        &["explain", "pipeline.pal", "stage", "deidentify"],
-    );
+    sign_scan(dir.path(), "scans/clean.json", "deid");
+    let text = explain_deidentify(dir.path());
     assert!(
-        run.stdout
-            .contains("declassifies \\\"financial\\\": claimed, not evidenced")
-            || run
-                .stdout
-                .contains("declassifies \"financial\": claimed, not evidenced"),
-        "{}",
-        run.stdout
+        text.contains("declassifies \\\"financial\\\": claimed, not evidenced")
+            || text.contains("declassifies \"financial\": claimed, not evidenced"),
+        "{text}"
+    );
+}
+
+/// The attacks on an unbound scan (each passed the gate before: the label stopped at the
+/// stage): a scan of nothing (`[]`, `[[]]`), and a real, clean scan that is nobody's (the right
+/// one, unsigned; one signed by a key that is not the stage's; one of other data).
+#[test]
+fn attack_an_unbound_or_partial_pii_scan_does_not_declassify() {
+    let cases: &[(&str, &[u8], Option<&str>, &str)] = &[
+        ("flat empty", b"[]\n", Some("deid"), "flat array"),
+        (
+            "one empty text",
+            b"[[]]\n",
+            Some("deid"),
+            "records were not scanned",
+        ),
+        ("zero texts, signed", b"[]", None, "flat array"),
+        (
+            "the right scan, unsigned",
+            &fs::read(root().join("tests/fixtures/ai/pii/customers.deidentified.scan.json"))
+                .expect("fixture"),
+            None,
+            "the scan is unsigned",
+        ),
+        (
+            "the right scan, signed by another key",
+            &fs::read(root().join("tests/fixtures/ai/pii/customers.deidentified.scan.json"))
+                .expect("fixture"),
+            Some("other"),
+            "does not verify against deid",
+        ),
+        (
+            // Six texts fit the six data rows (the header unscanned): only the binding can
+            // tell other data of the same size from this output's.
+            "a clean scan of other data (six redacted tickets), unsigned",
+            &fs::read(root().join("tests/fixtures/ai/pii/tickets.redacted.scan.json"))
+                .expect("fixture"),
+            None,
+            "the scan is unsigned",
+        ),
+        (
+            "five clean texts of seven records, signed",
+            b"[[],[],[],[],[]]",
+            Some("deid"),
+            "covers 5 texts but the output holds 7 CSV records",
+        ),
+        (
+            "a clean scan of more records than the output, signed",
+            b"[[],[],[],[],[],[],[],[],[]]",
+            Some("deid"),
+            "it is a scan of some other data",
+        ),
+    ];
+    for (what, scan, key, why) in cases {
+        let dir = deidentified(r#"declassifies = ["pii"] pii_scan = "scans/attack.json""#);
+        fs::write(dir.path().join("scans/attack.json"), scan).expect("write");
+        if let Some(key) = key {
+            sign_scan(dir.path(), "scans/attack.json", key);
+        }
+        let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
+        assert!(found.iter().any(|p| p == PII_RULE), "{what}: {found:?}");
+        let text = explain_deidentify(dir.path());
+        assert!(
+            text.contains("claimed, not evidenced") && text.contains(why),
+            "{what}: {text}"
+        );
+    }
+}
+
+/// A scan bound by the stage's verified attestation: `palisade run` records the command that
+/// writes the de-identified CSV and its scan, so both digests are among the products. A scan
+/// swapped after the run (same count, still clean) is not the attested one.
+#[test]
+fn a_pii_scan_among_the_products_of_the_verified_attestation_declassifies() {
+    let attested = r#"declassifies = ["pii"] pii_scan = "evidence/scan.json" attestation = "attestations/deidentify.intoto.json""#;
+    let dir = deidentified(attested);
+    let d = dir.path();
+    fs::create_dir_all(d.join("evidence")).expect("mkdir");
+    fs::create_dir_all(d.join("attestations")).expect("mkdir");
+    let run = palisade(
+        d,
+        &[
+            "run",
+            "--stage",
+            "deidentify",
+            "--key",
+            "keys/deid.key",
+            "--record",
+            "evidence",
+            "--",
+            "cp",
+            "scans/clean.json",
+            "evidence/scan.json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let found = denied(&evaluate_json(d, "pipeline.pal"));
+    assert!(!found.iter().any(|p| p == PII_RULE), "{found:?}");
+    assert!(explain_deidentify(d).contains("declassifies:  pii (evidenced)"));
+
+    // Swapped after the run: a clean scan of as many texts, not the one attested.
+    fs::write(d.join("evidence/scan.json"), "[[],[],[],[],[],[],[]]").expect("write");
+    let found = denied(&evaluate_json(d, "pipeline.pal"));
+    assert!(found.iter().any(|p| p == PII_RULE), "{found:?}");
+    let text = explain_deidentify(d);
+    assert!(
+        text.contains("its verified attestation does not list this scan among its products"),
+        "{text}"
     );
 }
 
@@ -187,4 +319,144 @@ fn an_unreadable_pii_scan_is_exit_2() {
     let run = palisade(dir.path(), &["check", "pipeline.pal"]);
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("pii_scan"), "{}", run.stderr);
+}
+
+const REDTEAM_LINKED: &str = r#"pipeline "p" {
+  policies = ["@baseline"]
+  key "rt" { public_key = "keys/deid.pub" }
+  identity "redteam" { key = key "rt" }
+  model "chat" { path = "models/chat.bin" labels = ["llm"] }
+  image "api" { ref = "registry.example/api@sha256:bf601d0c00972e33504447069e8bf00937bedacadcc19f7f53bf3a89926c1be0" }
+  stage "redteam" { runs_as = identity "redteam" inputs = [model "chat"] attestation = "attestations/redteam.intoto.json" }
+  stage "serve" { inputs = [model "chat"] outputs = [image "api"] redteam = ["reports/garak.report.jsonl"] }
+  release "web" { artifacts = [image "api"] environment = "production" exposure = "public" }
+}
+"#;
+
+/// The red-team facts of stage `serve`, from `explain --json`.
+fn serve_redteam(dir: &Path) -> serde_json::Value {
+    let run = palisade(
+        dir,
+        &["explain", "stage", "serve", "--at", super::AT, "--json"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    doc["facts"]["evidence"]["redteam"].clone()
+}
+
+/// Item 2, freshness by digest through an attestation: the `redteam` stage's verified
+/// attestation (`palisade run` around garak) holds the model among its materials and the
+/// report among its products, so the report tested that version. The attack: the model is
+/// retrained after the red team ran and released with the old, passing report; before, the
+/// gate allowed it (the report's own verdict is a pass).
+#[test]
+fn attack_a_red_team_report_of_an_older_model_is_stale() {
+    let rule = "llm-redteam-stale";
+    let dir = deidentified(""); // for its keys
+    let d = dir.path();
+    fs::write(d.join("pipeline.pal"), REDTEAM_LINKED).expect("write");
+    fs::create_dir_all(d.join("models")).expect("mkdir");
+    fs::create_dir_all(d.join("reports")).expect("mkdir");
+    fs::write(d.join("models/chat.bin"), "weights v1\n").expect("write");
+    copy(
+        &root().join("tests/fixtures/ai/garak/garak-pass-refusal.report.jsonl"),
+        &d.join("garak-out/run.report.jsonl"),
+    );
+    let run = palisade(
+        d,
+        &[
+            "run",
+            "--stage",
+            "redteam",
+            "--key",
+            "keys/deid.key",
+            "--record",
+            "reports",
+            "--",
+            "cp",
+            "garak-out/run.report.jsonl",
+            "reports/garak.report.jsonl",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let found = denied(&evaluate_json(d, "pipeline.pal"));
+    assert!(!found.iter().any(|p| p == rule), "{found:?}");
+    assert!(
+        !found.iter().any(|p| p == "llm-public-redteam"),
+        "{found:?}"
+    );
+    let facts = serve_redteam(d);
+    assert_eq!(
+        facts["tested_models"],
+        serde_json::json!(["chat"]),
+        "{facts}"
+    );
+
+    // Retrained after the red team ran.
+    fs::write(d.join("models/chat.bin"), "weights v2\n").expect("write");
+    let found = denied(&evaluate_json(d, "pipeline.pal"));
+    assert!(found.iter().any(|p| p == rule), "{found:?}");
+    assert!(
+        !found.iter().any(|p| p == "llm-public-redteam"),
+        "{found:?}"
+    );
+    let facts = serve_redteam(d);
+    assert_eq!(facts["tested_models"], serde_json::json!([]), "{facts}");
+    let why = facts["stale_models"]["chat"].as_str().unwrap_or_default();
+    assert!(why.contains("the report tested another version"), "{facts}");
+    let text = palisade(d, &["explain", "stage", "serve", "--at", super::AT]).stdout;
+    assert!(
+        text.contains("stale:         red team of chat: stage \"redteam\"'s attestation"),
+        "{text}"
+    );
+}
+
+/// Item 2, freshness by the digest the report names: garak's `target_name` holding the model's
+/// digest (a model loaded by digest) links the report to that version; another digest is stale.
+#[test]
+fn a_red_team_report_naming_another_model_digest_is_stale() {
+    use sha2::Digest as _;
+    let rule = "llm-redteam-stale";
+    let report =
+        fs::read_to_string(root().join("tests/fixtures/ai/garak/garak-pass-refusal.report.jsonl"))
+            .expect("fixture");
+    assert!(report.contains("refusal_target#refuse"));
+    let v1 = hex::encode(sha2::Sha256::digest(b"weights v1\n"));
+    let text = REDTEAM_LINKED
+        .replace(
+            r#"  stage "redteam" { runs_as = identity "redteam" inputs = [model "chat"] attestation = "attestations/redteam.intoto.json" }
+"#,
+            "",
+        );
+    let named = report.replace(
+        "refusal_target#refuse",
+        &format!("refusal_target#refuse@sha256:{v1}"),
+    );
+    let dir = deidentified(""); // for its keys
+    for (path, bytes) in [
+        ("pipeline.pal", text.as_bytes()),
+        ("models/chat.bin", b"weights v1\n".as_slice()),
+        ("reports/garak.report.jsonl", named.as_bytes()),
+    ] {
+        let to = dir.path().join(path);
+        fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        fs::write(to, bytes).expect("write");
+    }
+    let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
+    assert!(!found.iter().any(|p| p == rule), "{found:?}");
+    assert_eq!(
+        serve_redteam(dir.path())["tested_models"],
+        serde_json::json!(["chat"])
+    );
+    fs::write(dir.path().join("models/chat.bin"), "weights v2\n").expect("write");
+    let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
+    assert!(found.iter().any(|p| p == rule), "{found:?}");
+    let facts = serve_redteam(dir.path());
+    assert!(
+        facts["stale_models"]["chat"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(&format!("names the model it tested as sha256:{v1}")),
+        "{facts}"
+    );
 }

@@ -6,8 +6,10 @@
 //! `.rail` spec. Anything else, or a file the framework would not load, is an error (exit 2).
 //! `redteam` names garak reports (`*.report.jsonl`) and promptfoo results (`.json`).
 //! `pii_scan` names a Presidio analyzer scan of the stage's output, the evidence for
-//! `declassifies = ["pii"]`: with no finding scored 0.4 or more the label stops at the stage,
-//! otherwise the claim is recorded as "claimed, not evidenced" and ignored.
+//! `declassifies = ["pii"]`: when it is clean, covers the output record for record and is bound
+//! to the stage (signed by its `runs_as`, or a product of its verified attestation; see
+//! [`crate::declassify`]) the label stops at the stage, otherwise the claim is recorded as
+//! "claimed, not evidenced" and ignored.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -15,12 +17,12 @@ use std::path::Path;
 use miette::SourceSpan;
 
 use palisade_ai::RedTeamReport;
-use palisade_ai::declassify::{self, DEFAULT_SCORE_THRESHOLD, Verdict};
+use palisade_ai::declassify::DEFAULT_SCORE_THRESHOLD;
 use palisade_ai::guardrails::{GuardrailsConfig, guardrails_ai, nemo};
 use palisade_ai::redteam::{garak, promptfoo};
 use palisade_core::Digest;
 use palisade_core::fs::Folder;
-use palisade_graph::{EvidenceFile, GuardrailsFacts, RedTeamFacts, StageEvidence};
+use palisade_graph::{EvidenceFile, GuardrailsFacts, LineageFacts, RedTeamFacts, StageEvidence};
 use palisade_syntax::PathValue;
 
 use crate::error::EvidenceError;
@@ -32,10 +34,12 @@ const MAX_FOLDER_DEPTH: usize = 8;
 /// Largest red-team report read, in bytes (256 MiB: garak reports hold every prompt).
 const MAX_REDTEAM_BYTES: u64 = 256 * 1024 * 1024;
 
-/// Reads the AI evidence of `pipeline.stages[index]`.
+/// Reads the AI evidence of `pipeline.stages[index]`; `lineage` is its attestation, already
+/// checked (a declassification's scan may be bound to the stage by it).
 pub(crate) fn gather_stage(
     context: &Context<'_>,
     index: usize,
+    lineage: Option<&LineageFacts>,
 ) -> (StageEvidence, Vec<EvidenceError>) {
     let stage = &context.pipeline.stages[index];
     let mut evidence = StageEvidence::default();
@@ -58,9 +62,11 @@ pub(crate) fn gather_stage(
         }
     }
     let mut reports = Vec::new();
+    let mut report_digests = BTreeSet::new();
     for path in &stage.redteam {
         match read_redteam(&context.folder, &path.value) {
             Ok((report, file)) => {
+                report_digests.insert(format!("sha256:{}", file.digest.hex()));
                 evidence.evidence_files.push(file);
                 reports.push(report);
             }
@@ -68,16 +74,30 @@ pub(crate) fn gather_stage(
         }
     }
     if !reports.is_empty() {
-        evidence.redteam = Some(redteam_facts(&reports));
+        let mut facts = redteam_facts(&reports);
+        facts.report_digests = report_digests;
+        evidence.redteam = Some(facts);
     }
-    // Declassification: `declassifies = ["pii"]` holds only with a clean `pii_scan`.
-    let mut verdict: Option<Verdict> = None;
+    // Declassification: `declassifies = ["pii"]` holds only with a clean `pii_scan` that
+    // covers the output and is bound to the stage.
+    let mut verdict: Option<Option<String>> = None;
     if let Some(path) = &stage.pii_scan {
         match read_pii_scan(&context.folder, &path.value) {
             Ok((scan, file)) => {
-                evidence.evidence_files.push(file);
                 evidence.pii_findings = Some(scan.count_at_least(DEFAULT_SCORE_THRESHOLD));
-                verdict = Some(declassify::judge(&scan, DEFAULT_SCORE_THRESHOLD));
+                if stage.declassifies.iter().any(|l| l.value == "pii") {
+                    let judged = crate::declassify::judge(
+                        context,
+                        stage,
+                        &path.value,
+                        &scan,
+                        &file,
+                        lineage,
+                    );
+                    evidence.evidence_files.extend(judged.signature_file);
+                    verdict = Some(judged.problem);
+                }
+                evidence.evidence_files.push(file);
             }
             Err(e) => errors.push(fail(path.span, "pii_scan", &path.value.written, e)),
         }
@@ -86,7 +106,7 @@ pub(crate) fn gather_stage(
         let label = &label.value;
         // A signed stage attestation (another evidence kind) would be checked here too.
         let problem = match (label.as_str(), &verdict) {
-            ("pii", Some(verdict)) => verdict.reason(DEFAULT_SCORE_THRESHOLD),
+            ("pii", Some(problem)) => problem.clone(),
             ("pii", None) if stage.pii_scan.is_some() => {
                 Some("its pii_scan could not be read".to_owned())
             }

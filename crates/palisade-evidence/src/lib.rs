@@ -9,6 +9,8 @@
 //! | `signature` (+ `signed_by`) | `palisade-sigstore`; keyless bundles `palisade-keyless` | `signature`, `signers`, `signer_claims` |
 //! | `provenance` | `palisade-sigstore` (in-toto, SLSA); keyless bundles `palisade-keyless` | `provenance`, `builder_id`, `build_type`, `builders` |
 //! | stage `guardrails` | `palisade-ai` (NeMo Guardrails, Guardrails AI) | `guardrails_config` {framework, input_checks, output_checks} |
+//! | stage `redteam` | `palisade-ai` (garak, promptfoo); after every stage, `redteam_link` links reports to model digests | `redteam` {…, tested_models, stale_models} |
+//! | stage `declassifies` + `pii_scan` | `palisade-ai` (Presidio), see `declassify`: clean, covers the one output record for record, signed by `runs_as` or attested | `declassifies` |
 //! | stage `attestation` | `palisade-intoto` (in-toto links, link / SLSA statements in DSSE or a Sigstore bundle), see `lineage` | `attestation`, `undeclared_inputs`, `unattested_inputs`; `undeclared_input` edges; artifacts' `upstream_unattested`, `upstream_undeclared_inputs` |
 //!
 //! Evidence that cannot be read is an error naming the pipeline declaration, the file, the
@@ -38,6 +40,7 @@
 
 mod ai;
 pub mod bom;
+mod declassify;
 mod error;
 mod findings;
 pub mod integrity;
@@ -46,6 +49,7 @@ mod lineage;
 mod model;
 mod modelcard;
 mod read;
+mod redteam_link;
 mod signature;
 pub mod spdx;
 pub mod summary;
@@ -246,9 +250,10 @@ pub fn attach(
     let stages: Vec<_> = (0..pipeline.stages.len())
         .into_par_iter()
         .map(|index| {
-            let (mut found, mut stage_errors) = ai::gather_stage(&context, index);
+            // Lineage first: a declassification's PII scan may be bound by the attestation.
             let (facts, files, lineage_errors) =
                 lineage::gather_stage(&context, index, &hashed.trees);
+            let (mut found, mut stage_errors) = ai::gather_stage(&context, index, facts.as_ref());
             found.lineage = facts;
             found.evidence_files.extend(files);
             stage_errors.extend(lineage_errors);
@@ -283,6 +288,7 @@ pub fn attach(
     if !errors.is_empty() {
         return Err(EvidenceErrors { errors });
     }
+    redteam_link::link(pipeline, &evidence.artifacts, &mut evidence.stages);
     let attached = graph.attach(evidence);
     summary.packages = attached.packages().count();
     Ok((attached, summary))

@@ -522,6 +522,15 @@ pub struct RedTeamFacts {
     pub target_digests: BTreeSet<String>,
     /// Per OWASP LLM Top 10 (2025) id: (attempts, failures + errors).
     pub owasp: std::collections::BTreeMap<String, (u64, u64)>,
+    /// `sha256:<hex>` of each report file.
+    pub report_digests: BTreeSet<String>,
+    /// Models the reports are linked to at their current digest (the report names it, or a
+    /// verified stage attestation has the model among its materials and a report among its
+    /// products): the red team tested this version.
+    pub tested_models: BTreeSet<String>,
+    /// Models a report is linked to at another digest than their current one, with why: the
+    /// red team tested an older (or other) version.
+    pub stale_models: std::collections::BTreeMap<String, String>,
 }
 
 impl RedTeamFacts {

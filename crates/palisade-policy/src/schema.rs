@@ -118,6 +118,16 @@ pub const REDTEAM_RECORD: RecordType = RecordType {
             Ty::StringSet,
             "OWASP LLM ids under which an attack got through or errored",
         ),
+        (
+            "tested_models",
+            Ty::StringSet,
+            "models the reports are linked to at their current digest (the report names it, or a verified stage attestation holds the model among its materials and a report among its products)",
+        ),
+        (
+            "stale_models",
+            Ty::StringSet,
+            "models a report is linked to at another digest than their current one: the red team tested an older version",
+        ),
     ],
 };
 
@@ -783,7 +793,7 @@ pub const STAGE_ATTRS: &[StageAttr] = &[
     Attr {
         name: "declassifies",
         ty: Ty::StringSet,
-        doc: "labels it declassifies with evidence (`declassifies` with a `pii_scan` of its output that finds nothing at or above the score threshold): they stop flowing past it",
+        doc: "labels it declassifies with evidence (`declassifies` with a `pii_scan` of its output that finds nothing at or above the score threshold, has one text per record of the output and is bound to the stage by a signature of its `runs_as` identity or its verified attestation): they stop flowing past it",
         value: |s| Value::set(&s.facts.evidence.declassified),
     },
     Attr {
@@ -813,6 +823,8 @@ pub const STAGE_ATTRS: &[StageAttr] = &[
                             .map(|(id, _)| id.clone())
                             .collect(),
                     ),
+                    Value::set(&facts.tested_models),
+                    Value::Set(facts.stale_models.keys().cloned().collect()),
                 ],
             )
         },

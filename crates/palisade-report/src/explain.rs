@@ -114,6 +114,23 @@ pub fn text(graph: &LineageGraph, node: NodeIndex, evaluation: &Evaluation) -> S
                 for claim in &e.declassify_unevidenced {
                     let _ = writeln!(out, "  ignored:       {}", escape_line(claim));
                 }
+                if let Some(redteam) = &e.redteam {
+                    if !redteam.tested_models.is_empty() {
+                        let _ = writeln!(
+                            out,
+                            "  red team:      tested {} at the current digest",
+                            set(&redteam.tested_models)
+                        );
+                    }
+                    for (model, why) in &redteam.stale_models {
+                        let _ = writeln!(
+                            out,
+                            "  stale:         red team of {}: {}",
+                            escape_line(model),
+                            escape_line(why)
+                        );
+                    }
+                }
                 attestation(&mut out, &facts.evidence);
             }
         }

@@ -375,7 +375,8 @@ impl Parsed {
                 kind,
                 name,
                 digest: None,
-            },
+            }
+            .with_digest(),
             run_id,
             categories,
             totals,

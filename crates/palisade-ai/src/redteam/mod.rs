@@ -55,9 +55,46 @@ pub struct Target {
     pub kind: String,
     /// The model name, id or path: garak's `target_name`, promptfoo's provider `label`.
     pub name: Option<String>,
-    /// A digest of the model, if the tool recorded one (neither garak 0.17.1 nor promptfoo
-    /// 0.121.20 does).
+    /// A digest of the model, `sha256:<64 hex>`, when the target's name or kind contains one
+    /// ([`digest_in`]). Neither garak 0.17.1 nor promptfoo 0.121.20 records a digest of the
+    /// model on its own: garak records `plugins.target_type` and `plugins.target_name` (the
+    /// Hugging Face id, path or endpoint model name given with `--target_name`), promptfoo each
+    /// result's `provider.id` and `provider.label`. A model served or loaded by digest
+    /// (`…@sha256:…`, a content-addressed path) carries it in those strings.
     pub digest: Option<String>,
+}
+
+/// The first `sha256:<64 hex>` (or `sha256-<64 hex>`, as Ollama and OCI blob paths write
+/// it) in `text`, as `sha256:<hex>` in lower case.
+pub fn digest_in(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    let mut from = 0;
+    while let Some(at) = lower[from..].find("sha256") {
+        let start = from + at + "sha256".len();
+        from = start;
+        if !matches!(bytes.get(start), Some(b':' | b'-')) {
+            continue;
+        }
+        let hex = lower.get(start + 1..start + 65)?;
+        let ends = bytes.get(start + 65).is_none_or(|b| !b.is_ascii_hexdigit());
+        if hex.bytes().all(|b| b.is_ascii_hexdigit()) && ends {
+            return Some(format!("sha256:{hex}"));
+        }
+    }
+    None
+}
+
+impl Target {
+    /// This target with [`Target::digest`] read from its name, else its kind.
+    pub(crate) fn with_digest(mut self) -> Self {
+        self.digest = self
+            .name
+            .as_deref()
+            .and_then(digest_in)
+            .or_else(|| digest_in(&self.kind));
+        self
+    }
 }
 
 /// Attempts and their outcomes.
@@ -229,6 +266,32 @@ fn assemble(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_digest_is_read_from_the_target_only_when_it_holds_one() {
+        let hex = "0c98eed537df5779c93a4056eba4a9aba02c3beae6b3460311b8606309599ad4";
+        let want = Some(format!("sha256:{hex}"));
+        assert_eq!(digest_in(&format!("registry/llm@sha256:{hex}")), want);
+        assert_eq!(
+            digest_in(&format!("/models/blobs/SHA256-{}", hex.to_uppercase())),
+            want
+        );
+        assert_eq!(digest_in("acme/sentiment-dp-distilbert"), None);
+        assert_eq!(
+            digest_in(&format!("sha256:{}", &hex[..63])),
+            None,
+            "too short"
+        );
+        assert_eq!(digest_in(&format!("sha256:{hex}0")), None, "too long");
+        assert_eq!(digest_in(&format!("sha256 sha256:{hex}")), want);
+        let target = Target {
+            kind: "huggingface".to_owned(),
+            name: Some(format!("acme/llm@sha256:{hex}")),
+            digest: None,
+        }
+        .with_digest();
+        assert_eq!(target.digest, want);
+    }
 
     #[test]
     fn errors_count_against_the_model() {

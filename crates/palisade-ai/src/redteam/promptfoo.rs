@@ -82,7 +82,8 @@ pub fn parse(bytes: &[u8], name: &str) -> Result<RedTeamReport, AiError> {
             kind: row.provider.id.clone(),
             name: row.provider.label.clone(),
             digest: None,
-        };
+        }
+        .with_digest();
         match &target {
             None => target = Some(this),
             Some(first) if *first != this => {

@@ -10,7 +10,14 @@
   the ML-BOM file as the subject (its sha256): the `bom_signature` of a model. The forged one
   is signed with the "other" key.
 - reports/customers{,.deidentified}.scan.json: copies of tests/fixtures/ai/pii/ (Presidio
-  analyzer 2.2.366 scans of a CSV with personal data and of its de-identified output).
+  analyzer 2.2.366 scans of a CSV with personal data and of its de-identified output), and
+  data/customers.deidentified.csv, that output (the scan covers it record for record).
+- reports/*.scan.json.sigstore.json: each scan signed by the "release" key (make_provenance.py
+  --sign-only, the scan as the subject), the key of identity "deid" that runs the
+  de-identification stage: a `pii_scan` counts only when bound to its stage;
+  attestations/customers-deidentified.intoto.json, the output's provenance (make.py's
+  `provenance`). Its lock entries (`dataset clicks-anon*` in ../palisade.lock) were written by
+  `palisade lock` on a one-dataset pipeline with that path and copied (sha256 added).
 - ../palisade.lock: the models these cases declare under new names point at make.py's model
   folders; their lock entries are copies of those folders' entries (make.py writes the lock).
 """
@@ -74,8 +81,7 @@ def main() -> None:
     sign("sbom/recommender-dp-signed.mlbom.json", "signatures/recommender-dp-signed.mlbom.sig.json")
     sign("sbom/recommender-dp-loose.mlbom.json", "signatures/recommender-dp-loose.mlbom.sig.json")
     sign("sbom/recommender-dp-signed.mlbom.json", "signatures/recommender-dp-forged.mlbom.sig.json", key="other")
-    for f in ["customers.scan.json", "customers.deidentified.scan.json"]:
-        shutil.copy(PII / f, HERE / "reports" / f)
+    declassify_evidence()
     lock = HERE.parent / "palisade.lock"
     pinned = json.loads(lock.read_text())
     artifacts = pinned["artifacts"]
@@ -85,11 +91,22 @@ def main() -> None:
     lock.write_text(json.dumps(pinned, indent=2) + "\n")
 
 
+def declassify_evidence() -> None:
+    """The de-identification case: the output, its scans, and their signatures."""
+    shutil.copy(PII / "customers.deidentified.csv", HERE / "data" / "customers.deidentified.csv")
+    for f in ["customers.scan.json", "customers.deidentified.scan.json"]:
+        shutil.copy(PII / f, HERE / "reports" / f)
+        sign(f"reports/{f}", f"reports/{f}.sigstore.json")
+    import make
+    make.provenance("attestations/customers-deidentified.intoto.json",
+                    ["--subject", "customers.deidentified.csv=data/customers.deidentified.csv"], make.BUILDER, 150)
+
+
 # model names of the AI cases -> the make.py model folder they declare as `path`
 ALIASES = {
     "dp-signed": "recommender-dp", "dp-loose": "recommender-dp", "dp-unsigned": "recommender-dp",
     "dp-forged": "recommender-dp", "scored": "ranker", "scored-dirty": "ranker",
-    "scored-unscanned": "ranker", "fragile": "ranker",
+    "scored-unscanned": "ranker", "scored-unbound": "ranker", "fragile": "ranker",
 }
 
 
