@@ -601,3 +601,210 @@ fn run_writes_a_bundle_for_a_sigstore_json_attestation() {
             .starts_with("application/vnd.dev.sigstore.bundle")
     );
 }
+
+/// A real GitHub artifact attestation (SLSA provenance v1, public-good Sigstore, keyless): the
+/// pypi-attestations 0.0.19 sdist built by its `release.yml`.
+const GH_ATTESTATION: &str = "tests/fixtures/keyless/gh-attestation-public-good/pypi_attestations-0.0.19.tar.gz.slsa.sigstore.json";
+const GH_COMMIT: &str = "08802efe1f8e5fec4ad842d6b8ce97656092ee72";
+
+/// A pipeline whose `build` stage is attested by the GitHub attestation, run as the keyless
+/// identity `release-ci` with `claims`; it reads the source at `commit` and writes the sdist.
+fn keyless_pipeline(claims: &str, commit: &str, exposure: &str) -> String {
+    format!(
+        r#"pipeline "keyless-lineage" {{
+  policies = ["policies"]
+  require_attestations = true
+  identity "release-ci" {{
+    issuer = "https://token.actions.githubusercontent.com"
+    {claims}
+  }}
+  code "source" {{ uri = "git+https://github.com/trailofbits/pypi-attestations@{commit}" }}
+  model "sdist" {{
+    uri = "https://files.pythonhosted.org/pypi_attestations-0.0.19.tar.gz"
+    digest = "sha256:9bb1add04b1b4e182be6b0b80931593f7a291eb49d69b4fd728a5d4cbcdc4bd3"
+  }}
+  stage "build" {{
+    runs_as = identity "release-ci"
+    inputs = [code "source"]
+    outputs = [model "sdist"]
+    attestation = "attestations/build.sigstore.json"
+  }}
+  release "pypi" {{ artifacts = [model "sdist"] environment = "prod" exposure = "{exposure}" }}
+}}
+"#
+    )
+}
+
+const RELEASE_CI: &str = r#"repository = "trailofbits/pypi-attestations"
+    workflow = ".github/workflows/release.yml""#;
+
+/// A folder with `pipeline`, the attestation (`payload` rewrites its DSSE payload) and the
+/// baseline's permit and lineage rules.
+fn keyless_setup(pipeline: &str, payload: impl Fn(Vec<u8>) -> Vec<u8>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for sub in ["attestations", "policies"] {
+        fs::create_dir_all(d.join(sub)).unwrap();
+    }
+    let mut bundle: Value =
+        serde_json::from_slice(&fs::read(root().join(GH_ATTESTATION)).unwrap()).unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let original = b64
+        .decode(bundle["dsseEnvelope"]["payload"].as_str().unwrap())
+        .unwrap();
+    bundle["dsseEnvelope"]["payload"] = Value::String(b64.encode(payload(original)));
+    fs::write(
+        d.join("attestations/build.sigstore.json"),
+        serde_json::to_vec(&bundle).unwrap(),
+    )
+    .unwrap();
+    fs::write(d.join("pipeline.pal"), pipeline).unwrap();
+    for file in ["permit.cedar", "lineage.cedar"] {
+        fs::copy(
+            root().join("policies/baseline").join(file),
+            d.join("policies").join(file),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+/// The `lineage` facts of stage `build`, from `explain --json`.
+fn build_lineage(dir: &Path) -> Value {
+    let run = palisade(
+        dir,
+        &[
+            "explain",
+            "--no-lock",
+            "--json",
+            "--at",
+            AT,
+            "stage",
+            "build",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    doc["facts"]["evidence"]["lineage"].clone()
+}
+
+fn evaluate_json(dir: &Path) -> Run {
+    palisade(
+        dir,
+        &["evaluate", "--no-lock", "--format", "json", "--at", AT],
+    )
+}
+
+#[test]
+fn a_keyless_github_attestation_verifies_as_the_runs_as_identity() {
+    let dir = keyless_setup(&keyless_pipeline(RELEASE_CI, GH_COMMIT, "public"), |p| p);
+    let lineage = build_lineage(dir.path());
+    assert_eq!(lineage["attestation"], "verified", "{lineage}");
+    assert_eq!(lineage["signer"], "release-ci");
+    assert_eq!(
+        lineage["forms"],
+        json!(["slsa-provenance-v1 in sigstore bundle"])
+    );
+    // `resolvedDependencies` (the checkout, by gitCommit) are the materials, the subject the
+    // product: both declared, nothing undeclared.
+    assert_eq!(lineage["attested_inputs"], json!(["source"]));
+    assert_eq!(lineage["attested_outputs"], json!(["sdist"]));
+    assert_eq!(lineage["undeclared_inputs"], json!([]));
+    let run = evaluate_json(dir.path());
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(violations(&run).is_empty());
+}
+
+#[test]
+fn a_keyless_attestation_of_an_undeclared_checkout_names_it() {
+    // The pipeline pins another commit than the one the workflow built from.
+    let other = "1".repeat(40);
+    let dir = keyless_setup(&keyless_pipeline(RELEASE_CI, &other, "public"), |p| p);
+    let lineage = build_lineage(dir.path());
+    assert_eq!(lineage["attestation"], "verified", "{lineage}");
+    assert_eq!(
+        lineage["undeclared_inputs"][0]["path"],
+        "git+https://github.com/trailofbits/pypi-attestations@refs/tags/v0.0.19"
+    );
+    assert_eq!(
+        lineage["undeclared_inputs"][0]["digest"],
+        format!("gitcommit:{GH_COMMIT}")
+    );
+    let run = evaluate_json(dir.path());
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let found = violations(&run);
+    assert!(
+        found.contains(&("lineage-undeclared-input".into(), "Model::\"sdist\"".into())),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_keyless_attestation_from_another_repository_or_workflow_is_invalid() {
+    for (claims, field) in [
+        (
+            r#"repository = "evil/pypi-attestations""#,
+            "repository expected https://github.com/evil/pypi-attestations",
+        ),
+        (
+            r#"subject = "https://github.com/trailofbits/pypi-attestations/.github/workflows/ci.yml@refs/heads/main""#,
+            "subject expected",
+        ),
+        (
+            r#"repository = "trailofbits/pypi-attestations"
+    workflow = ".github/workflows/ci.yml""#,
+            "workflow expected .github/workflows/ci.yml",
+        ),
+    ] {
+        let dir = keyless_setup(&keyless_pipeline(claims, GH_COMMIT, "public"), |p| p);
+        let lineage = build_lineage(dir.path());
+        assert_eq!(lineage["attestation"], "invalid", "{claims}: {lineage}");
+        let reason = lineage["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("failed at step `identity`") && reason.contains(field),
+            "{claims}: {reason}"
+        );
+        let run = evaluate_json(dir.path());
+        assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+        let found = violations(&run);
+        for (policy, resource) in [
+            ("invalid-attestation", "Model::\"sdist\""),
+            ("lineage-unattested-stage", "Model::\"sdist\""),
+        ] {
+            assert!(
+                found.contains(&(policy.into(), resource.into())),
+                "{claims}: {found:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_tampered_keyless_attestation_is_invalid() {
+    // The payload says the sdist was built from another commit; the pipeline agrees with the
+    // forgery, and only the signature tells.
+    let other = "1".repeat(40);
+    let forged = other.clone();
+    let dir = keyless_setup(&keyless_pipeline(RELEASE_CI, &other, "public"), move |p| {
+        String::from_utf8(p)
+            .unwrap()
+            .replace(GH_COMMIT, &forged)
+            .into_bytes()
+    });
+    let lineage = build_lineage(dir.path());
+    assert_eq!(lineage["attestation"], "invalid", "{lineage}");
+    assert!(
+        lineage["reason"]
+            .as_str()
+            .unwrap()
+            .contains("failed at step `signature`"),
+        "{lineage}"
+    );
+    let run = evaluate_json(dir.path());
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        violations(&run).contains(&("invalid-attestation".into(), "Model::\"sdist\"".into())),
+        "{}",
+        run.stdout
+    );
+}
