@@ -170,6 +170,52 @@ fn attack_undeclared_pii_input_is_denied_naming_the_dataset() {
     assert_eq!(path_of(&after, "pii-public-release"), expected);
     assert_eq!(path_of(&after, "lineage-undeclared-input"), expected);
 
+    // The reports name the file and its digest: JSON's `lineage`, the human report's section.
+    let report: Value = serde_json::from_str(&after.stdout).unwrap();
+    insta::assert_json_snapshot!("attack-json-lineage", report["lineage"]);
+    let human = palisade(
+        dir.path(),
+        &[
+            "evaluate",
+            "--no-lock",
+            "--policies",
+            "policies",
+            "--at",
+            AT,
+        ],
+    );
+    assert_eq!(human.code, 1, "{}", human.stderr);
+    assert!(
+        human
+            .stdout
+            .contains("+ undeclared input: data/customers.csv (sha256:")
+            && human.stdout.contains("), declared as customers"),
+        "{}",
+        human.stdout
+    );
+    insta::assert_snapshot!("attack-human", human.stdout);
+    let markdown = palisade(
+        dir.path(),
+        &[
+            "evaluate",
+            "--no-lock",
+            "--policies",
+            "policies",
+            "--format",
+            "markdown",
+            "--at",
+            AT,
+        ],
+    );
+    assert!(
+        markdown.stdout.contains("### Lineage")
+            && markdown
+                .stdout
+                .contains("| undeclared input | data/customers.csv"),
+        "{}",
+        markdown.stdout
+    );
+
     let lineage = train_lineage(dir.path());
     assert_eq!(lineage["attestation"], "verified");
     assert_eq!(lineage["signer"], "trainer");
@@ -363,7 +409,20 @@ fn require_attestations_denies_an_unattested_stage_upstream() {
             "Model::\"fraud\"",
             "Release::\"public\""
         ]
-    );
+    ); // The report lists every stage as absent.
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let stages: Vec<(&str, &str)> = report["lineage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["stage"].as_str().unwrap(),
+                s["attestation"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(stages, [("profile", "absent"), ("train", "absent")]);
 }
 
 /// The in-toto fixtures (tests/fixtures/intoto, made by real tools: see its README).
@@ -807,4 +866,70 @@ fn a_tampered_keyless_attestation_is_invalid() {
         "{}",
         run.stdout
     );
+}
+
+#[test]
+fn reports_name_unattested_and_undeclared_inputs_with_digests() {
+    let dir = setup(ATTESTATION);
+    let d = dir.path();
+    fs::write(d.join("data/extra.csv"), "secret,1\n").unwrap();
+    let run = record(d, "keys/trainer.key");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The declared input changes after the run: the attestation no longer accounts for it.
+    fs::write(d.join("data/transactions.csv"), "amount,fraud\n13,0\n").unwrap();
+    let json = evaluate(d);
+    let report: Value = serde_json::from_str(&json.stdout).unwrap();
+    let lineage = &report["lineage"];
+    assert_eq!(lineage.as_array().unwrap().len(), 1, "{lineage}");
+    let train = &lineage[0];
+    assert_eq!(train["stage"], "train");
+    assert_eq!(train["attestation"], "verified");
+    assert_eq!(train["signer"], "trainer");
+    let mut undeclared: Vec<&str> = train["undeclared_inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["path"].as_str().unwrap())
+        .collect();
+    undeclared.sort_unstable();
+    // The old transactions.csv is an attested material no declared input matches any more.
+    assert_eq!(
+        undeclared,
+        [
+            "data/customers.csv",
+            "data/extra.csv",
+            "data/transactions.csv"
+        ]
+    );
+    let unattested = &train["unattested_inputs"][0];
+    assert_eq!(unattested["artifact"], "transactions");
+    assert!(
+        unattested["digest"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:"),
+        "{unattested}"
+    );
+    let human = palisade(
+        d,
+        &[
+            "evaluate",
+            "--no-lock",
+            "--policies",
+            "policies",
+            "--at",
+            AT,
+        ],
+    );
+    for expected in [
+        "lineage: stage \"train\": attestation verified (signer: trainer)",
+        "+ undeclared input: data/extra.csv (sha256:",
+        "- unattested input: transactions (sha256:",
+    ] {
+        assert!(
+            human.stdout.contains(expected),
+            "{expected}\n{}",
+            human.stdout
+        );
+    }
 }
