@@ -933,3 +933,47 @@ fn reports_name_unattested_and_undeclared_inputs_with_digests() {
         );
     }
 }
+
+/// `graph`: a stage's edges are solid only when its attestation verified and shows the flow;
+/// an attestation that does not verify draws them dashed, like a stage without one.
+#[test]
+fn graph_draws_only_verified_attested_edges_solid() {
+    let verified = keyless_setup(&keyless_pipeline(RELEASE_CI, GH_COMMIT, "public"), |p| p);
+    let dot = palisade(verified.path(), &["graph", "--no-lock"]);
+    assert_eq!(dot.code, 0, "{}", dot.stderr);
+    insta::assert_snapshot!("keyless-graph-verified", dot.stdout);
+    let invalid = keyless_setup(
+        &keyless_pipeline(
+            r#"repository = "evil/pypi-attestations""#,
+            GH_COMMIT,
+            "public",
+        ),
+        |p| p,
+    );
+    for (format, solid, dashed) in [
+        ("dot", "style=solid", "style=dashed"),
+        ("mermaid", "-->|input|", "-.->|input|"),
+        ("json", "\"attested\": true", "\"attested\": false"),
+    ] {
+        let run = palisade(invalid.path(), &["graph", "--no-lock", "--format", format]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(
+            !run.stdout.contains(solid) && run.stdout.contains(dashed),
+            "{format}: {}",
+            run.stdout
+        );
+    }
+    // Without an attestation, declared edges are declared only.
+    let text = keyless_pipeline(RELEASE_CI, GH_COMMIT, "public").replace(
+        "    attestation = \"attestations/build.sigstore.json\"\n",
+        "",
+    );
+    let absent = keyless_setup(&text, |p| p);
+    let run = palisade(absent.path(), &["graph", "--no-lock"]);
+    assert!(
+        run.stdout.contains("[label=\"input\", style=dashed]")
+            && run.stdout.contains("[label=\"output\", style=dashed]"),
+        "{}",
+        run.stdout
+    );
+}
