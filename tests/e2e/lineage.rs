@@ -977,3 +977,29 @@ fn graph_draws_only_verified_attested_edges_solid() {
         run.stdout
     );
 }
+
+/// The fraud-detection example's train attestation (written by `palisade run` in its
+/// regen.sh) accounts for exactly the committed inputs and model: the model, its signature,
+/// ML-BOM and lock come from the recorded run.
+#[test]
+fn the_example_train_attestation_matches_the_committed_model() {
+    let example = root().join("examples/fraud-detection");
+    let run = palisade(
+        &example,
+        &["explain", "--json", "--at", AT, "stage", "train"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    let lineage = &doc["facts"]["evidence"]["lineage"];
+    assert_eq!(lineage["attestation"], "verified", "{lineage}");
+    assert_eq!(lineage["attested_inputs"], json!(["app", "transactions"]));
+    assert_eq!(lineage["attested_outputs"], json!(["fraud-xgb"]));
+    for side in [
+        "undeclared_inputs",
+        "undeclared_outputs",
+        "unattested_inputs",
+        "unattested_outputs",
+    ] {
+        assert_eq!(lineage[side], json!([]), "{side}: {lineage}");
+    }
+}
