@@ -1003,3 +1003,49 @@ fn the_example_train_attestation_matches_the_committed_model() {
         assert_eq!(lineage[side], json!([]), "{side}: {lineage}");
     }
 }
+
+/// A GitHub release attestation (GitHub's Sigstore instance, predicate `release/v0.2`) says
+/// what was released, not what a stage read: refused as a stage attestation (exit 2).
+#[test]
+fn a_keyless_release_attestation_is_no_stage_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir_all(d.join("attestations")).unwrap();
+    let keyless = root().join("tests/fixtures/keyless");
+    fs::copy(
+        keyless.join("gh-release-attestation/bundle.sigstore.json"),
+        d.join("attestations/publish.sigstore.json"),
+    )
+    .unwrap();
+    fs::copy(
+        keyless.join("roots/github-trusted_root.json"),
+        d.join("github-root.json"),
+    )
+    .unwrap();
+    fs::write(
+        d.join("pipeline.pal"),
+        r#"pipeline "release" {
+  trusted_root = "github-root.json"
+  identity "gh-release" { subject = "https://dotcom.releases.github.com" }
+  model "bin" {
+    uri = "https://github.com/jdx/communique/releases/download/v0.1.9/communique-x86_64-unknown-linux-gnu.tar.gz"
+    digest = "sha256:b958c6046bab52febf958c94974e1ffcc450bff78c28d7233e179bfd73828912"
+  }
+  stage "publish" {
+    runs_as = identity "gh-release"
+    outputs = [model "bin"]
+    attestation = "attestations/publish.sigstore.json"
+  }
+  release "r" { artifacts = [model "bin"] environment = "prod" exposure = "internal" }
+}
+"#,
+    )
+    .unwrap();
+    let run = palisade(d, &["evaluate", "--no-lock", "--at", AT]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("attestation/release/v0.2") && run.stderr.contains("publish"),
+        "{}",
+        run.stderr
+    );
+}
