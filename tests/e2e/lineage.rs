@@ -518,7 +518,8 @@ fn every_attestation_form_from_its_producer_verifies() {
         .iter()
         .filter(|e| {
             let file = e["file"].as_str().unwrap();
-            e["key"] != "rsa" && !file.starts_with("sneaky/") && !file.starts_with("tampered/")
+            // RSA keys (in-toto's default) are pipeline keys for stage attestations too.
+            !file.starts_with("sneaky/") && !file.starts_with("tampered/")
         })
         .map(|e| {
             (
@@ -1047,5 +1048,53 @@ fn a_keyless_release_attestation_is_no_stage_record() {
         run.stderr.contains("attestation/release/v0.2") && run.stderr.contains("publish"),
         "{}",
         run.stderr
+    );
+}
+
+/// An RSA pipeline key (what `in-toto-keygen` makes by default) verifies stage attestations
+/// (classic links, RSA-PSS) and nothing else: an RSA key given for another kind of evidence
+/// verifies nothing, so that evidence stays unverified.
+#[test]
+fn an_rsa_key_signs_attestations_only() {
+    let dir = intoto_setup("rsa", "classic/train.581b47aa.link");
+    let lineage = train_lineage(dir.path());
+    assert_eq!(lineage["attestation"], "verified", "{lineage}");
+    assert_eq!(lineage["signer"], "trainer");
+    // An RSA-signed statement about the model, given as its signature by the RSA key: not
+    // a verified signature.
+    let d = dir.path();
+    fs::copy(
+        intoto().join("statement/slsa.rsa.dsse.json"),
+        d.join("model.dsse.json"),
+    )
+    .unwrap();
+    let text = fs::read_to_string(d.join("pipeline.pal")).unwrap().replace(
+        r#"model "model" { path = "model" }"#,
+        r#"model "model" { path = "model" signature = "model.dsse.json" signed_by = key "trainer" }"#,
+    );
+    assert!(text.contains("signed_by = key"), "{text}");
+    fs::write(d.join("pipeline.pal"), text).unwrap();
+    let run = palisade(
+        d,
+        &[
+            "explain",
+            "--no-lock",
+            "--json",
+            "--at",
+            AT,
+            "model",
+            "model",
+        ],
+    );
+    let doc: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", run.stdout, run.stderr));
+    let facts = &doc["facts"]["own"];
+    assert_eq!(facts["signature"], "invalid", "{}", run.stdout);
+    assert!(
+        facts["signature_reason"]
+            .as_str()
+            .unwrap()
+            .contains("no trusted key"),
+        "{facts}"
     );
 }

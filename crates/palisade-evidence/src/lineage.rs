@@ -163,6 +163,10 @@ fn runs_as_trust(
             name: k.name.clone(),
             key: VerificationKey::Sigstore(k.key.clone()),
         })
+        .chain(restricted.rsa_keys.iter().map(|(name, key)| TrustedKey {
+            name: name.clone(),
+            key: key.clone(),
+        }))
         .collect();
     (keys, restricted.authorities)
 }
