@@ -5,7 +5,9 @@
 #   pip install -r ../tools/requirements.txt
 #   ./regen.sh
 #
-# Deterministic: the dataset (seeded), the model and its metrics, the ML-BOM, the SBOMs.
+# Deterministic: the dataset (seeded), the model and its metrics (given the pinned numpy,
+# scikit-learn and scipy: another scipy changes the weights' last bits), the ML-BOM, the SBOMs,
+# the train stage's attestation (deterministic ECDSA, RFC 6979) and palisade.lock.
 # Not deterministic: signatures (ECDSA), the bandit report's timestamp. The key pair is made
 # once and kept: it is a published TEST-ONLY key (see README.md), never use it for anything real.
 # Trivy cannot be installed here, so reports/trivy-secrets.sarif is hand-written (see README.md)

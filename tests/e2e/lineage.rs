@@ -170,6 +170,52 @@ fn attack_undeclared_pii_input_is_denied_naming_the_dataset() {
     assert_eq!(path_of(&after, "pii-public-release"), expected);
     assert_eq!(path_of(&after, "lineage-undeclared-input"), expected);
 
+    // The reports name the file and its digest: JSON's `lineage`, the human report's section.
+    let report: Value = serde_json::from_str(&after.stdout).unwrap();
+    insta::assert_json_snapshot!("attack-json-lineage", report["lineage"]);
+    let human = palisade(
+        dir.path(),
+        &[
+            "evaluate",
+            "--no-lock",
+            "--policies",
+            "policies",
+            "--at",
+            AT,
+        ],
+    );
+    assert_eq!(human.code, 1, "{}", human.stderr);
+    assert!(
+        human
+            .stdout
+            .contains("+ undeclared input: data/customers.csv (sha256:")
+            && human.stdout.contains("), declared as customers"),
+        "{}",
+        human.stdout
+    );
+    insta::assert_snapshot!("attack-human", human.stdout);
+    let markdown = palisade(
+        dir.path(),
+        &[
+            "evaluate",
+            "--no-lock",
+            "--policies",
+            "policies",
+            "--format",
+            "markdown",
+            "--at",
+            AT,
+        ],
+    );
+    assert!(
+        markdown.stdout.contains("### Lineage")
+            && markdown
+                .stdout
+                .contains("| undeclared input | data/customers.csv"),
+        "{}",
+        markdown.stdout
+    );
+
     let lineage = train_lineage(dir.path());
     assert_eq!(lineage["attestation"], "verified");
     assert_eq!(lineage["signer"], "trainer");
@@ -363,7 +409,20 @@ fn require_attestations_denies_an_unattested_stage_upstream() {
             "Model::\"fraud\"",
             "Release::\"public\""
         ]
-    );
+    ); // The report lists every stage as absent.
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let stages: Vec<(&str, &str)> = report["lineage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["stage"].as_str().unwrap(),
+                s["attestation"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(stages, [("profile", "absent"), ("train", "absent")]);
 }
 
 /// The in-toto fixtures (tests/fixtures/intoto, made by real tools: see its README).
@@ -459,7 +518,8 @@ fn every_attestation_form_from_its_producer_verifies() {
         .iter()
         .filter(|e| {
             let file = e["file"].as_str().unwrap();
-            e["key"] != "rsa" && !file.starts_with("sneaky/") && !file.starts_with("tampered/")
+            // RSA keys (in-toto's default) are pipeline keys for stage attestations too.
+            !file.starts_with("sneaky/") && !file.starts_with("tampered/")
         })
         .map(|e| {
             (
@@ -599,5 +659,442 @@ fn run_writes_a_bundle_for_a_sigstore_json_attestation() {
             .as_str()
             .unwrap()
             .starts_with("application/vnd.dev.sigstore.bundle")
+    );
+}
+
+/// A real GitHub artifact attestation (SLSA provenance v1, public-good Sigstore, keyless): the
+/// pypi-attestations 0.0.19 sdist built by its `release.yml`.
+const GH_ATTESTATION: &str = "tests/fixtures/keyless/gh-attestation-public-good/pypi_attestations-0.0.19.tar.gz.slsa.sigstore.json";
+const GH_COMMIT: &str = "08802efe1f8e5fec4ad842d6b8ce97656092ee72";
+
+/// A pipeline whose `build` stage is attested by the GitHub attestation, run as the keyless
+/// identity `release-ci` with `claims`; it reads the source at `commit` and writes the sdist.
+fn keyless_pipeline(claims: &str, commit: &str, exposure: &str) -> String {
+    format!(
+        r#"pipeline "keyless-lineage" {{
+  policies = ["policies"]
+  require_attestations = true
+  identity "release-ci" {{
+    issuer = "https://token.actions.githubusercontent.com"
+    {claims}
+  }}
+  code "source" {{ uri = "git+https://github.com/trailofbits/pypi-attestations@{commit}" }}
+  model "sdist" {{
+    uri = "https://files.pythonhosted.org/pypi_attestations-0.0.19.tar.gz"
+    digest = "sha256:9bb1add04b1b4e182be6b0b80931593f7a291eb49d69b4fd728a5d4cbcdc4bd3"
+  }}
+  stage "build" {{
+    runs_as = identity "release-ci"
+    inputs = [code "source"]
+    outputs = [model "sdist"]
+    attestation = "attestations/build.sigstore.json"
+  }}
+  release "pypi" {{ artifacts = [model "sdist"] environment = "prod" exposure = "{exposure}" }}
+}}
+"#
+    )
+}
+
+const RELEASE_CI: &str = r#"repository = "trailofbits/pypi-attestations"
+    workflow = ".github/workflows/release.yml""#;
+
+/// A folder with `pipeline`, the attestation (`payload` rewrites its DSSE payload) and the
+/// baseline's permit and lineage rules.
+fn keyless_setup(pipeline: &str, payload: impl Fn(Vec<u8>) -> Vec<u8>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for sub in ["attestations", "policies"] {
+        fs::create_dir_all(d.join(sub)).unwrap();
+    }
+    let mut bundle: Value =
+        serde_json::from_slice(&fs::read(root().join(GH_ATTESTATION)).unwrap()).unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let original = b64
+        .decode(bundle["dsseEnvelope"]["payload"].as_str().unwrap())
+        .unwrap();
+    bundle["dsseEnvelope"]["payload"] = Value::String(b64.encode(payload(original)));
+    fs::write(
+        d.join("attestations/build.sigstore.json"),
+        serde_json::to_vec(&bundle).unwrap(),
+    )
+    .unwrap();
+    fs::write(d.join("pipeline.pal"), pipeline).unwrap();
+    for file in ["permit.cedar", "lineage.cedar"] {
+        fs::copy(
+            root().join("policies/baseline").join(file),
+            d.join("policies").join(file),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+/// The `lineage` facts of stage `build`, from `explain --json`.
+fn build_lineage(dir: &Path) -> Value {
+    let run = palisade(
+        dir,
+        &[
+            "explain",
+            "--no-lock",
+            "--json",
+            "--at",
+            AT,
+            "stage",
+            "build",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    doc["facts"]["evidence"]["lineage"].clone()
+}
+
+fn evaluate_json(dir: &Path) -> Run {
+    palisade(
+        dir,
+        &["evaluate", "--no-lock", "--format", "json", "--at", AT],
+    )
+}
+
+#[test]
+fn a_keyless_github_attestation_verifies_as_the_runs_as_identity() {
+    let dir = keyless_setup(&keyless_pipeline(RELEASE_CI, GH_COMMIT, "public"), |p| p);
+    let lineage = build_lineage(dir.path());
+    assert_eq!(lineage["attestation"], "verified", "{lineage}");
+    assert_eq!(lineage["signer"], "release-ci");
+    assert_eq!(
+        lineage["forms"],
+        json!(["slsa-provenance-v1 in sigstore bundle"])
+    );
+    // `resolvedDependencies` (the checkout, by gitCommit) are the materials, the subject the
+    // product: both declared, nothing undeclared.
+    assert_eq!(lineage["attested_inputs"], json!(["source"]));
+    assert_eq!(lineage["attested_outputs"], json!(["sdist"]));
+    assert_eq!(lineage["undeclared_inputs"], json!([]));
+    let run = evaluate_json(dir.path());
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(violations(&run).is_empty());
+}
+
+#[test]
+fn a_keyless_attestation_of_an_undeclared_checkout_names_it() {
+    // The pipeline pins another commit than the one the workflow built from.
+    let other = "1".repeat(40);
+    let dir = keyless_setup(&keyless_pipeline(RELEASE_CI, &other, "public"), |p| p);
+    let lineage = build_lineage(dir.path());
+    assert_eq!(lineage["attestation"], "verified", "{lineage}");
+    assert_eq!(
+        lineage["undeclared_inputs"][0]["path"],
+        "git+https://github.com/trailofbits/pypi-attestations@refs/tags/v0.0.19"
+    );
+    assert_eq!(
+        lineage["undeclared_inputs"][0]["digest"],
+        format!("gitcommit:{GH_COMMIT}")
+    );
+    let run = evaluate_json(dir.path());
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let found = violations(&run);
+    assert!(
+        found.contains(&("lineage-undeclared-input".into(), "Model::\"sdist\"".into())),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_keyless_attestation_from_another_repository_or_workflow_is_invalid() {
+    for (claims, field) in [
+        (
+            r#"repository = "evil/pypi-attestations""#,
+            "repository expected https://github.com/evil/pypi-attestations",
+        ),
+        (
+            r#"subject = "https://github.com/trailofbits/pypi-attestations/.github/workflows/ci.yml@refs/heads/main""#,
+            "subject expected",
+        ),
+        (
+            r#"repository = "trailofbits/pypi-attestations"
+    workflow = ".github/workflows/ci.yml""#,
+            "workflow expected .github/workflows/ci.yml",
+        ),
+    ] {
+        let dir = keyless_setup(&keyless_pipeline(claims, GH_COMMIT, "public"), |p| p);
+        let lineage = build_lineage(dir.path());
+        assert_eq!(lineage["attestation"], "invalid", "{claims}: {lineage}");
+        let reason = lineage["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("failed at step `identity`") && reason.contains(field),
+            "{claims}: {reason}"
+        );
+        let run = evaluate_json(dir.path());
+        assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+        let found = violations(&run);
+        for (policy, resource) in [
+            ("invalid-attestation", "Model::\"sdist\""),
+            ("lineage-unattested-stage", "Model::\"sdist\""),
+        ] {
+            assert!(
+                found.contains(&(policy.into(), resource.into())),
+                "{claims}: {found:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_tampered_keyless_attestation_is_invalid() {
+    // The payload says the sdist was built from another commit; the pipeline agrees with the
+    // forgery, and only the signature tells.
+    let other = "1".repeat(40);
+    let forged = other.clone();
+    let dir = keyless_setup(&keyless_pipeline(RELEASE_CI, &other, "public"), move |p| {
+        String::from_utf8(p)
+            .unwrap()
+            .replace(GH_COMMIT, &forged)
+            .into_bytes()
+    });
+    let lineage = build_lineage(dir.path());
+    assert_eq!(lineage["attestation"], "invalid", "{lineage}");
+    assert!(
+        lineage["reason"]
+            .as_str()
+            .unwrap()
+            .contains("failed at step `signature`"),
+        "{lineage}"
+    );
+    let run = evaluate_json(dir.path());
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        violations(&run).contains(&("invalid-attestation".into(), "Model::\"sdist\"".into())),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn reports_name_unattested_and_undeclared_inputs_with_digests() {
+    let dir = setup(ATTESTATION);
+    let d = dir.path();
+    fs::write(d.join("data/extra.csv"), "secret,1\n").unwrap();
+    let run = record(d, "keys/trainer.key");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The declared input changes after the run: the attestation no longer accounts for it.
+    fs::write(d.join("data/transactions.csv"), "amount,fraud\n13,0\n").unwrap();
+    let json = evaluate(d);
+    let report: Value = serde_json::from_str(&json.stdout).unwrap();
+    let lineage = &report["lineage"];
+    assert_eq!(lineage.as_array().unwrap().len(), 1, "{lineage}");
+    let train = &lineage[0];
+    assert_eq!(train["stage"], "train");
+    assert_eq!(train["attestation"], "verified");
+    assert_eq!(train["signer"], "trainer");
+    let mut undeclared: Vec<&str> = train["undeclared_inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["path"].as_str().unwrap())
+        .collect();
+    undeclared.sort_unstable();
+    // The old transactions.csv is an attested material no declared input matches any more.
+    assert_eq!(
+        undeclared,
+        [
+            "data/customers.csv",
+            "data/extra.csv",
+            "data/transactions.csv"
+        ]
+    );
+    let unattested = &train["unattested_inputs"][0];
+    assert_eq!(unattested["artifact"], "transactions");
+    assert!(
+        unattested["digest"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:"),
+        "{unattested}"
+    );
+    let human = palisade(
+        d,
+        &[
+            "evaluate",
+            "--no-lock",
+            "--policies",
+            "policies",
+            "--at",
+            AT,
+        ],
+    );
+    for expected in [
+        "lineage: stage \"train\": attestation verified (signer: trainer)",
+        "+ undeclared input: data/extra.csv (sha256:",
+        "- unattested input: transactions (sha256:",
+    ] {
+        assert!(
+            human.stdout.contains(expected),
+            "{expected}\n{}",
+            human.stdout
+        );
+    }
+}
+
+/// `graph`: a stage's edges are solid only when its attestation verified and shows the flow;
+/// an attestation that does not verify draws them dashed, like a stage without one.
+#[test]
+fn graph_draws_only_verified_attested_edges_solid() {
+    let verified = keyless_setup(&keyless_pipeline(RELEASE_CI, GH_COMMIT, "public"), |p| p);
+    let dot = palisade(verified.path(), &["graph", "--no-lock"]);
+    assert_eq!(dot.code, 0, "{}", dot.stderr);
+    insta::assert_snapshot!("keyless-graph-verified", dot.stdout);
+    let invalid = keyless_setup(
+        &keyless_pipeline(
+            r#"repository = "evil/pypi-attestations""#,
+            GH_COMMIT,
+            "public",
+        ),
+        |p| p,
+    );
+    for (format, solid, dashed) in [
+        ("dot", "style=solid", "style=dashed"),
+        ("mermaid", "-->|input|", "-.->|input|"),
+        ("json", "\"attested\": true", "\"attested\": false"),
+    ] {
+        let run = palisade(invalid.path(), &["graph", "--no-lock", "--format", format]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(
+            !run.stdout.contains(solid) && run.stdout.contains(dashed),
+            "{format}: {}",
+            run.stdout
+        );
+    }
+    // Without an attestation, declared edges are declared only.
+    let text = keyless_pipeline(RELEASE_CI, GH_COMMIT, "public").replace(
+        "    attestation = \"attestations/build.sigstore.json\"\n",
+        "",
+    );
+    let absent = keyless_setup(&text, |p| p);
+    let run = palisade(absent.path(), &["graph", "--no-lock"]);
+    assert!(
+        run.stdout.contains("[label=\"input\", style=dashed]")
+            && run.stdout.contains("[label=\"output\", style=dashed]"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// The fraud-detection example's train attestation (written by `palisade run` in its
+/// regen.sh) accounts for exactly the committed inputs and model: the model, its signature,
+/// ML-BOM and lock come from the recorded run.
+#[test]
+fn the_example_train_attestation_matches_the_committed_model() {
+    let example = root().join("examples/fraud-detection");
+    let run = palisade(
+        &example,
+        &["explain", "--json", "--at", AT, "stage", "train"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    let lineage = &doc["facts"]["evidence"]["lineage"];
+    assert_eq!(lineage["attestation"], "verified", "{lineage}");
+    assert_eq!(lineage["attested_inputs"], json!(["app", "transactions"]));
+    assert_eq!(lineage["attested_outputs"], json!(["fraud-xgb"]));
+    for side in [
+        "undeclared_inputs",
+        "undeclared_outputs",
+        "unattested_inputs",
+        "unattested_outputs",
+    ] {
+        assert_eq!(lineage[side], json!([]), "{side}: {lineage}");
+    }
+}
+
+/// A GitHub release attestation (GitHub's Sigstore instance, predicate `release/v0.2`) says
+/// what was released, not what a stage read: refused as a stage attestation (exit 2).
+#[test]
+fn a_keyless_release_attestation_is_no_stage_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir_all(d.join("attestations")).unwrap();
+    let keyless = root().join("tests/fixtures/keyless");
+    fs::copy(
+        keyless.join("gh-release-attestation/bundle.sigstore.json"),
+        d.join("attestations/publish.sigstore.json"),
+    )
+    .unwrap();
+    fs::copy(
+        keyless.join("roots/github-trusted_root.json"),
+        d.join("github-root.json"),
+    )
+    .unwrap();
+    fs::write(
+        d.join("pipeline.pal"),
+        r#"pipeline "release" {
+  trusted_root = "github-root.json"
+  identity "gh-release" { subject = "https://dotcom.releases.github.com" }
+  model "bin" {
+    uri = "https://github.com/jdx/communique/releases/download/v0.1.9/communique-x86_64-unknown-linux-gnu.tar.gz"
+    digest = "sha256:b958c6046bab52febf958c94974e1ffcc450bff78c28d7233e179bfd73828912"
+  }
+  stage "publish" {
+    runs_as = identity "gh-release"
+    outputs = [model "bin"]
+    attestation = "attestations/publish.sigstore.json"
+  }
+  release "r" { artifacts = [model "bin"] environment = "prod" exposure = "internal" }
+}
+"#,
+    )
+    .unwrap();
+    let run = palisade(d, &["evaluate", "--no-lock", "--at", AT]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("attestation/release/v0.2") && run.stderr.contains("publish"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// An RSA pipeline key (what `in-toto-keygen` makes by default) verifies stage attestations
+/// (classic links, RSA-PSS) and nothing else: an RSA key given for another kind of evidence
+/// verifies nothing, so that evidence stays unverified.
+#[test]
+fn an_rsa_key_signs_attestations_only() {
+    let dir = intoto_setup("rsa", "classic/train.581b47aa.link");
+    let lineage = train_lineage(dir.path());
+    assert_eq!(lineage["attestation"], "verified", "{lineage}");
+    assert_eq!(lineage["signer"], "trainer");
+    // An RSA-signed statement about the model, given as its signature by the RSA key: not
+    // a verified signature.
+    let d = dir.path();
+    fs::copy(
+        intoto().join("statement/slsa.rsa.dsse.json"),
+        d.join("model.dsse.json"),
+    )
+    .unwrap();
+    let text = fs::read_to_string(d.join("pipeline.pal")).unwrap().replace(
+        r#"model "model" { path = "model" }"#,
+        r#"model "model" { path = "model" signature = "model.dsse.json" signed_by = key "trainer" }"#,
+    );
+    assert!(text.contains("signed_by = key"), "{text}");
+    fs::write(d.join("pipeline.pal"), text).unwrap();
+    let run = palisade(
+        d,
+        &[
+            "explain",
+            "--no-lock",
+            "--json",
+            "--at",
+            AT,
+            "model",
+            "model",
+        ],
+    );
+    let doc: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", run.stdout, run.stderr));
+    let facts = &doc["facts"]["own"];
+    assert_eq!(facts["signature"], "invalid", "{}", run.stdout);
+    assert!(
+        facts["signature_reason"]
+            .as_str()
+            .unwrap()
+            .contains("no trusted key"),
+        "{facts}"
     );
 }

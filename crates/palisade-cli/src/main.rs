@@ -511,7 +511,9 @@ fn run(cli: Cli) -> miette::Result<u8> {
                 ReportFormat::CodeQuality => palisade_report::Format::CodeQuality,
             };
             let options = palisade_report::Options { controls };
-            let text = palisade_report::render_with(format, &evaluation, &gate.pack, options);
+            let lineage = palisade_report::lineage::stages(&gate.graph);
+            let text =
+                palisade_report::render_report(format, &evaluation, &gate.pack, options, &lineage);
             write_output(output.as_ref(), &text)?;
             if output.is_some() && !quiet() {
                 eprintln!(

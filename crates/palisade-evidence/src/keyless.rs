@@ -335,6 +335,79 @@ fn check(
     checked
 }
 
+/// A stage attestation that is a keyless bundle, checked for the stage's `runs_as` identity.
+pub(crate) enum StageAttestation {
+    /// Verified: the requirement that matched (the identity's name) and the verified in-toto
+    /// statement, the only bytes a stage record may be read from.
+    Verified {
+        /// The identity's name.
+        signer: String,
+        /// The verified statement (the DSSE payload).
+        payload: Vec<u8>,
+    },
+    /// Not verified, and why.
+    Invalid(String),
+}
+
+/// Verifies `bytes` as a stage attestation signed keyless (a Fulcio certificate) by the
+/// identity `identity`, against the pipeline's trusted root — the same check as an artifact's
+/// keyless `signature`, over the statement's own subject (the signature covers the whole
+/// statement, so any subject selects it; the stage's outputs are compared with all of them
+/// afterwards). `None` when `identity` declares no keyless claims (or a `ca`), or `bytes` is
+/// not a certificate-signed bundle (a key-signed one, a link): the key and CA path reads it.
+pub(crate) fn check_stage_attestation(
+    keyless: &Keyless,
+    bytes: &[u8],
+    file: &str,
+    identity: &str,
+) -> Option<StageAttestation> {
+    // Identities with a `ca` (or without claims) are not keyless: their path reads the file.
+    let (_, requirement) = keyless
+        .identities
+        .iter()
+        .find(|(name, _)| name == identity)?;
+    let bundle = Bundle::parse(bytes, file).ok()?;
+    if !bundle.is_keyless() {
+        return None;
+    }
+    let Some(root) = &keyless.root else {
+        return Some(StageAttestation::Invalid(
+            "the trusted root could not be loaded".to_string(),
+        ));
+    };
+    let subject = palisade_sigstore::bundle::parse(bytes, file)
+        .ok()
+        .and_then(|b| crate::trust::peek_statement(&b, file))
+        .and_then(|statement| {
+            statement.subjects.iter().find_map(|s| {
+                ["sha256", "sha512", "sha384"].iter().find_map(|alg| {
+                    let hex_digits = s.digest.get(*alg)?;
+                    ArtifactDigestInput::parse(&format!("{alg}:{hex_digits}")).ok()
+                })
+            })
+        });
+    let Some(subject) = subject else {
+        return Some(StageAttestation::Invalid(format!(
+            "{file} holds no in-toto statement with a sha256, sha384 or sha512 subject"
+        )));
+    };
+    let policy = Policy::Identities(vec![requirement.clone()]);
+    Some(
+        match root.verify(&bundle, Artifact::Digest(subject), &policy) {
+            Ok(verified) => match verified.content {
+                Content::Statement { payload, .. } => StageAttestation::Verified {
+                    signer: identity.to_string(),
+                    payload,
+                },
+                Content::MessageSignature { .. } => StageAttestation::Invalid(format!(
+                    "{file} is a message signature, not an in-toto statement"
+                )),
+            },
+            Err(e) => StageAttestation::Invalid(failed_step(&e)),
+        },
+    )
+}
+
 /// "invalid at step X (code): message".
 fn failed_step(e: &KeylessError) -> String {
     format!(

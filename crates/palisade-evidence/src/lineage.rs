@@ -3,7 +3,11 @@
 //! what the stage declares.
 //!
 //! Trust is the `runs_as` identity only: its `key = key "…"`, or its `ca`
-//! ([`crate::trust::Trust::restricted_to`] picks them from the pipeline's trust). A stage with
+//! ([`crate::trust::Trust::restricted_to`] picks them from the pipeline's trust), or its
+//! keyless claims (`issuer`, `subject`, `repository`, `ref`, `workflow` …): a Sigstore bundle
+//! signed with a Fulcio certificate is verified like a keyless `signature`
+//! ([`crate::keyless::check_stage_attestation`], against the pipeline's `trusted_root` or the
+//! embedded public-good root) and read from its verified statement. A stage with
 //! an attestation but no `runs_as` has nothing to verify it against: `invalid`. Every
 //! attestation file must verify and name the stage (a link's `name`; SLSA provenance has
 //! none) for the stage's `attestation` to be `verified`; materials and products of all its
@@ -11,7 +15,8 @@
 //!
 //! Declared content: a local artifact's digests are the ones palisade computes for its path
 //! (sha256, and blake3 when the lock pins it; `integrity` says whether they match
-//! `palisade.lock`); a remote artifact's are its `digest =`. A material matching no declared
+//! `palisade.lock`); a remote artifact's are its `digest =`, or for a source pinned to a commit
+//! (`uri = "git+https://…@<commit>"`) that commit, compared with a material's `gitCommit`. A material matching no declared
 //! input is an undeclared input; when its content is another declared artifact's (the PII
 //! dataset the training command read), the graph gains an `undeclared_input` edge from that
 //! artifact, so its labels flow downstream.
@@ -67,8 +72,19 @@ pub(crate) fn gather_stage(
             )
             .map_err(miette::Report::new)
             .and_then(|bytes| {
-                let record = palisade_intoto::read_attestation(&bytes, written, &trust)
-                    .map_err(miette::Report::new)?;
+                let keyless = stage.runs_as.as_ref().and_then(|runs_as| {
+                    crate::keyless::check_stage_attestation(
+                        context.keyless,
+                        &bytes,
+                        written,
+                        &runs_as.value.name,
+                    )
+                });
+                let record = match keyless {
+                    Some(checked) => keyless_record(&bytes, written, checked),
+                    None => palisade_intoto::read_attestation(&bytes, written, &trust),
+                }
+                .map_err(miette::Report::new)?;
                 Ok((bytes, record))
             });
         match read {
@@ -88,6 +104,34 @@ pub(crate) fn gather_stage(
         return (None, files, errors);
     }
     (Some(facts(context, stage, &records, trees)), files, errors)
+}
+
+/// The record of a keyless bundle checked by [`crate::keyless::check_stage_attestation`]:
+/// when verified, read from the verified statement only; otherwise from the bundle, for the
+/// report, with the reason it failed.
+fn keyless_record(
+    bytes: &[u8],
+    written: &str,
+    checked: crate::keyless::StageAttestation,
+) -> Result<StageRecord, palisade_intoto::IntotoError> {
+    let no_trust = palisade_intoto::Trust::keys(&[]);
+    match checked {
+        crate::keyless::StageAttestation::Verified { signer, payload } => {
+            let name = format!("{written} (DSSE payload)");
+            let mut record = palisade_intoto::read_attestation(&payload, &name, &no_trust)?;
+            record.wrapper = Wrapper::SigstoreBundle;
+            record.verification = Verification::Verified {
+                signer,
+                keyid_matched: false,
+            };
+            Ok(record)
+        }
+        crate::keyless::StageAttestation::Invalid(reason) => {
+            let mut record = palisade_intoto::read_attestation(bytes, written, &no_trust)?;
+            record.verification = Verification::Invalid { reason };
+            Ok(record)
+        }
+    }
 }
 
 /// The keys and authorities of the stage's `runs_as` identity: its `key` and its `ca`.
@@ -119,6 +163,10 @@ fn runs_as_trust(
             name: k.name.clone(),
             key: VerificationKey::Sigstore(k.key.clone()),
         })
+        .chain(restricted.rsa_keys.iter().map(|(name, key)| TrustedKey {
+            name: name.clone(),
+            key: key.clone(),
+        }))
         .collect();
     (keys, restricted.authorities)
 }
@@ -145,7 +193,21 @@ fn declared(artifact: &Artifact, tree: Option<&TreeDigests>) -> Option<DeclaredA
         let path = artifact.path.as_ref().map(|p| p.value.written.as_str());
         return Some(DeclaredArtifact::from_tree(name, path, tree));
     }
-    let digest = artifact.digest.as_ref()?;
+    let Some(digest) = artifact.digest.as_ref() else {
+        // A source pinned to a commit (`uri = "git+https://…@<commit>"`): SLSA provenance
+        // lists the checkout as a material with a `gitCommit` digest.
+        let commit = artifact
+            .remote
+            .as_ref()
+            .and_then(|r| pinned_commit(&r.value))?;
+        return Some(DeclaredArtifact {
+            name: name.to_owned(),
+            path: None,
+            content: DeclaredContent::File(
+                [("gitcommit".to_owned(), commit)].into_iter().collect(),
+            ),
+        });
+    };
     Some(DeclaredArtifact {
         name: name.to_owned(),
         path: None,
@@ -158,6 +220,17 @@ fn declared(artifact: &Artifact, tree: Option<&TreeDigests>) -> Option<DeclaredA
             .collect(),
         ),
     })
+}
+
+/// The commit a `git+…@<commit>` location pins: 40 (SHA-1) or 64 (SHA-256) hex digits,
+/// lowercased. A branch or tag name pins nothing.
+fn pinned_commit(remote: &str) -> Option<String> {
+    if !remote.starts_with("git+") {
+        return None;
+    }
+    let (_, commit) = remote.rsplit_once('@')?;
+    let hex_only = commit.bytes().all(|b| b.is_ascii_hexdigit());
+    (hex_only && matches!(commit.len(), 40 | 64)).then(|| commit.to_ascii_lowercase())
 }
 
 fn digest_text(r: &Resource) -> String {
@@ -295,4 +368,34 @@ fn facts(
         .map(|u| (u.artifact.clone(), u.reason.clone()))
         .collect();
     facts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pinned_commit;
+
+    #[test]
+    fn only_a_commit_pins_a_git_source() {
+        let sha1 = "08802efe1f8e5fec4ad842d6b8ce97656092ee72";
+        assert_eq!(
+            pinned_commit(&format!(
+                "git+https://github.com/o/r@{}",
+                sha1.to_uppercase()
+            )),
+            Some(sha1.to_owned())
+        );
+        assert_eq!(
+            pinned_commit("git+https://github.com/o/r@refs/tags/v1"),
+            None
+        );
+        assert_eq!(pinned_commit("git+https://github.com/o/r"), None);
+        assert_eq!(
+            pinned_commit(&format!("https://example.com/x@{sha1}")),
+            None
+        );
+        assert_eq!(
+            pinned_commit(&format!("git+https://h/r@{}", &sha1[..39])),
+            None
+        );
+    }
 }

@@ -31,6 +31,10 @@ pub struct Trust {
     pub keys: Vec<TrustedKey>,
     /// `identity "<name>"` blocks with a `ca`.
     pub authorities: Vec<TrustedAuthority>,
+    /// `key "<name>"` blocks whose public key is RSA (in-toto's default key type): they verify
+    /// stage attestations only (`palisade-intoto`, RSA-PSS); nothing else accepts them, so an
+    /// artifact `signed_by` one has no key that can verify it.
+    pub rsa_keys: Vec<(String, palisade_intoto::keys::VerificationKey)>,
 }
 
 /// Why a key or CA file of the pipeline could not be used: (declaration index kind, reason).
@@ -61,17 +65,25 @@ impl Trust {
                     MAX_TRUST_FILE_BYTES,
                 )
                 .map_err(miette::Report::new)
-                .and_then(|text| {
-                    PublicKey::from_named_pem(&text, &file)
-                        .map(|k| (k, pem_hint(&text)))
-                        .map_err(miette::Report::new)
+                .and_then(|text| match PublicKey::from_named_pem(&text, &file) {
+                    Ok(k) => Ok(Ok((k, pem_hint(&text)))),
+                    // An RSA key is read for stage attestations; anything else keeps its error.
+                    Err(e) => {
+                        match palisade_intoto::keys::VerificationKey::from_pem(&text, &file) {
+                            Ok(rsa @ palisade_intoto::keys::VerificationKey::Rsa(_)) => {
+                                Ok(Err(rsa))
+                            }
+                            _ => Err(miette::Report::new(e)),
+                        }
+                    }
                 });
             match loaded {
-                Ok((public, hint)) => trust.keys.push(TrustedKey {
+                Ok(Ok((public, hint))) => trust.keys.push(TrustedKey {
                     name: key.name.value.clone(),
                     key: public,
                     hint,
                 }),
+                Ok(Err(rsa)) => trust.rsa_keys.push((key.name.value.clone(), rsa)),
                 Err(cause) => errors.push(TrustError {
                     kind: Kind::Key,
                     index,
@@ -132,6 +144,12 @@ impl Trust {
                 .authorities
                 .iter()
                 .filter(|a| wanted(Kind::Identity, &a.name))
+                .cloned()
+                .collect(),
+            rsa_keys: self
+                .rsa_keys
+                .iter()
+                .filter(|(name, _)| wanted(Kind::Key, name))
                 .cloned()
                 .collect(),
         }

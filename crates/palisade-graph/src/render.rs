@@ -39,9 +39,10 @@ fn label(graph: &LineageGraph, node: NodeIndex) -> String {
     label
 }
 
-/// How an edge stands against its stage's attestation: `Some(true)` attested, `Some(false)`
-/// declared only, `None` when the stage has no attestation (or the edge is no data flow
-/// between an artifact and a stage). Undeclared-input edges are attested by construction.
+/// How an edge stands against its stage's attestation: `Some(true)` attested (the stage's
+/// attestation verified and shows this flow), `Some(false)` declared only (no attestation, one
+/// that does not verify, or one that does not show it), `None` when the edge is no data flow
+/// between an artifact and a stage. Undeclared-input edges are attested by construction.
 fn attested(
     graph: &LineageGraph,
     edge: petgraph::graph::EdgeReference<'_, EdgeKind>,
@@ -55,7 +56,12 @@ fn attested(
     let Node::Stage(i) = graph.node(stage) else {
         return None;
     };
-    let lineage = graph.stage_evidence(*i)?.lineage.as_ref()?;
+    let Some(lineage) = graph.stage_evidence(*i).and_then(|e| e.lineage.as_ref()) else {
+        return Some(false);
+    };
+    if lineage.attestation != crate::SignatureState::Verified {
+        return Some(false);
+    }
     let (_, name) = graph.node_name(artifact);
     let list = if outputs {
         &lineage.attested_outputs
@@ -210,7 +216,8 @@ pub fn mermaid(graph: &LineageGraph, options: RenderOptions) -> String {
     }
     for edge in graph.graph().edge_references() {
         if included(graph, edge.source(), options) && included(graph, edge.target(), options) {
-            // Declared only: dotted. Attested, undeclared or no attestation: solid.
+            // Declared only (no verified attestation shows it): dotted. Attested or undeclared
+            // (and edges that are no data flow of a stage): solid.
             let arrow = if attested(graph, edge) == Some(false) {
                 "-.->"
             } else {
@@ -252,7 +259,8 @@ struct JsonEdge {
     from: String,
     to: String,
     kind: &'static str,
-    /// Whether the stage's attestation shows this flow (absent when the stage has none).
+    /// Whether the stage's verified attestation shows this flow (input and output edges of
+    /// stages only; `false` when the stage has no verified attestation).
     #[serde(skip_serializing_if = "Option::is_none")]
     attested: Option<bool>,
 }

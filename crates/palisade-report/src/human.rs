@@ -48,7 +48,11 @@ fn violation(out: &mut String, mark: &str, v: &Violation) {
     }
 }
 
-pub(crate) fn render(evaluation: &Evaluation, controls: Option<&[FrameworkResult]>) -> String {
+pub(crate) fn render(
+    evaluation: &Evaluation,
+    controls: Option<&[FrameworkResult]>,
+    lineage: &[crate::lineage::StageLineage],
+) -> String {
     let mut out = String::new();
     let verdict = if evaluation.allowed() {
         "ALLOW"
@@ -80,6 +84,7 @@ pub(crate) fn render(evaluation: &Evaluation, controls: Option<&[FrameworkResult
             violation(&mut out, "~", v);
         }
     }
+    crate::lineage::human(&mut out, lineage);
     if !evaluation.warnings.is_empty() {
         out.push('\n');
         for w in &evaluation.warnings {

@@ -19,9 +19,16 @@ struct Report<'a> {
     /// Results by control framework (`--controls`).
     #[serde(skip_serializing_if = "Option::is_none")]
     controls: Option<&'a [FrameworkResult]>,
+    /// Stages' attestations: verified or not, undeclared and unattested inputs.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    lineage: &'a [crate::lineage::StageLineage],
 }
 
-pub(crate) fn render(evaluation: &Evaluation, controls: Option<&[FrameworkResult]>) -> String {
+pub(crate) fn render(
+    evaluation: &Evaluation,
+    controls: Option<&[FrameworkResult]>,
+    lineage: &[crate::lineage::StageLineage],
+) -> String {
     let report = Report {
         schema: "palisade.report/v1",
         pipeline: &evaluation.pipeline,
@@ -33,6 +40,7 @@ pub(crate) fn render(evaluation: &Evaluation, controls: Option<&[FrameworkResult
         waived: &evaluation.waived,
         warnings: &evaluation.warnings,
         controls,
+        lineage,
     };
     // Serializing plain data with string keys cannot fail.
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();

@@ -15,6 +15,7 @@ pub mod explain;
 mod human;
 mod json;
 mod junit;
+pub mod lineage;
 mod markdown;
 mod sarif;
 
@@ -67,15 +68,28 @@ pub fn render_with(
     pack: &PolicyPack,
     options: Options,
 ) -> String {
+    render_report(format, evaluation, pack, options, &[])
+}
+
+/// Renders an evaluation in the chosen format, with options and the stages' verified lineage
+/// ([`lineage::stages`]): the JSON's `lineage`, and a section of the human and Markdown
+/// reports naming undeclared and unattested inputs.
+pub fn render_report(
+    format: Format,
+    evaluation: &Evaluation,
+    pack: &PolicyPack,
+    options: Options,
+    lineage: &[lineage::StageLineage],
+) -> String {
     let controls = (options.controls && format.has_controls())
         .then(|| palisade_policy::controls::coverage(pack, evaluation));
     let controls = controls.as_deref();
     match format {
-        Format::Human => human::render(evaluation, controls),
-        Format::Json => json::render(evaluation, controls),
+        Format::Human => human::render(evaluation, controls, lineage),
+        Format::Json => json::render(evaluation, controls, lineage),
         Format::Sarif => sarif::render(evaluation, pack),
         Format::Junit => junit::render(evaluation, pack),
-        Format::Markdown => markdown::render(evaluation, controls),
+        Format::Markdown => markdown::render(evaluation, controls, lineage),
         Format::CodeQuality => codequality::render(evaluation),
     }
 }

@@ -13,7 +13,11 @@ fn cell(text: &str) -> String {
     escape_markdown(text)
 }
 
-pub(crate) fn render(evaluation: &Evaluation, controls: Option<&[FrameworkResult]>) -> String {
+pub(crate) fn render(
+    evaluation: &Evaluation,
+    controls: Option<&[FrameworkResult]>,
+    lineage: &[crate::lineage::StageLineage],
+) -> String {
     let mut out = String::new();
     let icon = if evaluation.allowed() { "✅" } else { "❌" };
     let verdict = if evaluation.allowed() {
@@ -62,6 +66,7 @@ pub(crate) fn render(evaluation: &Evaluation, controls: Option<&[FrameworkResult
         }
         out.push('\n');
     }
+    crate::lineage::markdown(&mut out, lineage);
     if !evaluation.warnings.is_empty() {
         let _ = writeln!(out, "### Warnings\n");
         for w in &evaluation.warnings {
