@@ -58,7 +58,7 @@ for case in $CASES; do
         done
         ;;
     pickle)
-        cargo bench -p palisade-pickle --bench memory dup dup_x8 budget_x8
+        cargo bench -p palisade-pickle --bench memory -- dup dup_x8 budget_x8
         ;;
     hash)
         model=$OUT/model
