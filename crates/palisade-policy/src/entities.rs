@@ -200,22 +200,29 @@ pub(crate) fn build_stores(
     } else {
         packages.chunks(per_shard).collect()
     };
-    let built: Vec<(Entities, Vec<(NodeIndex, EntityUid)>)> = chunks
-        .into_par_iter()
-        .map(|chunk| -> Result<_, InternalError> {
-            let mut entities = declared.clone();
-            entities.reserve(chunk.len());
-            let mut chunk_uids = Vec::with_capacity(chunk.len());
-            for &index in chunk {
-                let (me, entity) = node_entity(graph, index, &in_pipeline)?;
-                chunk_uids.push((index, me));
-                entities.push(entity);
-            }
-            let store = Entities::from_entities(entities, checking)
-                .map_err(|e| internal("the entity store")(e.to_string()))?;
-            Ok((store, chunk_uids))
-        })
-        .collect::<Result<_, _>>()?;
+    let build_chunk = |chunk: &[NodeIndex],
+                       mut entities: Vec<Entity>|
+     -> Result<(Entities, Vec<(NodeIndex, EntityUid)>), InternalError> {
+        entities.reserve(chunk.len());
+        let mut chunk_uids = Vec::with_capacity(chunk.len());
+        for &index in chunk {
+            let (me, entity) = node_entity(graph, index, &in_pipeline)?;
+            chunk_uids.push((index, me));
+            entities.push(entity);
+        }
+        let store = Entities::from_entities(entities, checking)
+            .map_err(|e| internal("the entity store")(e.to_string()))?;
+        Ok((store, chunk_uids))
+    };
+    // One store takes the declared entities as they are: a copy of 100,000 stage and dataset
+    // entities (a long chain) would double the peak memory for nothing.
+    let built: Vec<(Entities, Vec<(NodeIndex, EntityUid)>)> = match chunks.as_slice() {
+        [only] => vec![build_chunk(only, declared)?],
+        _ => chunks
+            .into_par_iter()
+            .map(|chunk| build_chunk(chunk, declared.clone()))
+            .collect::<Result<_, _>>()?,
+    };
     let mut stores = Vec::with_capacity(built.len());
     for (store, chunk_uids) in built {
         uids.extend(chunk_uids);
