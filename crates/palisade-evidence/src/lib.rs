@@ -139,7 +139,7 @@ pub fn build_lock(pipeline: &Pipeline, progress: bool) -> Result<Lockfile, Evide
         if let Some(path) = &artifact.path {
             lockfile.artifacts.insert(
                 lock_key(artifact),
-                Lockfile::entry_from(&path.value.written, &tree),
+                integrity::fresh_entry(artifact, &path.value.written, &tree),
             );
         }
     }

@@ -29,6 +29,7 @@
 mod dvc;
 mod render;
 mod scan;
+mod suggest;
 mod workflows;
 
 use std::path::{Path, PathBuf};

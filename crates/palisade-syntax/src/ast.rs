@@ -393,6 +393,10 @@ pub struct Artifact {
     pub summary_max_age: Option<Spanned<u64>>,
     /// `summary_policy = "sha256:…"`: the policy digest the summary must name.
     pub summary_policy: Option<Spanned<Digest>>,
+    /// `ignore = ["__pycache__/", "*.pyc"]`: gitignore-like globs relative to a folder
+    /// artifact's `path`, left out of its content digest and its lock entry (see
+    /// [`palisade_core::ignore`]). Each was checked to parse. Empty when not written.
+    pub ignore: Vec<Spanned<String>>,
 }
 
 /// The values a model's `format = "…"` may take (compared without regard to case): the

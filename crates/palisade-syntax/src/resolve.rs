@@ -51,6 +51,7 @@ const ARTIFACT_ATTRIBUTES: &[&str] = &[
     "summary",
     "summary_max_age",
     "summary_policy",
+    "ignore",
 ];
 const MODEL_ATTRIBUTES: &[&str] = &[
     "path",
@@ -73,6 +74,7 @@ const MODEL_ATTRIBUTES: &[&str] = &[
     "summary",
     "summary_max_age",
     "summary_policy",
+    "ignore",
 ];
 const SECRET_ATTRIBUTES: &[&str] = &["vault", "labels", "description"];
 const KEY_ATTRIBUTES: &[&str] = &["public_key", "description"];
@@ -1135,7 +1137,42 @@ impl Resolver<'_> {
             summary_policy: attributes
                 .get("summary_policy")
                 .and_then(|a| self.digest(a)),
+            ignore: self.list_of(attributes, "ignore", Self::ignore_patterns),
         })
+    }
+
+    /// `ignore = [...]`: strings, each a pattern [`palisade_core::ignore`] accepts.
+    fn ignore_patterns(&mut self, attribute: &Attribute<'_>) -> Vec<Spanned<String>> {
+        let patterns = self.strings(attribute);
+        if patterns.len() > palisade_core::ignore::MAX_PATTERNS {
+            self.reporter.push(SyntaxError::InvalidIgnore {
+                location: self.location(attribute.name.span),
+                written: String::new(),
+                reason: format!(
+                    "more than {} patterns on one artifact",
+                    palisade_core::ignore::MAX_PATTERNS
+                ),
+                src: self.reporter.src(),
+                span: attribute.name.span,
+            });
+            return Vec::new();
+        }
+        patterns
+            .into_iter()
+            .filter(|p| match palisade_core::ignore::parse_pattern(&p.value) {
+                Ok(_) => true,
+                Err(e) => {
+                    self.reporter.push(SyntaxError::InvalidIgnore {
+                        location: self.location(p.span),
+                        written: p.value.clone(),
+                        reason: e.reason,
+                        src: self.reporter.src(),
+                        span: p.span,
+                    });
+                    false
+                }
+            })
+            .collect()
     }
 
     fn list_of<T>(

