@@ -204,3 +204,46 @@ fn init_suggests_ignore_for_pycache_as_a_comment_only() {
     let run = palisade(d, &["init", "--stdout"]);
     assert!(!run.stdout.contains("__pycache__/"), "{}", run.stdout);
 }
+
+/// The other attack: leave a malicious pickle out of a model folder's digest with `ignore`,
+/// hoping the loader picks it up unscanned. The scanners read every file of the folder anyway.
+#[test]
+fn an_ignored_file_in_a_model_folder_is_still_scanned() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir_all(d.join("model/extra")).unwrap();
+    fs::copy(
+        super::cases().join("models-attacks/models/benign.safetensors"),
+        d.join("model/weights.safetensors"),
+    )
+    .unwrap();
+    fs::copy(
+        super::cases().join("models-attacks/models/protocol0.bin"),
+        d.join("model/extra/hook.pkl"),
+    )
+    .unwrap();
+    fs::write(
+        d.join("pipeline.pal"),
+        r#"pipeline "hidden" {
+  policies = ["@baseline"]
+  model "m" {
+    path = "model"
+    ignore = ["extra/"]
+  }
+  release "prod" { artifacts = [model "m"] environment = "production" exposure = "internal" }
+}
+"#,
+    )
+    .unwrap();
+    lock(d);
+    let lock_text = fs::read_to_string(d.join("palisade.lock")).unwrap();
+    assert!(!lock_text.contains("hook.pkl"), "{lock_text}");
+    let run = evaluate_json(d);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        violations(&run)
+            .contains(&("dangerous-pickle-imports".to_owned(), "Model::\"m\"".to_owned())),
+        "{}",
+        run.stdout
+    );
+}
