@@ -247,3 +247,114 @@ fn an_ignored_file_in_a_model_folder_is_still_scanned() {
         run.stdout
     );
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The repository `dvc repro` made (tests/fixtures/init/dvc-repo), with the pipeline `init`
+/// writes for it.
+fn dvc_repo() -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("dvc-repo");
+    copy_dir(&root().join("tests/fixtures/init/dvc-repo"), &dir);
+    let _ = fs::remove_file(dir.join("pipeline.pal"));
+    let run = palisade(&dir, &["init"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    (tmp, dir)
+}
+
+fn dvc_lock_fact(dir: &Path, kind: &str, name: &str) -> String {
+    let run = palisade(dir, &["explain", kind, name, "--json", "--at", AT]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    fn find(v: &serde_json::Value) -> Option<String> {
+        match v {
+            serde_json::Value::Object(m) => m
+                .get("dvc_lock")
+                .and_then(|d| d.as_str().map(str::to_owned))
+                .or_else(|| m.values().find_map(find)),
+            serde_json::Value::Array(a) => a.iter().find_map(find),
+            _ => None,
+        }
+    }
+    find(&v).unwrap_or_else(|| panic!("no dvc_lock in {}", run.stdout))
+}
+
+#[test]
+fn init_names_dvc_lock_and_a_matching_repository_verifies() {
+    let (_tmp, dir) = dvc_repo();
+    let pipeline = fs::read_to_string(dir.join("pipeline.pal")).unwrap();
+    assert!(pipeline.contains("dvc_lock = \"dvc.lock\""), "{pipeline}");
+    assert_eq!(dvc_lock_fact(&dir, "dataset", "transactions"), "verified");
+    let run = palisade(&dir, &["evaluate", "--at", AT, "--format", "json"]);
+    assert!(
+        !violations(&run).iter().any(|(p, _)| p == "dvc-lock-mismatch"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// The attack: swap the training data after `dvc repro`, then re-run `palisade lock` (anyone
+/// who can change the data can re-lock). palisade.lock now matches; dvc.lock still says what
+/// `dvc repro` consumed, and the gate denies.
+#[test]
+fn data_changed_after_dvc_repro_is_denied_even_after_relocking() {
+    let (_tmp, dir) = dvc_repo();
+    fs::write(
+        dir.join("data/transactions.csv"),
+        "id,amount,label\n1,10.0,0\n2,99999.0,0\n",
+    )
+    .unwrap();
+    lock(&dir);
+    assert_eq!(dvc_lock_fact(&dir, "dataset", "transactions"), "mismatch");
+    let run = palisade(&dir, &["evaluate", "--at", AT, "--format", "json"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        violations(&run).contains(&(
+            "dvc-lock-mismatch".to_owned(),
+            "Dataset::\"transactions\"".to_owned()
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !violations(&run).iter().any(|(p, _)| p == "integrity-mismatch"),
+        "palisade.lock was refreshed: {}",
+        run.stdout
+    );
+    let explain = palisade(&dir, &["explain", "dataset", "transactions", "--at", AT]);
+    assert!(
+        explain.stdout.contains("dvc.lock:          mismatch")
+            && explain.stdout.contains("but dvc.lock (stage \"prepare\") records"),
+        "{}",
+        explain.stdout
+    );
+    // Without `dvc_lock` in the pipeline nothing is checked (the fact is `absent`).
+    let text = fs::read_to_string(dir.join("pipeline.pal")).unwrap();
+    let without: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("dvc_lock"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    fs::write(dir.join("pipeline.pal"), without).unwrap();
+    assert_eq!(dvc_lock_fact(&dir, "dataset", "transactions"), "absent");
+}
+
+#[test]
+fn a_missing_dvc_lock_named_by_the_pipeline_is_an_error() {
+    let (_tmp, dir) = dvc_repo();
+    fs::remove_file(dir.join("dvc.lock")).unwrap();
+    let run = palisade(&dir, &["evaluate", "--at", AT]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("dvc_lock"), "{}", run.stderr);
+}

@@ -41,6 +41,7 @@ pub mod bom;
 mod error;
 mod findings;
 pub mod integrity;
+mod dvc_lock;
 mod keyless;
 mod lineage;
 mod model;
@@ -181,6 +182,11 @@ pub fn attach(
     let (keyless, keyless_error) = keyless::Keyless::load(pipeline, &folder);
     errors.extend(keyless_error);
 
+    let dvc = dvc_lock::read(pipeline, &folder).unwrap_or_else(|e| {
+        errors.push(e);
+        None
+    });
+
     let mut summary = Summary::default();
     let (lockfile, lock_read) = match integrity::read_lock(pipeline, &folder, options.lock) {
         Ok(Some((lock, read))) => {
@@ -266,7 +272,8 @@ pub fn attach(
         summary.evidence_files += found.evidence_files.len();
         evidence.stages.push(found);
     }
-    for (decl, g) in gathered.into_iter().enumerate() {
+    for (decl, mut g) in gathered.into_iter().enumerate() {
+        dvc_lock::gather(&context, dvc.as_ref(), g.artifact, &mut g.facts);
         errors.extend(g.errors);
         summary.evidence_files += g.facts.evidence_files.len();
         evidence.artifacts.push(Some(g.facts));

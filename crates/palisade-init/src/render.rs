@@ -214,6 +214,14 @@ pub(crate) fn render(model: &Model, root: &Path) -> String {
         "policies = [\"@baseline\", \"policies\"]",
         "the built-in baseline + your own rules in policies/",
     );
+    if model.dvc_checked > 0 || !model.dvc_mismatches.is_empty() {
+        line(
+            &mut out,
+            2,
+            "dvc_lock = \"dvc.lock\"",
+            "dvc.lock: evaluate checks the md5 it records against every artifact's files (the baseline's dvc-lock-mismatch)",
+        );
+    }
     for signer in &model.signers {
         out.push('\n');
         line(

@@ -246,6 +246,12 @@ fn artifact(
     for change in f.integrity_changes.iter().take(10) {
         let _ = writeln!(out, "                     {}", escape_line(change));
     }
+    if f.dvc_lock != palisade_graph::DvcLock::Absent {
+        let _ = writeln!(out, "  dvc.lock:          {}", f.dvc_lock.as_str());
+        for change in f.dvc_lock_changes.iter().take(10) {
+            let _ = writeln!(out, "                     {}", escape_line(change));
+        }
+    }
     match &f.digest {
         Some(digest) if digest.algorithm() == palisade_core::DigestAlgorithm::Sha256 => {
             let _ = writeln!(out, "  sha256:            {}", digest.hex());

@@ -254,6 +254,9 @@ pub struct Pipeline {
     /// `require_attestations = true`: every stage upstream of a public release must have a
     /// verified `attestation` (the baseline `lineage.cedar` denies otherwise).
     pub require_attestations: Option<Spanned<bool>>,
+    /// `dvc_lock = "dvc.lock"`: the DVC lock file whose recorded md5 of every file is checked
+    /// against the artifacts' files (the artifacts' `dvc_lock` fact). Not set: not checked.
+    pub dvc_lock: Option<Spanned<PathValue>>,
     /// `key` blocks, in source order.
     pub keys: Vec<Key>,
     /// `identity` blocks, in source order.

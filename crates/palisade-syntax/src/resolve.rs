@@ -32,6 +32,7 @@ const PIPELINE_ATTRIBUTES: &[&str] = &[
     "max_dp_epsilon",
     "min_robustness",
     "require_attestations",
+    "dvc_lock",
 ];
 const ARTIFACT_ATTRIBUTES: &[&str] = &[
     "path",
@@ -446,6 +447,7 @@ impl Resolver<'_> {
         let require_attestations = attributes
             .get("require_attestations")
             .and_then(|a| self.boolean(a));
+        let dvc_lock = attributes.get("dvc_lock").and_then(|a| self.path(a));
 
         let mut pipeline = Pipeline {
             source: SourceFile {
@@ -465,6 +467,7 @@ impl Resolver<'_> {
             min_robustness,
             lock_signed_by,
             require_attestations,
+            dvc_lock,
             keys: Vec::new(),
             identities: Vec::new(),
             artifacts: Vec::new(),
