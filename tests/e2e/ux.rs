@@ -241,8 +241,10 @@ fn an_ignored_file_in_a_model_folder_is_still_scanned() {
     let run = evaluate_json(d);
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert!(
-        violations(&run)
-            .contains(&("dangerous-pickle-imports".to_owned(), "Model::\"m\"".to_owned())),
+        violations(&run).contains(&(
+            "dangerous-pickle-imports".to_owned(),
+            "Model::\"m\"".to_owned()
+        )),
         "{}",
         run.stdout
     );
@@ -298,7 +300,9 @@ fn init_names_dvc_lock_and_a_matching_repository_verifies() {
     assert_eq!(dvc_lock_fact(&dir, "dataset", "transactions"), "verified");
     let run = palisade(&dir, &["evaluate", "--at", AT, "--format", "json"]);
     assert!(
-        !violations(&run).iter().any(|(p, _)| p == "dvc-lock-mismatch"),
+        !violations(&run)
+            .iter()
+            .any(|(p, _)| p == "dvc-lock-mismatch"),
         "{}",
         run.stdout
     );
@@ -328,14 +332,18 @@ fn data_changed_after_dvc_repro_is_denied_even_after_relocking() {
         run.stdout
     );
     assert!(
-        !violations(&run).iter().any(|(p, _)| p == "integrity-mismatch"),
+        !violations(&run)
+            .iter()
+            .any(|(p, _)| p == "integrity-mismatch"),
         "palisade.lock was refreshed: {}",
         run.stdout
     );
     let explain = palisade(&dir, &["explain", "dataset", "transactions", "--at", AT]);
     assert!(
         explain.stdout.contains("dvc.lock:          mismatch")
-            && explain.stdout.contains("but dvc.lock (stage \"prepare\") records"),
+            && explain
+                .stdout
+                .contains("but dvc.lock (stage \"prepare\") records"),
         "{}",
         explain.stdout
     );
@@ -357,4 +365,57 @@ fn a_missing_dvc_lock_named_by_the_pipeline_is_an_error() {
     let run = palisade(&dir, &["evaluate", "--at", AT]);
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("dvc_lock"), "{}", run.stderr);
+}
+
+/// Issue 14 item 6, first bullet: a case under `policies/tests/` tests `policies/` without
+/// naming it (it cannot reach it with `..`), and says which policies it ran with.
+#[test]
+fn a_case_under_policies_tests_runs_with_its_owner_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir_all(d.join("policies/tests")).unwrap();
+    fs::write(
+        d.join("policies/no-pii.cedar"),
+        "@id(\"no-pii-release\")\n@severity(\"high\")\n@message(\"{resource} holds pii\")\nforbid (principal, action == Action::\"release\", resource) when { resource.labels.contains(\"pii\") };\n\n@id(\"allow\")\npermit (principal, action, resource);\n",
+    )
+    .unwrap();
+    let case = r#"// expect: deny no-pii-release Dataset::"d"
+pipeline "t" {
+  dataset "d" { labels = ["pii"] }
+  release "r" { artifacts = [dataset "d"] environment = "p" exposure = "public" }
+}
+"#;
+    fs::write(d.join("policies/tests/case.pal"), case).unwrap();
+    let run = palisade(d, &["test", "policies/tests"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("ok      case.pal  (ran with: ")
+            && run.stdout.contains("no-pii.cedar (2 policies)"),
+        "{}",
+        run.stdout
+    );
+    // `..` is still refused, with a hint.
+    fs::write(
+        d.join("policies/tests/case.pal"),
+        case.replace(
+            "pipeline \"t\" {",
+            "pipeline \"t\" {\n  policies = [\"..\"]",
+        ),
+    )
+    .unwrap();
+    let run = palisade(d, &["test", "policies/tests"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("palisade::syntax::path_escapes")
+            && run
+                .stdout
+                .contains("hint: a case cannot name policies above its own folder"),
+        "{}",
+        run.stdout
+    );
+    // A case that is not under a policy folder's tests/ keeps today's default.
+    fs::create_dir_all(d.join("elsewhere")).unwrap();
+    fs::write(d.join("elsewhere/case.pal"), case).unwrap();
+    let run = palisade(d, &["test", "elsewhere"]);
+    assert!(!run.stdout.contains("no-pii.cedar"), "{}", run.stdout);
 }

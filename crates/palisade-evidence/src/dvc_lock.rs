@@ -185,7 +185,11 @@ pub(crate) fn gather(
         facts.dvc_lock = DvcLock::Unrecorded;
         return;
     };
-    let under = |p: &str| p == rel || p.strip_prefix(rel.as_str()).is_some_and(|r| r.starts_with('/'));
+    let under = |p: &str| {
+        p == rel
+            || p.strip_prefix(rel.as_str())
+                .is_some_and(|r| r.starts_with('/'))
+    };
     let recorded: Vec<&Recorded> = lock.files.iter().filter(|r| under(&r.path)).collect();
     if recorded.is_empty() {
         facts.dvc_lock = DvcLock::Unrecorded;

@@ -38,10 +38,10 @@
 
 mod ai;
 pub mod bom;
+mod dvc_lock;
 mod error;
 mod findings;
 pub mod integrity;
-mod dvc_lock;
 mod keyless;
 mod lineage;
 mod model;
