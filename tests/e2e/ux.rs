@@ -419,3 +419,47 @@ pipeline "t" {
     let run = palisade(d, &["test", "elsewhere"]);
     assert!(!run.stdout.contains("no-pii.cedar"), "{}", run.stdout);
 }
+
+/// Issue 14 item 3's `--max-age`: caps every summary's age from the command line; an
+/// artifact's own `summary_max_age` can only make it stricter.
+#[test]
+fn max_age_on_the_command_line_caps_summaries() {
+    use super::compose::{VERDICT, team_a, team_b};
+    let judge = |model: &str, max_age: Option<&str>| {
+        let a = tempfile::tempdir().unwrap();
+        team_a(a.path(), false);
+        let b = tempfile::tempdir().unwrap();
+        team_b(b.path(), a.path(), model);
+        let mut args = vec![
+            "evaluate",
+            "--format",
+            "json",
+            "--at",
+            "2026-12-09T00:00:00Z",
+            "--no-lock",
+        ];
+        if let Some(m) = max_age {
+            args.extend(["--max-age", m]);
+        }
+        let run = palisade(b.path(), &args);
+        let mut ids: Vec<String> = violations(&run).into_iter().map(|(p, _)| p).collect();
+        ids.sort();
+        ids
+    };
+    let denied = vec![
+        "invalid-summary".to_owned(),
+        "remote-upstream-unverified".to_owned(),
+    ];
+    // Verified 8 days before --at.
+    assert!(judge(VERDICT, None).is_empty());
+    assert!(judge(VERDICT, Some("30d")).is_empty());
+    assert_eq!(judge(VERDICT, Some("7d")), denied);
+    let thirty = format!("{VERDICT}\n    summary_max_age = \"30d\"");
+    assert_eq!(judge(&thirty, Some("7d")), denied);
+    let seven = format!("{VERDICT}\n    summary_max_age = \"7d\"");
+    assert_eq!(judge(&seven, Some("30d")), denied);
+    // A malformed value is a usage error.
+    let dir = tempfile::tempdir().unwrap();
+    let run = palisade(dir.path(), &["evaluate", "--max-age", "30 days"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+}

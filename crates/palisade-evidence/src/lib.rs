@@ -97,6 +97,9 @@ pub struct Options {
     pub now: Timestamp,
     /// `--allow-outside`: evidence files may be read from outside the pipeline's folder.
     pub allow_outside: bool,
+    /// `--max-age`, in seconds: the oldest summary (`summary = "…"`) accepted, for every
+    /// artifact; an artifact's own `summary_max_age` can only make it stricter.
+    pub max_summary_age: Option<u64>,
 }
 
 impl Default for Options {
@@ -106,6 +109,7 @@ impl Default for Options {
             progress: false,
             now: Timestamp::now(),
             allow_outside: false,
+            max_summary_age: None,
         }
     }
 }
@@ -233,6 +237,7 @@ pub fn attach(
         identities: &identities,
         lock: lockfile.as_ref(),
         now: options.now,
+        max_summary_age: options.max_summary_age,
     };
     let pipeline_facts = match integrity::check_lock_signature(&context, lock_read.as_ref()) {
         Ok(facts) => facts,
@@ -336,6 +341,8 @@ pub(crate) struct Context<'a> {
     pub(crate) lock: Option<&'a Lockfile>,
     /// The clock certificates are checked at.
     pub(crate) now: Timestamp,
+    /// `--max-age` in seconds (caps every artifact's `summary_max_age`).
+    pub(crate) max_summary_age: Option<u64>,
 }
 
 /// The evidence of one artifact being gathered: its facts so far, its SBOM's packages and
