@@ -18,7 +18,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Team A: a pipeline releasing a local model under its own policy (a permit, and when
 /// `deny`, a forbid on releasing models), its key pair, and its verdict in `vsa.json`.
-fn team_a(dir: &Path, deny: bool) {
+pub(crate) fn team_a(dir: &Path, deny: bool) {
     std::fs::create_dir_all(dir.join("models")).unwrap();
     std::fs::create_dir_all(dir.join("policies")).unwrap();
     std::fs::write(dir.join("models/base.safetensors"), WEIGHTS).unwrap();
@@ -73,7 +73,7 @@ fn policy_digest(vsa: &Path) -> String {
 
 /// Team B: team A's verdict and public key copied in, and a pipeline whose stage loads team
 /// A's model by digest; `model` is the model block's extra attributes.
-fn team_b(dir: &Path, team_a: &Path, model: &str) {
+pub(crate) fn team_b(dir: &Path, team_a: &Path, model: &str) {
     std::fs::create_dir_all(dir.join("keys")).unwrap();
     std::fs::create_dir_all(dir.join("verdicts")).unwrap();
     std::fs::copy(team_a.join("team-a.pub"), dir.join("keys/team-a.pub")).unwrap();
@@ -132,7 +132,7 @@ fn ids(found: &[(String, String)]) -> Vec<&str> {
     ids
 }
 
-const VERDICT: &str = r#"summary = "verdicts/base.vsa.json"
+pub(crate) const VERDICT: &str = r#"summary = "verdicts/base.vsa.json"
     signed_by = key "team-a""#;
 
 #[test]

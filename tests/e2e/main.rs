@@ -19,6 +19,7 @@ mod models;
 mod signing;
 mod spdx;
 mod trust;
+mod ux;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

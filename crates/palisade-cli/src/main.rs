@@ -122,6 +122,15 @@ struct LoadArgs {
     /// day. Default: now.
     #[arg(long, value_name = "RFC3339", value_parser = parse_at)]
     at: Option<Timestamp>,
+    /// The oldest verification summary (`summary = "…"`) accepted, by its verification time
+    /// against --at: a number and a unit s, m, h, d or w (`30d`). Caps every artifact's
+    /// `summary_max_age` (which can only make it stricter); older is `invalid`.
+    #[arg(long, value_name = "DURATION", value_parser = parse_max_age)]
+    max_age: Option<u64>,
+}
+
+fn parse_max_age(text: &str) -> Result<u64, String> {
+    palisade_syntax::duration::parse_duration(text)
 }
 
 impl LoadArgs {
@@ -138,6 +147,7 @@ impl LoadArgs {
             },
             at: self.at.unwrap_or_else(Timestamp::now),
             progress: !quiet() && std::io::stderr().is_terminal(),
+            max_age: self.max_age,
         }
     }
 

@@ -62,6 +62,16 @@ pub fn run(dir: &Path, load: &LoadArgs) -> miette::Result<u8> {
         let at = expected.at.or(load.at).unwrap_or(DEFAULT_AT);
         let mut options = load.options();
         options.at = at;
+        // A case under `<owner>/tests/` that names no policies (and no --policies) tests the
+        // policies of its owner folder.
+        let owner = owner_policies(case);
+        let by_default = options.policies.is_empty()
+            && owner.is_some()
+            && palisade_syntax::load(case, &palisade_syntax::LoadOptions::default())
+                .is_ok_and(|p| p.policies.is_none());
+        if let (true, Some(owner)) = (by_default, &owner) {
+            options.policies = vec![palisade_gate::PolicyArg::Folder(owner.clone())];
+        }
         let mut ran_with = None;
         let evaluated = Gate::load(case, &options)
             .map_err(miette::Report::new)
@@ -74,7 +84,19 @@ pub fn run(dir: &Path, load: &LoadArgs) -> miette::Result<u8> {
             Ok((_, evaluation)) => palisade_policy::testcase::compare(&expected, evaluation),
             Err(_) if expected.rejected => Vec::new(),
             // The whole diagnostic (every error with its place), not just its headline.
-            Err(report) => vec![format!("could not evaluate:\n{}", indent(&render(report)))],
+            Err(report) => {
+                let mut problems =
+                    vec![format!("could not evaluate:\n{}", indent(&render(report)))];
+                if let Some(owner) = &owner
+                    && format!("{report:?}").contains("palisade::syntax::path_escapes")
+                {
+                    problems.push(format!(
+                        "hint: a case cannot name policies above its own folder; leave `policies` out of it and it runs with {}, the folder its tests/ folder is in",
+                        palisade_core::text::escape_line(&owner.display().to_string())
+                    ));
+                }
+                problems
+            }
         };
         if let Ok((gate, _)) = &evaluated {
             let missing: Vec<&str> = expected
@@ -96,7 +118,10 @@ pub fn run(dir: &Path, load: &LoadArgs) -> miette::Result<u8> {
         }
         if problems.is_empty() {
             passed += 1;
-            println!("ok      {name}");
+            match (&ran_with, by_default) {
+                (Some(files), true) => println!("ok      {name}  (ran with: {files})"),
+                _ => println!("ok      {name}"),
+            }
         } else {
             failed += 1;
             println!("FAILED  {name}");
@@ -110,6 +135,29 @@ pub fn run(dir: &Path, load: &LoadArgs) -> miette::Result<u8> {
     }
     println!("\n{passed} passed, {failed} failed");
     Ok(if failed == 0 { 0 } else { 1 })
+}
+
+/// The folder owning a case's `tests/` folder: the parent of the nearest ancestor folder
+/// called `tests`, when that parent holds `.cedar` files itself.
+fn owner_policies(case: &Path) -> Option<PathBuf> {
+    let tests = case
+        .ancestors()
+        .skip(1)
+        .find(|a| a.file_name().is_some_and(|n| n == "tests"))?;
+    let owner = tests.parent()?;
+    let owner = if owner.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        owner
+    };
+    let has_cedar = std::fs::read_dir(owner)
+        .ok()?
+        .filter_map(Result::ok)
+        .any(|e| {
+            e.path().extension().is_some_and(|x| x == "cedar")
+                && e.file_type().is_ok_and(|t| t.is_file())
+        });
+    has_cedar.then(|| owner.to_path_buf())
 }
 
 /// The policy files of a pack, by name, with `@baseline/*` collapsed to `@baseline`.

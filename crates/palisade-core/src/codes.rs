@@ -591,6 +591,10 @@ pub const CODES: &[Code] = &[
         "An exposure other than public/internal/private",
     ),
     code(
+        "palisade::syntax::invalid_ignore",
+        "An artifact's ignore pattern is refused (negation, character class, `..`, only wildcards)",
+    ),
+    code(
         "palisade::syntax::invalid_model_format",
         "A model format that is not one of the documented formats",
     ),

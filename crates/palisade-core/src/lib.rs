@@ -10,6 +10,7 @@
 //! | [`time`] | [`Timestamp`] (Unix seconds, RFC 3339) and [`Date`]: the one calendar |
 //! | [`location`] | [`Location`] in a source file and the [`LineIndex`] that finds it |
 //! | [`fs`] | [`fs::Folder`]: the one confined, bounded file reader every input goes through |
+//! | [`ignore`] | an artifact's `ignore = [...]` globs, left out of its content digest |
 //! | [`labels`] | which labels are exemptions (lift a rule) and so never come from unsigned evidence |
 //! | [`json`] | where a JSON parse error is, as a line, a column and a span |
 //! | [`text`] | escaping input text for terminals and Markdown |
@@ -32,6 +33,7 @@ pub mod decision;
 pub mod digest;
 pub mod exposure;
 pub mod fs;
+pub mod ignore;
 pub mod json;
 pub mod labels;
 pub mod location;

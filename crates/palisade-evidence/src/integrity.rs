@@ -237,7 +237,37 @@ fn relative(pipeline: &Pipeline, message: &str) -> miette::Report {
     miette::miette!("{}", message.replace(&base, ""))
 }
 
-/// Hashes every local artifact path with `algorithms`, all files together.
+/// An artifact's `ignore` patterns as written (the resolver checked that they parse).
+pub fn ignore_of(artifact: &Artifact) -> Vec<String> {
+    artifact.ignore.iter().map(|p| p.value.clone()).collect()
+}
+
+/// The hash options for an artifact: `algorithms`, and its `ignore` patterns. The one place
+/// both `palisade lock` and evaluate's integrity check get them from, so that they agree.
+pub fn hash_options_for(
+    artifact: &Artifact,
+    algorithms: Algorithms,
+    progress: bool,
+) -> HashOptions {
+    HashOptions {
+        algorithms,
+        progress,
+        // Parsed by the resolver already; a list that does not parse here ignores nothing
+        // (more files hashed: a mismatch, never a silent pass).
+        exclude: palisade_core::ignore::IgnoreList::parse(&ignore_of(artifact)).unwrap_or_default(),
+        ..HashOptions::default()
+    }
+}
+
+/// The lock entry for an artifact's freshly hashed tree: its digests and its `ignore` list.
+pub fn fresh_entry(artifact: &Artifact, written: &str, tree: &TreeDigests) -> lock::LockEntry {
+    let mut entry = Lockfile::entry_from(written, tree);
+    entry.ignore = ignore_of(artifact);
+    entry
+}
+
+/// Hashes every local artifact path with `algorithms`, all files together (artifacts with
+/// `ignore` patterns in one call per distinct list).
 pub(crate) fn hash_local(
     pipeline: &Pipeline,
     algorithms: Algorithms,
@@ -249,19 +279,28 @@ pub(crate) fn hash_local(
         .enumerate()
         .filter_map(|(i, a)| a.path.as_ref().map(|p| (i, p)))
         .collect();
-    let paths: Vec<PathBuf> = local
-        .iter()
-        .map(|(_, p)| p.value.resolved.clone())
-        .collect();
-    let options = HashOptions {
-        algorithms,
-        progress,
-        ..HashOptions::default()
-    };
-    match palisade_hash::hash_paths(&paths, &options) {
-        Ok(trees) => Ok(Hashed {
-            trees: local.iter().map(|(i, _)| *i).zip(trees).collect(),
-        }),
+    // Group by ignore list (almost always one group: no list).
+    let mut groups: BTreeMap<Vec<String>, Vec<(usize, PathBuf)>> = BTreeMap::new();
+    for (i, p) in &local {
+        groups
+            .entry(ignore_of(&pipeline.artifacts[*i]))
+            .or_default()
+            .push((*i, p.value.resolved.clone()));
+    }
+    let hashed: Result<BTreeMap<usize, TreeDigests>, palisade_hash::HashError> = groups
+        .values()
+        .try_fold(BTreeMap::new(), |mut trees, group| {
+            let Some((first, _)) = group.first() else {
+                return Ok(trees);
+            };
+            let options = hash_options_for(&pipeline.artifacts[*first], algorithms, progress);
+            let paths: Vec<PathBuf> = group.iter().map(|(_, p)| p.clone()).collect();
+            let hashed = palisade_hash::hash_paths(&paths, &options)?;
+            trees.extend(group.iter().map(|(i, _)| *i).zip(hashed));
+            Ok(trees)
+        });
+    match hashed {
+        Ok(trees) => Ok(Hashed { trees }),
         Err(_) => {
             // Hash one by one to name every artifact that cannot be hashed.
             let errors = local
@@ -269,7 +308,7 @@ pub(crate) fn hash_local(
                 .filter_map(|(i, path)| {
                     palisade_hash::hash_path(
                         &path.value.resolved,
-                        &HashOptions::with_algorithms(lock::PINNED),
+                        &hash_options_for(&pipeline.artifacts[*i], lock::PINNED, false),
                     )
                     .err()
                     .map(|e| {
@@ -312,7 +351,7 @@ pub(crate) fn gather(g: &mut Gathering<'_>, tree: &TreeDigests) {
                 entry.path
             )];
         }
-        _ => match lock::check(entry, tree) {
+        _ => match lock::check_entry(entry, &fresh_entry(artifact, written.unwrap_or(""), tree)) {
             lock::Integrity::Verified => facts.integrity = Integrity::Verified,
             lock::Integrity::Unpinned => facts.integrity = Integrity::Unpinned,
             lock::Integrity::Mismatch(changes) => {
@@ -323,6 +362,9 @@ pub(crate) fn gather(g: &mut Gathering<'_>, tree: &TreeDigests) {
                         lock::Change::Modified(p) => format!("modified: {p}"),
                         lock::Change::Added(p) => format!("added: {p}"),
                         lock::Change::Removed(p) => format!("removed: {p}"),
+                        lock::Change::Ignore(locked, now) => format!(
+                            "ignore patterns changed: the lock was made with {locked:?}, the pipeline says {now:?} (review them and run `palisade lock`)"
+                        ),
                     })
                     .collect();
             }

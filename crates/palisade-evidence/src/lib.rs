@@ -41,6 +41,7 @@
 mod ai;
 pub mod bom;
 mod declassify;
+mod dvc_lock;
 mod error;
 mod findings;
 pub mod integrity;
@@ -100,6 +101,9 @@ pub struct Options {
     pub now: Timestamp,
     /// `--allow-outside`: evidence files may be read from outside the pipeline's folder.
     pub allow_outside: bool,
+    /// `--max-age`, in seconds: the oldest summary (`summary = "…"`) accepted, for every
+    /// artifact; an artifact's own `summary_max_age` can only make it stricter.
+    pub max_summary_age: Option<u64>,
 }
 
 impl Default for Options {
@@ -109,6 +113,7 @@ impl Default for Options {
             progress: false,
             now: Timestamp::now(),
             allow_outside: false,
+            max_summary_age: None,
         }
     }
 }
@@ -143,7 +148,7 @@ pub fn build_lock(pipeline: &Pipeline, progress: bool) -> Result<Lockfile, Evide
         if let Some(path) = &artifact.path {
             lockfile.artifacts.insert(
                 lock_key(artifact),
-                Lockfile::entry_from(&path.value.written, &tree),
+                integrity::fresh_entry(artifact, &path.value.written, &tree),
             );
         }
     }
@@ -184,6 +189,11 @@ pub fn attach(
 
     let (keyless, keyless_error) = keyless::Keyless::load(pipeline, &folder);
     errors.extend(keyless_error);
+
+    let dvc = dvc_lock::read(pipeline, &folder).unwrap_or_else(|e| {
+        errors.push(e);
+        None
+    });
 
     let mut summary = Summary::default();
     let (lockfile, lock_read) = match integrity::read_lock(pipeline, &folder, options.lock) {
@@ -231,6 +241,7 @@ pub fn attach(
         identities: &identities,
         lock: lockfile.as_ref(),
         now: options.now,
+        max_summary_age: options.max_summary_age,
     };
     let pipeline_facts = match integrity::check_lock_signature(&context, lock_read.as_ref()) {
         Ok(facts) => facts,
@@ -271,7 +282,8 @@ pub fn attach(
         summary.evidence_files += found.evidence_files.len();
         evidence.stages.push(found);
     }
-    for (decl, g) in gathered.into_iter().enumerate() {
+    for (decl, mut g) in gathered.into_iter().enumerate() {
+        dvc_lock::gather(&context, dvc.as_ref(), g.artifact, &mut g.facts);
         errors.extend(g.errors);
         summary.evidence_files += g.facts.evidence_files.len();
         evidence.artifacts.push(Some(g.facts));
@@ -335,6 +347,8 @@ pub(crate) struct Context<'a> {
     pub(crate) lock: Option<&'a Lockfile>,
     /// The clock certificates are checked at.
     pub(crate) now: Timestamp,
+    /// `--max-age` in seconds (caps every artifact's `summary_max_age`).
+    pub(crate) max_summary_age: Option<u64>,
 }
 
 /// The evidence of one artifact being gathered: its facts so far, its SBOM's packages and

@@ -51,7 +51,14 @@ pub(crate) fn gather(g: &mut Gathering<'_>) {
         &trust,
         &Expectations {
             digest: g.facts.digest.as_ref(),
-            max_age: artifact.summary_max_age.as_ref().map(|a| a.value),
+            // The stricter of the artifact's `summary_max_age` and `--max-age`.
+            max_age: match (
+                artifact.summary_max_age.as_ref().map(|a| a.value),
+                g.context.max_summary_age,
+            ) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
             policy,
             now: g.context.now,
         },

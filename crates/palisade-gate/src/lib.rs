@@ -86,6 +86,9 @@ pub struct Options {
     pub at: Timestamp,
     /// Draw a progress bar while hashing (only on a terminal).
     pub progress: bool,
+    /// `--max-age`, in seconds: the oldest verification summary accepted (caps each
+    /// artifact's `summary_max_age`).
+    pub max_age: Option<u64>,
 }
 
 impl Default for Options {
@@ -96,6 +99,7 @@ impl Default for Options {
             lock: LockMode::Auto,
             at: Timestamp::now(),
             progress: false,
+            max_age: None,
         }
     }
 }
@@ -175,6 +179,7 @@ impl Gate {
                 progress: options.progress,
                 now: options.at,
                 allow_outside: options.allow_outside,
+                max_summary_age: options.max_age,
             },
         )
         .map_err(|e| GateError::Evidence(Box::new(e)))?;

@@ -40,6 +40,36 @@ impl Integrity {
     }
 }
 
+/// How an artifact's files compare with the md5 a DVC lock file (`dvc_lock = "dvc.lock"` on
+/// the pipeline) records for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum DvcLock {
+    /// The pipeline names no DVC lock file (or the artifact has no local `path`).
+    #[default]
+    Absent,
+    /// The DVC lock records md5 for the artifact's files (all of them for a file; at least one
+    /// under a folder) and every one matches.
+    Verified,
+    /// A recorded file's md5 differs, or a recorded file is missing.
+    Mismatch,
+    /// The DVC lock records nothing for this artifact that can be checked (a folder recorded
+    /// only by dvc's `.dir` hash, which lives in dvc's cache, counts as nothing).
+    Unrecorded,
+}
+
+impl DvcLock {
+    /// The contract value (`"absent"`, `"verified"`, `"mismatch"`, `"unrecorded"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DvcLock::Absent => "absent",
+            DvcLock::Verified => "verified",
+            DvcLock::Mismatch => "mismatch",
+            DvcLock::Unrecorded => "unrecorded",
+        }
+    }
+}
+
 /// Whether an artifact's signature verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -220,6 +250,10 @@ pub struct ArtifactFacts {
     pub integrity: Integrity,
     /// Files that differ from the lock, for reports.
     pub integrity_changes: Vec<String>,
+    /// The cross-check of the artifact's files against the pipeline's `dvc_lock` file.
+    pub dvc_lock: DvcLock,
+    /// Files whose md5 differs from what `dvc_lock` records, for reports.
+    pub dvc_lock_changes: Vec<String>,
     /// Signature verification.
     pub signature: SignatureState,
     /// Why a signature is invalid, for reports.

@@ -161,6 +161,10 @@ pub struct HashOptions {
     /// Paths relative to a hashed directory to leave out, with everything under them (like
     /// model_signing's `ignore_paths`). Does not apply to a single file.
     pub ignore: Vec<String>,
+    /// An artifact's explicit `ignore = [...]` globs (see [`palisade_core::ignore`]): matching
+    /// entries under a hashed directory are left out, folders with everything under them. Does
+    /// not apply to a single file. Empty by default.
+    pub exclude: palisade_core::ignore::IgnoreList,
 }
 
 impl Default for HashOptions {
@@ -170,6 +174,7 @@ impl Default for HashOptions {
             algorithms: Algorithms::Both,
             progress: false,
             ignore: DEFAULT_IGNORE.iter().map(|s| (*s).to_owned()).collect(),
+            exclude: palisade_core::ignore::IgnoreList::default(),
         }
     }
 }
@@ -286,7 +291,13 @@ fn hash_paths_tuned(
     let mut jobs = Vec::new();
     let mut kinds = Vec::with_capacity(paths.len());
     for (tree, path) in paths.iter().enumerate() {
-        kinds.push(walk::list(tree, path, &opts.ignore, &mut jobs)?);
+        kinds.push(walk::list(
+            tree,
+            path,
+            &opts.ignore,
+            &opts.exclude,
+            &mut jobs,
+        )?);
     }
     let progress = progress_bar(opts, jobs.iter().map(|j| j.size).sum());
 

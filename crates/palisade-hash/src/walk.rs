@@ -31,6 +31,7 @@ pub(crate) fn list(
     tree: usize,
     root: &Path,
     ignore: &[String],
+    exclude: &palisade_core::ignore::IgnoreList,
     jobs: &mut Vec<FileJob>,
 ) -> Result<TreeKind, HashError> {
     // The caller has vetted the top-level path, so a top-level symlink is followed.
@@ -93,6 +94,11 @@ pub(crate) fn list(
             }
             // `DirEntry::file_type` does not follow symlinks.
             let file_type = entry.file_type().map_err(|e| HashError::io(&abs, e))?;
+            // The artifact's own `ignore` globs: a symlink is never a folder here, so a link
+            // named like an ignored folder is still refused below.
+            if !exclude.is_empty() && exclude.matches(&rel, file_type.is_dir()) {
+                continue;
+            }
             if file_type.is_symlink() {
                 return Err(HashError::Symlink { path: abs });
             } else if file_type.is_dir() {

@@ -31,6 +31,7 @@ mod attested;
 mod dvc;
 mod render;
 mod scan;
+mod suggest;
 mod workflows;
 
 use std::path::{Path, PathBuf};

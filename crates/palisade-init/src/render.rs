@@ -113,13 +113,22 @@ fn released(model: &Model) -> Vec<usize> {
     }
 }
 
-fn artifact(out: &mut String, a: &Artifact) {
+fn artifact(out: &mut String, a: &Artifact, root: &Path) {
     for note in &a.notes {
         line(out, 2, &format!("// {}", comment(note)), "");
     }
     line(out, 2, &format!("{} {{", reference(a)), &a.origin);
     if let Some(path) = &a.path {
         attribute(out, "path", &Sourced::new(path.clone(), ""));
+        if crate::suggest::has_pycache(&root.join(path)) {
+            // Never written as a setting: leaving files out of the digest is the user's call.
+            line(
+                out,
+                4,
+                "// ignore    = [\"__pycache__/\", \"*.pyc\"]",
+                "review, then uncomment: Python wrote a __pycache__/ folder under this path; without this line it makes the artifact an integrity mismatch once locked",
+            );
+        }
     }
     if let Some(r) = &a.reference {
         attribute(out, "ref", r);
@@ -205,6 +214,14 @@ pub(crate) fn render(model: &Model, root: &Path) -> String {
         "policies = [\"@baseline\", \"policies\"]",
         "the built-in baseline + your own rules in policies/",
     );
+    if model.dvc_checked > 0 || !model.dvc_mismatches.is_empty() {
+        line(
+            &mut out,
+            2,
+            "dvc_lock = \"dvc.lock\"",
+            "dvc.lock: evaluate checks the md5 it records against every artifact's files (the baseline's dvc-lock-mismatch)",
+        );
+    }
     // Keys first: identities refer to them.
     let mut signers: Vec<&crate::Signer> = model.signers.iter().collect();
     signers.sort_by_key(|s| s.keyword != "key");
@@ -235,7 +252,7 @@ pub(crate) fn render(model: &Model, root: &Path) -> String {
     ordered.sort_by_key(|a| a.kind);
     for a in ordered {
         out.push('\n');
-        artifact(&mut out, a);
+        artifact(&mut out, a, root);
     }
     for stage in &model.stages {
         out.push('\n');

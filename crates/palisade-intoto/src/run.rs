@@ -299,6 +299,7 @@ pub fn snapshot(paths: &[PathBuf], base: &Path) -> Result<Vec<Resource>, IntotoE
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
+            ..HashOptions::default()
         },
     )?;
     let mut out = Vec::new();
@@ -426,6 +427,7 @@ pub fn snapshot_folder(
             algorithms: palisade_hash::Algorithms::Sha256,
             progress: false,
             ignore: hash_ignore,
+            ..HashOptions::default()
         },
     )?;
     let files = tree

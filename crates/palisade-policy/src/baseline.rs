@@ -106,6 +106,7 @@ mod tests {
             ("integrity-mismatch", "integrity.cedar", "critical"),
             ("dataset-provenance", "integrity.cedar", "high"),
             ("lock-signed", "integrity.cedar", "critical"),
+            ("dvc-lock-mismatch", "integrity.cedar", "critical"),
             ("model-card-required", "model-docs.cedar", "medium"),
             ("robustness-metric", "model-docs.cedar", "medium"),
             ("released-signed", "signatures.cedar", "high"),

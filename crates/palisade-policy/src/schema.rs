@@ -618,6 +618,12 @@ pub const ARTIFACT_ATTRS: &[ArtifactAttr] = &[
         doc: "inputs stages upstream read (by their verified or not attestation) without declaring them: the declared artifact's name, else the attested path",
         value: |a| Value::set(&a.upstream.undeclared_inputs),
     },
+    Attr {
+        name: "dvc_lock",
+        ty: Ty::String,
+        doc: "\"verified\", \"mismatch\", \"unrecorded\" or \"absent\": the artifact's files against the md5 the pipeline's `dvc_lock` file records (absent: no `dvc_lock`, or no local path)",
+        value: |a| Value::str(a.facts.dvc_lock.as_str()),
+    },
 ];
 
 /// Attributes only `Model` has.

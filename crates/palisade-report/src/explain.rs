@@ -263,9 +263,25 @@ fn artifact(
     for change in f.integrity_changes.iter().take(10) {
         let _ = writeln!(out, "                     {}", escape_line(change));
     }
+    if f.dvc_lock != palisade_graph::DvcLock::Absent {
+        let _ = writeln!(out, "  dvc.lock:          {}", f.dvc_lock.as_str());
+        for change in f.dvc_lock_changes.iter().take(10) {
+            let _ = writeln!(out, "                     {}", escape_line(change));
+        }
+    }
     match &f.digest {
         Some(digest) if digest.algorithm() == palisade_core::DigestAlgorithm::Sha256 => {
-            let _ = writeln!(out, "  sha256:            {}", digest.hex());
+            // A folder's sha256 is not any file's: say which of the two it is.
+            let folder = graph.pipeline.artifacts[a.decl]
+                .path
+                .as_ref()
+                .is_some_and(|p| p.value.resolved.is_dir());
+            let what = if folder {
+                "  (the folder's: over its files' sha256 in model-signing order, the subject OpenSSF model signing signs; `palisade hash` lists each file's)"
+            } else {
+                "  (the file's bytes)"
+            };
+            let _ = writeln!(out, "  sha256:            {}{what}", digest.hex());
         }
         Some(digest) => {
             let _ = writeln!(out, "  digest:            {digest}");

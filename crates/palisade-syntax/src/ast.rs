@@ -254,6 +254,9 @@ pub struct Pipeline {
     /// `require_attestations = true`: every stage upstream of a public release must have a
     /// verified `attestation` (the baseline `lineage.cedar` denies otherwise).
     pub require_attestations: Option<Spanned<bool>>,
+    /// `dvc_lock = "dvc.lock"`: the DVC lock file whose recorded md5 of every file is checked
+    /// against the artifacts' files (the artifacts' `dvc_lock` fact). Not set: not checked.
+    pub dvc_lock: Option<Spanned<PathValue>>,
     /// `key` blocks, in source order.
     pub keys: Vec<Key>,
     /// `identity` blocks, in source order.
@@ -393,6 +396,10 @@ pub struct Artifact {
     pub summary_max_age: Option<Spanned<u64>>,
     /// `summary_policy = "sha256:…"`: the policy digest the summary must name.
     pub summary_policy: Option<Spanned<Digest>>,
+    /// `ignore = ["__pycache__/", "*.pyc"]`: gitignore-like globs relative to a folder
+    /// artifact's `path`, left out of its content digest and its lock entry (see
+    /// [`palisade_core::ignore`]). Each was checked to parse. Empty when not written.
+    pub ignore: Vec<Spanned<String>>,
 }
 
 /// The values a model's `format = "…"` may take (compared without regard to case): the

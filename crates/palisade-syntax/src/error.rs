@@ -686,6 +686,29 @@ pub enum SyntaxError {
         span: SourceSpan,
     },
 
+    /// An `ignore` pattern that is refused (negation, character class, `..`, only wildcards, ...).
+    #[error("{location}: invalid ignore pattern {written:?}: {reason}")]
+    #[diagnostic(
+        code(palisade::syntax::invalid_ignore),
+        help(
+            "patterns are gitignore-like globs relative to the artifact's folder: `name`, `name/` (folders only), `a/b` (anchored), `*`, `?`, `**` as a whole segment"
+        )
+    )]
+    InvalidIgnore {
+        /// `file:line:column`.
+        location: String,
+        /// The pattern as written.
+        written: String,
+        /// Why.
+        reason: String,
+        /// The file's text.
+        #[source_code]
+        src: Source,
+        /// The pattern.
+        #[label("{reason}")]
+        span: SourceSpan,
+    },
+
     /// A `policies` entry starting with `@` other than `@baseline`.
     #[error("{location}: unknown built-in policy pack {written:?}")]
     #[diagnostic(code(palisade::syntax::unknown_policy_pack))]

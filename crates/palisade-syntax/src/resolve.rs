@@ -32,6 +32,7 @@ const PIPELINE_ATTRIBUTES: &[&str] = &[
     "max_dp_epsilon",
     "min_robustness",
     "require_attestations",
+    "dvc_lock",
 ];
 const ARTIFACT_ATTRIBUTES: &[&str] = &[
     "path",
@@ -51,6 +52,7 @@ const ARTIFACT_ATTRIBUTES: &[&str] = &[
     "summary",
     "summary_max_age",
     "summary_policy",
+    "ignore",
 ];
 const MODEL_ATTRIBUTES: &[&str] = &[
     "path",
@@ -73,6 +75,7 @@ const MODEL_ATTRIBUTES: &[&str] = &[
     "summary",
     "summary_max_age",
     "summary_policy",
+    "ignore",
 ];
 const SECRET_ATTRIBUTES: &[&str] = &["vault", "labels", "description"];
 const KEY_ATTRIBUTES: &[&str] = &["public_key", "description"];
@@ -457,6 +460,7 @@ impl Resolver<'_> {
         let require_attestations = attributes
             .get("require_attestations")
             .and_then(|a| self.boolean(a));
+        let dvc_lock = attributes.get("dvc_lock").and_then(|a| self.path(a));
 
         let mut pipeline = Pipeline {
             source: SourceFile {
@@ -476,6 +480,7 @@ impl Resolver<'_> {
             min_robustness,
             lock_signed_by,
             require_attestations,
+            dvc_lock,
             keys: Vec::new(),
             identities: Vec::new(),
             artifacts: Vec::new(),
@@ -1148,7 +1153,42 @@ impl Resolver<'_> {
             summary_policy: attributes
                 .get("summary_policy")
                 .and_then(|a| self.digest(a)),
+            ignore: self.list_of(attributes, "ignore", Self::ignore_patterns),
         })
+    }
+
+    /// `ignore = [...]`: strings, each a pattern [`palisade_core::ignore`] accepts.
+    fn ignore_patterns(&mut self, attribute: &Attribute<'_>) -> Vec<Spanned<String>> {
+        let patterns = self.strings(attribute);
+        if patterns.len() > palisade_core::ignore::MAX_PATTERNS {
+            self.reporter.push(SyntaxError::InvalidIgnore {
+                location: self.location(attribute.name.span),
+                written: String::new(),
+                reason: format!(
+                    "more than {} patterns on one artifact",
+                    palisade_core::ignore::MAX_PATTERNS
+                ),
+                src: self.reporter.src(),
+                span: attribute.name.span,
+            });
+            return Vec::new();
+        }
+        patterns
+            .into_iter()
+            .filter(|p| match palisade_core::ignore::parse_pattern(&p.value) {
+                Ok(_) => true,
+                Err(e) => {
+                    self.reporter.push(SyntaxError::InvalidIgnore {
+                        location: self.location(p.span),
+                        written: p.value.clone(),
+                        reason: e.reason,
+                        src: self.reporter.src(),
+                        span: p.span,
+                    });
+                    false
+                }
+            })
+            .collect()
     }
 
     fn list_of<T>(

@@ -85,6 +85,11 @@ pub struct LockEntry {
     /// when the tree it was made from had sha256).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
+    /// The artifact's `ignore = [...]` patterns as written in the pipeline when the lock was
+    /// made (absent when it has none). A pipeline whose list differs does not verify against
+    /// this entry: adding an ignore pattern cannot hide a file without re-locking.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignore: Vec<String>,
     /// Every file, each with the digests the entry has; for a single file, one entry named
     /// after it.
     pub files: Vec<LockedFile>,
@@ -153,6 +158,9 @@ pub enum Change {
     Added(String),
     /// In the lock, not on disk.
     Removed(String),
+    /// The artifact's `ignore` patterns differ from those the lock was made with: the lock's
+    /// list, then the pipeline's.
+    Ignore(Vec<String>, Vec<String>),
 }
 
 impl Change {
@@ -160,6 +168,7 @@ impl Change {
     pub fn path(&self) -> &str {
         match self {
             Change::Modified(p) | Change::Added(p) | Change::Removed(p) => p,
+            Change::Ignore(..) => ".",
         }
     }
 }
@@ -274,6 +283,7 @@ impl Lockfile {
             size: tree.root.size,
             blake3: tree.root.blake3_hex(),
             sha256: tree.root.sha256_hex(),
+            ignore: Vec::new(),
             files: tree
                 .files
                 .iter()
@@ -331,6 +341,13 @@ pub fn check_entry(entry: Option<&LockEntry>, fresh: &LockEntry) -> Integrity {
     let Some(entry) = entry else {
         return Integrity::Unpinned;
     };
+    if entry.ignore != fresh.ignore {
+        // Checked first and alone: with another list the files compared are other files.
+        return Integrity::Mismatch(vec![Change::Ignore(
+            entry.ignore.clone(),
+            fresh.ignore.clone(),
+        )]);
+    }
     let locked: BTreeMap<&str, &LockedFile> =
         entry.files.iter().map(|f| (f.path.as_str(), f)).collect();
     let mut changes = BTreeSet::new();
@@ -560,8 +577,10 @@ impl Ctx<'_> {
         let obj = self.object(
             value,
             pointer,
-            &["path", "kind", "size", "blake3", "sha256", "files"],
-            optional,
+            &[
+                "path", "kind", "size", "blake3", "sha256", "ignore", "files",
+            ],
+            &[optional, &["ignore"]].concat(),
         )?;
         let path = self.string(obj, pointer, "path")?;
         if path.is_empty() {
@@ -578,6 +597,7 @@ impl Ctx<'_> {
             }
         };
         let size = self.size(obj, pointer, "size")?;
+        let ignore = self.ignore(obj, pointer)?;
         let (blake3, sha256) = self.digests(obj, pointer, version)?;
         let pinned = (blake3.is_some(), sha256.is_some());
         if pinned == (false, false) {
@@ -653,8 +673,37 @@ impl Ctx<'_> {
             size,
             blake3,
             sha256,
+            ignore,
             files,
         })
+    }
+
+    /// The optional `ignore` list: strings, each a valid pattern.
+    fn ignore(&self, obj: &Object, pointer: &str) -> Result<Vec<String>, LockError> {
+        let Some(value) = obj.get("ignore") else {
+            return Ok(Vec::new());
+        };
+        let ip = format!("{pointer}/ignore");
+        let list = value.as_array().ok_or_else(|| {
+            self.invalid(
+                &ip,
+                format!("expected an array of strings, found {}", type_name(value)),
+            )
+        })?;
+        let mut out = Vec::with_capacity(list.len());
+        for (i, item) in list.iter().enumerate() {
+            let text = item.as_str().ok_or_else(|| {
+                self.invalid(
+                    &format!("{ip}/{i}"),
+                    format!("expected a string, found {}", type_name(item)),
+                )
+            })?;
+            out.push(text.to_owned());
+        }
+        if let Err(e) = palisade_core::ignore::IgnoreList::parse(&out) {
+            return Err(self.invalid(&ip, e.to_string()));
+        }
+        Ok(out)
     }
 }
 

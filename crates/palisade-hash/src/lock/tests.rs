@@ -275,12 +275,12 @@ fn bad_lock_files_name_the_place_and_the_reason() {
         (
             broken("\"files\": [", "\"files\": [], \"x\": ["),
             "/artifacts/dataset d/x",
-            "unknown field `x`, expected one of path, kind, size, blake3, sha256, files",
+            "unknown field `x`, expected one of path, kind, size, blake3, sha256, ignore, files",
         ),
         (
             broken("\"files\": [\n", "\"files\": {}, \"_\": [\n"),
             "/artifacts/dataset d/_",
-            "unknown field `_`, expected one of path, kind, size, blake3, sha256, files",
+            "unknown field `_`, expected one of path, kind, size, blake3, sha256, ignore, files",
         ),
         (
             broken("\"artifacts\": {", "\"artifacts\": [], \"a\": {"),
