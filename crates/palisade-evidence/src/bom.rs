@@ -33,7 +33,7 @@ pub(crate) fn gather(g: &mut Gathering<'_>) {
                 return crate::spdx::read(bytes, name).map(Read::Reduced);
             }
             palisade_cyclonedx::parse(bytes, name, &limits)
-                .map(Read::CycloneDx)
+                .map(|bom| Read::CycloneDx(Box::new(bom)))
                 .map_err(miette::Report::new)
         },
     )
@@ -42,7 +42,7 @@ pub(crate) fn gather(g: &mut Gathering<'_>) {
             Read::Reduced(reduced) => reduced,
             Read::CycloneDx(bom) => {
                 let vulnerability_data = bom.vulnerability_data;
-                (self::facts(bom), vulnerability_data)
+                (self::facts(*bom), vulnerability_data)
             }
         };
         (reduced, file)
@@ -74,7 +74,7 @@ pub(crate) fn gather(g: &mut Gathering<'_>) {
 
 /// A document read: a CycloneDX model still to reduce, or SPDX already reduced.
 enum Read {
-    CycloneDx(Bom),
+    CycloneDx(Box<Bom>),
     Reduced((BomFacts, bool)),
 }
 
