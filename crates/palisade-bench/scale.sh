@@ -4,8 +4,10 @@
 # then times palisade, regorus and python3's json.load side by side. Offline after the first run.
 set -eu
 cd "$(dirname "$0")/../.."
-cargo build --release --bin palisade
+# One feature set for the binary and the bench (`-p` or `cargo build` without the benches
+# would unify features differently and rebuild cedar): the bench profile, whole workspace.
+cargo bench --workspace --no-run
 if [ ! -x target/regorus/bin/regorus ]; then
     cargo install regorus --version 0.14.1 --example regorus --locked --root target/regorus
 fi
-exec cargo bench -p palisade-bench --bench scale "$@"
+exec cargo bench --workspace --bench scale "$@"

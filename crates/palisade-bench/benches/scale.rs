@@ -13,7 +13,8 @@
 //!   regorus `eval` of the same 20 rules in Rego on the same SBOM, A B A B …, and Python's
 //!   `json.load` of the SBOM as the parse floor; the denied (policy, package) pairs of the two
 //!   engines are compared and must be equal.
-//! - `curve`: palisade `evaluate` on 1k, 10k, 100k and 1M packages.
+//! - `curve`: palisade `evaluate` on the lean SBOM of `scale::wide_sbom_json` (one license and
+//!   one dependency per component, 181 MB at 1M) with 1k, 10k, 100k and 1M packages.
 //! - `chain`: palisade `evaluate` on a 49,990-stage chain.
 //!
 //! Results go to stdout as a table and to `target/scale/results.tsv`; `target/scale/scale.svg`
@@ -24,7 +25,7 @@ use std::error::Error;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use palisade_bench::scale::{write_chain_case, write_sbom_case};
+use palisade_bench::scale::{write_chain_case, write_sbom_case, write_wide_case};
 
 type Res<T> = Result<T, Box<dyn Error>>;
 
@@ -129,6 +130,14 @@ fn regorus_denials(json: &str) -> Res<BTreeMap<String, usize>> {
     Ok(out)
 }
 
+/// The 1-minute load average now (the machine may be shared: every row records it).
+fn load1() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|t| t.split_whitespace().next().and_then(|v| v.parse().ok()))
+        .unwrap_or(0.0)
+}
+
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -172,7 +181,7 @@ fn main() -> Res<()> {
     std::fs::create_dir_all(&out_dir)?;
     let pal = palisade.to_string_lossy().into_owned();
     let at = "--at=2026-12-01T00:00:00Z";
-    let mut tsv = String::from("case\tpackages\twall_s\tcpu_s\tpeak_rss_mib\n");
+    let mut tsv = String::from("case\tpackages\twall_s\tcpu_s\tpeak_rss_mib\tload1\n");
     println!("machine: {}", machine());
     println!("palisade: {pal}; runs: {runs} (medians)");
 
@@ -221,7 +230,10 @@ fn main() -> Res<()> {
             }
         }
         let ps = summary(&p);
-        println!("\n50,000 packages, SBOM {sbom_mb:.1} MB, 30 Cedar policies (20 package rules)");
+        println!(
+            "\n50,000 packages, SBOM {sbom_mb:.1} MB, 30 Cedar policies (20 package rules); load {:.2}",
+            load1()
+        );
         println!("| | wall (s) | CPU (s) | peak RSS (MiB) |\n| --- | --- | --- | --- |");
         println!(
             "| palisade evaluate | {:.2} | {:.2} | {:.0} |",
@@ -270,15 +282,15 @@ fn main() -> Res<()> {
 
     if cases.contains("curve") {
         println!(
-            "\n| packages | SBOM (MB) | wall (s) | CPU (s) | peak RSS (MiB) |\n| --- | --- | --- | --- | --- |"
+            "\nlean SBOM (one license, one dependency per component)\n| packages | SBOM (MB) | wall (s) | CPU (s) | peak RSS (MiB) |\n| --- | --- | --- | --- | --- |"
         );
         let mut points = Vec::new();
         for n in [1_000, 10_000, 50_000, 100_000, 1_000_000] {
             if n > max {
                 continue;
             }
-            let dir = out_dir.join(format!("sbom-{n}"));
-            write_sbom_case(&dir, n)?;
+            let dir = out_dir.join(format!("wide-{n}"));
+            write_wide_case(&dir, n)?;
             let mb = std::fs::metadata(dir.join("sbom.cdx.json"))?.len() as f64 / 1e6;
             let count = if n >= 1_000_000 { runs.min(3) } else { runs };
             let mut rs = Vec::new();
@@ -293,8 +305,11 @@ fn main() -> Res<()> {
             }
             let s = summary(&rs);
             println!(
-                "| {n} | {mb:.1} | {:.2} | {:.2} | {:.0} |",
-                s.wall, s.cpu, s.rss_mib
+                "| {n} | {mb:.1} | {:.2} | {:.2} | {:.0} | load {:.2} |",
+                s.wall,
+                s.cpu,
+                s.rss_mib,
+                load1()
             );
             let _ = writeln_tsv(&mut tsv, "curve", n, s);
             points.push((n, s));
@@ -321,8 +336,11 @@ fn main() -> Res<()> {
         }
         let s = summary(&rs);
         println!(
-            "\n49,990-stage chain ({kb:.1} MB .pal): wall {:.2} s, CPU {:.2} s, peak RSS {:.0} MiB",
-            s.wall, s.cpu, s.rss_mib
+            "\n49,990-stage chain ({kb:.1} MB .pal): wall {:.2} s, CPU {:.2} s, peak RSS {:.0} MiB; load {:.2}",
+            s.wall,
+            s.cpu,
+            s.rss_mib,
+            load1()
         );
         let _ = writeln_tsv(&mut tsv, "chain-49990", 0, s);
     }
@@ -334,8 +352,11 @@ fn writeln_tsv(tsv: &mut String, case: &str, n: usize, s: Run) -> std::fmt::Resu
     use std::fmt::Write as _;
     writeln!(
         tsv,
-        "{case}\t{n}\t{:.3}\t{:.3}\t{:.1}",
-        s.wall, s.cpu, s.rss_mib
+        "{case}\t{n}\t{:.3}\t{:.3}\t{:.1}\t{:.2}",
+        s.wall,
+        s.cpu,
+        s.rss_mib,
+        load1()
     )
 }
 

@@ -5,6 +5,9 @@
 //!   `n` components, judged by a fixed pack of 30 Cedar policies ([`scale_policies`]: one
 //!   permit, 20 package rules — 10 license `contains`, 10 purl `like` — and 9 release and stage
 //!   rules) and, for regorus, the same 20 package rules in Rego ([`scale_rego`]).
+//! - [`write_wide_case`]: the same pipeline and policies over a lean SBOM of `n` components
+//!   and as many dependency edges ([`wide_sbom_json`]: 181 MB at 1,000,000 components, the
+//!   attack-style input of issue 13), for the growth curve from 1k to 1M packages.
 //! - [`write_chain_case`]: a lineage chain of `depth` stages.
 
 use std::fmt::Write as _;
@@ -111,6 +114,55 @@ pub fn write_sbom_case(dir: &Path, components: usize) -> io::Result<()> {
     )
 }
 
+/// A lean CycloneDX 1.6 JSON document of `components` libraries, each with a purl, a version,
+/// one license (every sixth `GPL-3.0-only`, every sixth `MPL-2.0`, so the license rules deny a
+/// third of them) and one dependency on the next component: the shape of the 1,000,000-package
+/// input of issue 13 (about 181 bytes per component). Deterministic.
+pub fn wide_sbom_json(components: usize) -> String {
+    const ECOSYSTEMS: [&str; 4] = ["npm", "pypi", "cargo", "golang"];
+    const LICENSES: [&str; 6] = [
+        "MIT",
+        "Apache-2.0",
+        "BSD-3-Clause",
+        "ISC",
+        "MPL-2.0",
+        "GPL-3.0-only",
+    ];
+    let mut out = String::with_capacity(components * 190 + 512);
+    out.push_str(
+        "{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.6\",\"version\":1,\"metadata\":{\"component\":{\"type\":\"application\",\"bom-ref\":\"root\",\"name\":\"wide\"}},\n\"components\":[",
+    );
+    for i in 0..components {
+        if i > 0 {
+            out.push(',');
+        }
+        let eco = ECOSYSTEMS[i % ECOSYSTEMS.len()];
+        let license = LICENSES[i % LICENSES.len()];
+        let _ = write!(
+            out,
+            "\n{{\"type\":\"library\",\"bom-ref\":\"c{i}\",\"name\":\"pkg-{i:07}\",\"version\":\"1.{}.0\",\"purl\":\"pkg:{eco}/pkg-{i:07}@1.{}.0\",\"licenses\":[{{\"license\":{{\"id\":\"{license}\"}}}}]}}",
+            i % 10,
+            i % 10
+        );
+    }
+    out.push_str("],\n\"dependencies\":[{\"ref\":\"root\",\"dependsOn\":[\"c0\"]}");
+    for i in 0..components {
+        let _ = write!(out, ",\n{{\"ref\":\"c{i}\",\"dependsOn\":[");
+        if i + 1 < components {
+            let _ = write!(out, "\"c{}\"", i + 1);
+        }
+        out.push_str("]}");
+    }
+    out.push_str("]}\n");
+    out
+}
+
+/// Writes the case of [`write_sbom_case`] with the lean SBOM of [`wide_sbom_json`].
+pub fn write_wide_case(dir: &Path, components: usize) -> io::Result<()> {
+    write_sbom_case(dir, 0)?;
+    std::fs::write(dir.join("sbom.cdx.json"), wide_sbom_json(components))
+}
+
 /// Writes a lineage chain of `depth` stages (`dataset → stage → dataset …`) as `chain.pal`.
 pub fn write_chain_case(dir: &Path, depth: usize) -> io::Result<()> {
     std::fs::create_dir_all(dir.join("data"))?;
@@ -145,5 +197,42 @@ mod tests {
         assert_eq!(pack.info.len(), 30);
         let package_rules = pack.info.keys().filter(|id| id.starts_with("pkg-")).count();
         assert_eq!(package_rules, 20);
+    }
+
+    #[test]
+    fn the_wide_sbom_reads_with_one_edge_per_component() {
+        let text = wide_sbom_json(100);
+        let bom = palisade_cyclonedx::parse(
+            text.as_bytes(),
+            "wide.cdx.json",
+            &palisade_cyclonedx::Limits::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(bom.components.len(), 100);
+        assert_eq!(bom.dependencies.len(), 101);
+        let bytes_per_component = wide_sbom_json(10_000).len() / 10_000;
+        assert!(
+            (170..200).contains(&bytes_per_component),
+            "{bytes_per_component}"
+        );
+    }
+
+    /// Writes the scale inputs for profiling by hand: `PALISADE_SCALE_DIR=/tmp/x
+    /// PALISADE_SCALE_SIZES=50000,1000000 <palisade_bench test binary> --ignored write_scale_inputs`
+    /// writes `sbom-50000` (the rich case) and `wide-N` for each size.
+    #[test]
+    #[ignore = "writes files for profiling by hand"]
+    fn write_scale_inputs() {
+        let dir = std::path::PathBuf::from(
+            std::env::var("PALISADE_SCALE_DIR").unwrap_or_else(|_| "target/scale".into()),
+        );
+        let sizes = std::env::var("PALISADE_SCALE_SIZES").unwrap_or_else(|_| "50000".into());
+        for n in sizes
+            .split(',')
+            .filter_map(|n| n.trim().parse::<usize>().ok())
+        {
+            write_sbom_case(&dir.join(format!("sbom-{n}")), n).unwrap();
+            write_wide_case(&dir.join(format!("wide-{n}")), n).unwrap();
+        }
     }
 }

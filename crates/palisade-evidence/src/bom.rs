@@ -19,6 +19,9 @@ pub(crate) fn gather(g: &mut Gathering<'_>) {
     };
     let limits = palisade_cyclonedx::Limits::default();
     // CycloneDX or SPDX, told apart by content; one path after the readers.
+    // The CycloneDX document is only parsed while its bytes are held; it is reduced after they
+    // are freed, and the reduction consumes it, so at most two copies of the packages (bytes
+    // and model, then model and facts) are alive at once.
     let read = read_evidence(
         &g.context.folder,
         &bom_path.value,
@@ -27,13 +30,23 @@ pub(crate) fn gather(g: &mut Gathering<'_>) {
         |bytes| {
             let name = &bom_path.value.written;
             if crate::spdx::is_spdx(bytes) {
-                return crate::spdx::read(bytes, name);
+                return crate::spdx::read(bytes, name).map(Read::Reduced);
             }
-            let bom =
-                palisade_cyclonedx::parse(bytes, name, &limits).map_err(miette::Report::new)?;
-            Ok((self::facts(&bom), bom.vulnerability_data))
+            palisade_cyclonedx::parse(bytes, name, &limits)
+                .map(|bom| Read::CycloneDx(Box::new(bom)))
+                .map_err(miette::Report::new)
         },
-    );
+    )
+    .map(|(read, file)| {
+        let reduced = match read {
+            Read::Reduced(reduced) => reduced,
+            Read::CycloneDx(bom) => {
+                let vulnerability_data = bom.vulnerability_data;
+                (self::facts(*bom), vulnerability_data)
+            }
+        };
+        (reduced, file)
+    });
     match read {
         Ok(((reduced, vulnerability_data), file)) => {
             let facts = &mut g.facts;
@@ -57,6 +70,12 @@ pub(crate) fn gather(g: &mut Gathering<'_>) {
         }
         Err(e) => g.fail(bom_path.span, "bom", &bom_path.value.written, e),
     }
+}
+
+/// A document read: a CycloneDX model still to reduce, or SPDX already reduced.
+enum Read {
+    CycloneDx(Box<Bom>),
+    Reduced((BomFacts, bool)),
 }
 
 /// What one BOM says about the artifact that declares it.
@@ -155,16 +174,17 @@ fn data_labels(component: &Component, labels: &mut BTreeSet<String>) {
     }
 }
 
-fn package(component: &Component) -> PackageFacts {
-    let name = match &component.group {
+/// The package of a component, taking its strings rather than copying them.
+fn package(component: Component, key: String) -> PackageFacts {
+    let name = match component.group {
         Some(group) if !group.is_empty() => format!("{group}/{}", component.name),
-        _ => component.name.clone(),
+        _ => component.name,
     };
     PackageFacts {
-        key: component.key(),
+        key,
         name,
-        version: component.version.clone().filter(|v| !v.is_empty()),
-        purl: component.purl.clone().filter(|p| !p.is_empty()),
+        version: component.version.filter(|v| !v.is_empty()),
+        purl: component.purl.filter(|p| !p.is_empty()),
         licenses: component.licenses.iter().flat_map(license_names).collect(),
         vulnerability_ids: BTreeSet::new(),
         vulnerabilities: Counts::default(),
@@ -174,20 +194,8 @@ fn package(component: &Component) -> PackageFacts {
 
 /// Reduces a BOM. The metadata component (the thing the BOM describes) is not a package, but
 /// its model card and data classification count.
-pub fn facts(bom: &Bom) -> BomFacts {
+pub fn facts(bom: Bom) -> BomFacts {
     let mut out = BomFacts::default();
-    let mut by_key: HashMap<String, usize> = HashMap::new();
-    let mut by_ref: HashMap<&str, usize> = HashMap::new();
-    for component in &bom.components {
-        let key = component.key();
-        let index = *by_key.entry(key).or_insert_with(|| {
-            out.packages.push(package(component));
-            out.packages.len() - 1
-        });
-        if let Some(bom_ref) = &component.bom_ref {
-            by_ref.insert(bom_ref.as_str(), index);
-        }
-    }
     for component in bom.metadata_component.iter().chain(&bom.components) {
         if component.kind == ComponentKind::MachineLearningModel
             && let Some(card) = &component.model_card
@@ -199,6 +207,24 @@ pub fn facts(bom: &Bom) -> BomFacts {
         }
         data_labels(component, &mut out.labels);
     }
+    let mut by_key: HashMap<String, usize> = HashMap::with_capacity(bom.components.len());
+    let mut by_ref: HashMap<String, usize> = HashMap::with_capacity(bom.components.len());
+    for mut component in bom.components {
+        let key = component.key();
+        let bom_ref = component.bom_ref.take();
+        let index = match by_key.get(&key) {
+            Some(&index) => index,
+            None => {
+                out.packages.push(package(component, key.clone()));
+                by_key.insert(key, out.packages.len() - 1);
+                out.packages.len() - 1
+            }
+        };
+        if let Some(bom_ref) = bom_ref {
+            by_ref.insert(bom_ref, index);
+        }
+    }
+    drop(by_key);
     for dependency in &bom.dependencies {
         let Some(&dependent) = by_ref.get(dependency.bom_ref.as_str()) else {
             continue;
@@ -278,7 +304,7 @@ mod tests {
     #[test]
     fn cyclonedx_py_sbom_gives_packages_and_edges() {
         let bom = fixture("cyclonedx/sbom-small-numpy-sklearn.cdx.json");
-        let facts = facts(&bom);
+        let facts = facts(bom);
         assert!(facts.packages.len() >= 5, "{}", facts.packages.len());
         let numpy = facts
             .packages
@@ -294,7 +320,7 @@ mod tests {
     #[test]
     fn vulnerabilities_land_on_the_affected_packages() {
         let bom = fixture("cyclonedx-extra/cyclonedx-1.4.json");
-        let facts = facts(&bom);
+        let facts = facts(bom);
         let vulnerable: Vec<(&str, Vec<&str>)> = facts
             .packages
             .iter()
@@ -323,7 +349,7 @@ mod tests {
     fn vex_not_affected_removes_the_finding() {
         let bom = fixture("cyclonedx/mlbom-1.6.json");
         assert_eq!(bom.vulnerabilities.len(), 1);
-        let facts = facts(&bom);
+        let facts = facts(bom);
         assert_eq!(facts.vulnerabilities, Counts::default());
         assert!(
             facts
@@ -336,7 +362,7 @@ mod tests {
     #[test]
     fn ml_bom_has_a_model_card_metrics_and_data_labels() {
         let bom = fixture("cyclonedx/mlbom-1.6.json");
-        let facts = facts(&bom);
+        let facts = facts(bom);
         assert!(facts.model_card);
         assert!(!facts.metrics.is_empty(), "{:?}", facts.metrics);
     }
