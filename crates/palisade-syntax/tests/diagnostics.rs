@@ -121,7 +121,10 @@ fn a_reference_written_as_a_string_gets_an_example_of_its_own_kind() {
     );
     assert_eq!(codes(&d), ["palisade::syntax::wrong_type"]);
     let text = render(&d);
-    assert!(text.contains("write it as `key = key \"release\"`"), "{text}");
+    assert!(
+        text.contains("write it as `key = key \"release\"`"),
+        "{text}"
+    );
 }
 
 #[test]
