@@ -4,6 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use super::copy_dir;
 use super::{AT, Run, palisade, root, violations};
 
 /// A scratch copy of an example, to tamper with.
@@ -12,19 +13,6 @@ fn copy_example(name: &str) -> (tempfile::TempDir, PathBuf) {
     let to = dir.path().join(name);
     copy_dir(&root().join("examples").join(name), &to);
     (dir, to)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("mkdir");
-    for entry in fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }
 
 fn has(list: &[(String, String)], policy: &str, resource: &str) -> bool {

@@ -5,20 +5,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use super::copy_dir;
 use super::{AT, palisade, root};
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("mkdir");
-    for entry in fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
 
 /// A scratch copy of `from` named `name` (the pipeline is named after its folder).
 fn scratch(from: &Path, name: &str) -> (tempfile::TempDir, PathBuf) {

@@ -5,8 +5,9 @@
 //! verifies it. `evaluate` then verifies what init only read.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+use super::copy_dir;
 use super::{AT, palisade, root};
 
 /// A scratch repository: the in-toto fixtures' workspace, one link under `links/`, and the
@@ -21,19 +22,6 @@ fn repository(link: &str) -> (tempfile::TempDir, PathBuf) {
     fs::copy(fixtures.join(link), dir.join("links/train.3e134cc8.link")).expect("copy link");
     fs::copy(fixtures.join("keys/p256.pub"), dir.join("keys/p256.pub")).expect("copy key");
     (tmp, dir)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("mkdir");
-    for entry in fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }
 
 /// The `stage "train"` block of a written pipeline, with the comments above it.

@@ -12,6 +12,7 @@ use std::path::Path;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
+use crate::copy_dir;
 use crate::{AT, Run, palisade, root, violations};
 
 const TRAIN: &str = "cat data/transactions.csv data/customers.csv > models/model.bin\n";
@@ -428,19 +429,6 @@ fn require_attestations_denies_an_unattested_stage_upstream() {
 /// The in-toto fixtures (tests/fixtures/intoto, made by real tools: see its README).
 fn intoto() -> std::path::PathBuf {
     root().join("tests/fixtures/intoto")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// The fixtures' training step as a pipeline: its workspace, the public key `key` as the

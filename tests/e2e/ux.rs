@@ -6,6 +6,7 @@
 use std::fs;
 use std::path::Path;
 
+use super::copy_dir;
 use super::{AT, palisade, root, violations};
 
 /// The baseline's `integrity-mismatch` rule, plus a rule that permits everything else.
@@ -248,19 +249,6 @@ fn an_ignored_file_in_a_model_folder_is_still_scanned() {
         "{}",
         run.stdout
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// The repository `dvc repro` made (tests/fixtures/init/dvc-repo), with the pipeline `init`

@@ -271,17 +271,7 @@ fn check_signature(
             read,
         ));
     };
-    let mut wanted = vec![runs_as.value.clone()];
-    if let Some(identity) = context
-        .pipeline
-        .identities
-        .iter()
-        .find(|i| i.name.value == runs_as.value.name)
-        && let Some(key) = &identity.key
-    {
-        wanted.push(key.value.clone());
-    }
-    let trust = context.trust.restricted_to(&wanted);
+    let trust = crate::lineage::identity_trust(context, &runs_as.value);
     let check = crate::trust::check_signature(
         &bundle,
         Some(&file.digest),

@@ -134,6 +134,25 @@ fn keyless_record(
     }
 }
 
+/// The trust of one identity: the identity itself (its `ca`, its Fulcio claims) and the `key`
+/// it declares. What a stage's own records (attestations, signed scans) must be signed by.
+pub(crate) fn identity_trust(
+    context: &Context<'_>,
+    identity: &palisade_syntax::Reference,
+) -> crate::trust::Trust {
+    let mut wanted = vec![identity.clone()];
+    if let Some(declared) = context
+        .pipeline
+        .identities
+        .iter()
+        .find(|i| i.name.value == identity.name)
+        && let Some(key) = &declared.key
+    {
+        wanted.push(key.value.clone());
+    }
+    context.trust.restricted_to(&wanted)
+}
+
 /// The keys and authorities of the stage's `runs_as` identity: its `key` and its `ca`.
 fn runs_as_trust(
     context: &Context<'_>,
@@ -145,17 +164,7 @@ fn runs_as_trust(
     let Some(runs_as) = &stage.runs_as else {
         return (Vec::new(), Vec::new());
     };
-    let mut wanted = vec![runs_as.value.clone()];
-    if let Some(identity) = context
-        .pipeline
-        .identities
-        .iter()
-        .find(|i| i.name.value == runs_as.value.name)
-        && let Some(key) = &identity.key
-    {
-        wanted.push(key.value.clone());
-    }
-    let restricted = context.trust.restricted_to(&wanted);
+    let restricted = identity_trust(context, &runs_as.value);
     let keys = restricted
         .keys
         .iter()
