@@ -6,7 +6,7 @@ use super::{AT, cases, palisade};
 
 const SUBCOMMANDS: &[&str] = &[
     "", "check", "evaluate", "explain", "graph", "schema", "test", "lock", "hash", "keygen",
-    "attest", "verify",
+    "attest", "verify", "sign",
 ];
 
 #[test]

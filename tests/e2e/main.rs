@@ -16,6 +16,7 @@ mod keyless;
 mod lineage;
 mod lock;
 mod models;
+mod sign;
 mod signing;
 mod spdx;
 mod trust;

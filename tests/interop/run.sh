@@ -104,6 +104,20 @@ accept "(a) palisade verify --artifact" "$PAL" verify "$A/vsa.json" --key "$A/re
 reject "(a) @sigstore/verify refuses another key" 1 node "$NODE_VERIFY" "$A/vsa.json" "$A/cosign.pub"
 reject "(a) securesystemslib refuses another key" 1 "$PY" "$PY_VERIFY" "$A/vsa.json" "$A/cosign.pub"
 
+# --- (a2) palisade sign → independent verifiers (a message signature, as cosign sign-blob) --
+(
+  cd "$A"
+  printf 'id,amount\n1,10\n' >data.csv
+  "$PAL" sign data.csv --key release.key 2>/dev/null
+  "$PY" -c 'import base64,json,sys; b=json.load(open(sys.argv[1])); open(sys.argv[2],"wb").write(base64.b64decode(b["messageSignature"]["signature"]))' data.csv.sigstore.json data.csv.sig.der
+  printf 'id,amount\n1,99\n' >data-changed.csv
+)
+accept "(a2) palisade sign → @sigstore/verify" node "$NODE_VERIFY" "$A/data.csv.sigstore.json" "$A/release.pub" "$A/data.csv"
+accept "(a2) palisade sign → openssl dgst -verify" openssl dgst -sha256 -verify "$A/release.pub" -signature "$A/data.csv.sig.der" "$A/data.csv"
+accept "(a2) palisade sign → palisade verify --artifact" "$PAL" verify "$A/data.csv.sigstore.json" --key "$A/release.pub" --artifact "$A/data.csv"
+reject "(a2) @sigstore/verify refuses a changed file" 1 node "$NODE_VERIFY" "$A/data.csv.sigstore.json" "$A/release.pub" "$A/data-changed.csv"
+reject "(a2) openssl refuses a changed file" 1 openssl dgst -sha256 -verify "$A/release.pub" -signature "$A/data.csv.sig.der" "$A/data-changed.csv"
+
 # --- (b) tampered bundles --------------------------------------------------------------------
 "$PY" "$HERE/tamper.py" payload "$A/vsa.json" "$A/tampered-payload.json"
 "$PY" "$HERE/tamper.py" signature "$A/vsa.json" "$A/tampered-signature.json"

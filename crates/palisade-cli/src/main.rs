@@ -7,6 +7,7 @@ mod init_cmd;
 mod keyless;
 mod run_cmd;
 mod sign;
+mod sign_cmd;
 mod testcases;
 
 use std::io::{IsTerminal as _, Write as _};
@@ -248,6 +249,9 @@ enum Command {
     Keygen(sign::KeygenArgs),
     /// Evaluate, then sign the verdict as a SLSA verification summary (Sigstore bundle v0.3).
     Attest(sign::AttestArgs),
+    /// Sign a file or a sha256 digest with a key: a message-signature bundle (as `cosign
+    /// sign-blob --bundle` writes), the evidence `signature =` reads.
+    Sign(sign_cmd::SignArgs),
     /// Verify a Sigstore bundle (keyless or key-signed), a DSSE envelope or an OpenSSF
     /// model-signing bundle, offline.
     #[command(after_help = sign::verify_after_help())]
@@ -589,6 +593,7 @@ fn run(cli: Cli) -> miette::Result<u8> {
         Command::Hash(args) => evidence_cmd::hash(args),
         Command::Keygen(args) => sign::keygen(args),
         Command::Attest(args) => sign::attest(args),
+        Command::Sign(args) => sign_cmd::sign(args),
         Command::Verify(args) => sign::verify(args),
         Command::Completions(args) => generate::completions(&args),
         Command::Man(args) => generate::man(&args),

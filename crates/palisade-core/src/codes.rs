@@ -68,6 +68,18 @@ pub const CODES: &[Code] = &[
         "A released artifact's content could not be hashed",
     ),
     code(
+        "palisade::sign::input",
+        "`palisade sign` was given no file, or a file it cannot read (a folder is signed by its digest)",
+    ),
+    code(
+        "palisade::sign::key",
+        "`palisade sign` needs a P-256 key: Sigstore message signatures over a SHA-256 digest are checked with P-256 only",
+    ),
+    code(
+        "palisade::sign::digest",
+        "`palisade sign --digest` was not `sha256:` followed by 64 hex digits",
+    ),
+    code(
         "palisade::attest::key_pair",
         "The signing key given to attest could not be read, decrypted or used",
     ),

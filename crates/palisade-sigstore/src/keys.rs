@@ -445,6 +445,20 @@ impl SigningKey {
         }
     }
 
+    /// Signs an already computed SHA-256 digest with a P-256 key (DER), the form of a
+    /// message-signature bundle (`cosign sign-blob`); `None` for other keys, whose message
+    /// signatures Sigstore verifiers do not check against a SHA-256 digest.
+    pub fn sign_sha256_prehash(&self, digest: &[u8; 32]) -> Option<Vec<u8>> {
+        use p256::ecdsa::signature::hazmat::PrehashSigner as _;
+        match self {
+            SigningKey::P256(k) => {
+                let sig: p256::ecdsa::Signature = k.sign_prehash(digest).ok()?;
+                Some(sig.to_der().as_bytes().to_vec())
+            }
+            SigningKey::P384(_) | SigningKey::Ed25519(_) => None,
+        }
+    }
+
     /// Signs `msg`: ECDSA gives a DER signature over SHA-256 (P-256) or SHA-384 (P-384),
     /// Ed25519 the raw 64-byte signature.
     pub fn sign(&self, msg: &[u8]) -> Vec<u8> {

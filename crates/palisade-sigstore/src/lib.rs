@@ -47,6 +47,29 @@ pub mod verify;
 /// The DSSE payload type of in-toto statements.
 pub const IN_TOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
 
+/// Signs a SHA-256 digest (of a file, or given) into a v0.3 message-signature bundle, the
+/// form `cosign sign-blob --bundle` writes: `messageSignature` with `messageDigest`
+/// `SHA2_256` and an ECDSA P-256 signature over that digest, `publicKey.hint` =
+/// [`keys::pem_hint`]`(public_pem)`. `None` unless the key is P-256.
+pub fn sign_digest(
+    sha256: &[u8; 32],
+    key: &keys::SigningKey,
+    public_pem: &str,
+) -> Option<bundle::Bundle> {
+    let signature = key.sign_sha256_prehash(sha256)?;
+    Some(bundle::Bundle {
+        media_type: bundle::MEDIA_TYPE_V0_3.to_string(),
+        version: bundle::BundleVersion::V0_3,
+        material: bundle::VerificationMaterial::PublicKey {
+            hint: keys::pem_hint(public_pem),
+        },
+        content: bundle::Content::MessageSignature {
+            digest: Some(("SHA2_256".to_string(), sha256.to_vec())),
+            signature,
+        },
+    })
+}
+
 /// Signs an in-toto statement (its exact bytes) into a v0.3 bundle: a DSSE envelope of type
 /// `application/vnd.in-toto+json` with one signature (keyid `""`), and
 /// `publicKey.hint` = [`keys::pem_hint`]`(public_pem)`. `public_pem` should be the text of
