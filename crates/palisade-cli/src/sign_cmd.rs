@@ -2,10 +2,7 @@
 //! evidence `signature =` reads for an artifact that has no signer of its own (a dataset, an
 //! image digest, a pii scan). The same bundle form as `cosign sign-blob --bundle`.
 
-use std::io::Read as _;
 use std::path::PathBuf;
-
-use sha2::{Digest as _, Sha256};
 
 /// `palisade sign`.
 #[derive(clap::Args, Clone)]
@@ -94,33 +91,24 @@ fn parse_digest(written: &str) -> miette::Result<[u8; 32]> {
 
 /// The sha256 of a regular file, read once.
 fn sha256_of(path: &PathBuf) -> miette::Result<[u8; 32]> {
-    let failed = |e: std::io::Error| {
-        miette::miette!(
-            code = "palisade::sign::input",
-            "cannot read {}: {e}",
-            path.display()
-        )
-    };
-    let meta = std::fs::metadata(path).map_err(failed)?;
-    if !meta.is_file() {
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
         return Err(miette::miette!(
             code = "palisade::sign::input",
             help = "sign a folder's digest with `--digest` (`palisade hash` prints it)",
-            "{} is not a regular file",
+            "{} is not a readable regular file",
             path.display()
         ));
     }
-    let mut file = std::fs::File::open(path).map_err(failed)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = file.read(&mut buf).map_err(failed)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hasher.finalize().into())
+    palisade_hash::hash_file(path, palisade_hash::Algorithms::Sha256)
+        .ok()
+        .and_then(|d| d.get(palisade_hash::Algorithm::Sha256))
+        .ok_or_else(|| {
+            miette::miette!(
+                code = "palisade::sign::input",
+                "cannot read {}",
+                path.display()
+            )
+        })
 }
 
 #[cfg(test)]

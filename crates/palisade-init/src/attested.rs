@@ -18,7 +18,6 @@ use std::collections::BTreeMap;
 use std::io::Read;
 
 use palisade_intoto::{Form, Resource, StageRecord, Trust, TrustedKey, Verification};
-use sha2::{Digest as _, Sha256};
 
 use crate::scan::{Found, code_folder, kind_of};
 use crate::{Kind, Model, Signer, Sourced, Stage, name_of};
@@ -343,15 +342,7 @@ fn sha256_of(model: &Model, path: &str) -> Option<String> {
     if !meta.is_file() || meta.len() > MAX_HASHED_BYTES {
         return None;
     }
-    let mut file = std::fs::File::open(full).ok()?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = file.read(&mut buf).ok()?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Some(hex::encode(hasher.finalize()))
+    palisade_hash::hash_file(&full, palisade_hash::Algorithms::Sha256)
+        .ok()?
+        .sha256_hex()
 }
