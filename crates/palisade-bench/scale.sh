@@ -4,9 +4,11 @@
 # then times palisade, regorus and python3's json.load side by side. Offline after the first run.
 set -eu
 cd "$(dirname "$0")/../.."
-# One feature set for the binary and the bench (`-p` or `cargo build` without the benches
-# would unify features differently and rebuild cedar): the bench profile, whole workspace.
+# The bench profile, whole workspace (`-p` would unify features differently and rebuild cedar).
 cargo bench --workspace --no-run
+# The palisade binary the bench times (the benches above do not build it); the bench profile,
+# so dependencies are shared with the build above.
+cargo build --profile bench --workspace --bins
 if [ ! -x target/regorus/bin/regorus ]; then
     cargo install regorus --version 0.14.1 --example regorus --locked --root target/regorus
 fi
