@@ -59,3 +59,4 @@ pub use guardrails::{CheckKind, Framework, GuardrailsConfig, Position, Rail};
 pub use redteam::{Category, Check, Counts, OwaspLlm, RedTeamReport, RedTeamTool, Target};
 pub use source::MAX_DEPTH;
 pub use time::Timestamp;
+pub use yaml::options as yaml_options;

@@ -33,7 +33,9 @@ pub const MAX_ALIAS_EXPANSIONS: usize = 1_000;
 /// Most nodes (scalars, sequences, mappings) in one file.
 pub const MAX_NODES: usize = 200_000;
 
-fn options() -> Options {
+/// The budgets every YAML file palisade reads is parsed with (guardrails configurations,
+/// `dvc.yaml`, `dvc.lock`, workflows): depth, nodes, events, one document, alias replay.
+pub fn options() -> Options {
     let mut budget = Budget::default();
     budget.max_depth = MAX_DEPTH;
     budget.max_aliases = MAX_ALIASES;

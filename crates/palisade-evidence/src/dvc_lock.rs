@@ -68,12 +68,13 @@ pub(crate) fn read(
             MAX_DVC_LOCK_BYTES,
         )
         .map_err(|e| fail(miette::Report::new(e)))?;
-    let value: Value = serde_saphyr::from_str_with_options(&text, options()).map_err(|e| {
-        fail(miette::miette!(
-            "not a DVC lock file (YAML): {}",
-            palisade_core::text::escape_line(&e.to_string())
-        ))
-    })?;
+    let value: Value = serde_saphyr::from_str_with_options(&text, palisade_ai::yaml_options())
+        .map_err(|e| {
+            fail(miette::miette!(
+                "not a DVC lock file (YAML): {}",
+                palisade_core::text::escape_line(&e.to_string())
+            ))
+        })?;
     let stages = match value.get("stages") {
         Some(Value::Object(stages)) => stages.clone(),
         Some(_) => {
@@ -135,21 +136,6 @@ pub(crate) fn read(
         files,
         directories,
     }))
-}
-
-fn options() -> serde_saphyr::Options {
-    let mut budget = serde_saphyr::Budget::default();
-    budget.max_depth = 64;
-    budget.max_aliases = 1_000;
-    budget.max_anchors = 1_000;
-    budget.max_nodes = 1_000_000;
-    budget.max_documents = 1;
-    let mut options = serde_saphyr::Options::default();
-    options.budget = Some(budget);
-    options.alias_limits.max_total_replayed_events = 100_000;
-    options.alias_limits.max_alias_expansions_per_anchor = 1_000;
-    options.with_snippet = false;
-    options
 }
 
 /// A path relative to the lock's folder from a stage's `wdir` and an entry; `None` when it

@@ -79,21 +79,6 @@ struct DvcYaml {
     stages: Option<Ordered>,
 }
 
-fn options() -> serde_saphyr::Options {
-    let mut budget = serde_saphyr::Budget::default();
-    budget.max_depth = 64;
-    budget.max_aliases = 1_000;
-    budget.max_anchors = 1_000;
-    budget.max_nodes = 1_000_000;
-    budget.max_documents = 1;
-    let mut options = serde_saphyr::Options::default();
-    options.budget = Some(budget);
-    options.alias_limits.max_total_replayed_events = 100_000;
-    options.alias_limits.max_alias_expansions_per_anchor = 1_000;
-    options.with_snippet = false;
-    options
-}
-
 /// Reads a YAML file of the folder into `T`; the reason as text when it cannot.
 pub(crate) fn read_yaml<T: serde::de::DeserializeOwned>(
     model: &Model,
@@ -105,7 +90,7 @@ pub(crate) fn read_yaml<T: serde::de::DeserializeOwned>(
         return Err(format!("larger than {MAX_YAML_BYTES} bytes"));
     }
     let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
-    serde_saphyr::from_str_with_options::<T>(&text, options())
+    serde_saphyr::from_str_with_options::<T>(&text, palisade_ai::yaml_options())
         .map_err(|e| palisade_core::text::escape_line(&e.to_string()).into_owned())
 }
 
