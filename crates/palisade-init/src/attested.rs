@@ -14,7 +14,7 @@
 //! A material whose file differs from the digest the record holds is written as a comment:
 //! the folder changed since that run.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 
 use palisade_intoto::{Form, Resource, StageRecord, Trust, TrustedKey, Verification};
@@ -32,11 +32,39 @@ struct Attested {
     record: StageRecord,
 }
 
+/// The folder's files, and how many files each folder holds (at any depth): built once, so a
+/// record listing thousands of files is matched in time linear in the folder.
+struct Paths<'a> {
+    files: HashSet<&'a str>,
+    per_dir: HashMap<&'a str, usize>,
+}
+
+impl<'a> Paths<'a> {
+    fn new(files: &'a [String]) -> Self {
+        let mut per_dir: HashMap<&str, usize> = HashMap::new();
+        for file in files {
+            for (i, _) in file.match_indices('/') {
+                *per_dir.entry(&file[..i]).or_default() += 1;
+            }
+        }
+        Paths {
+            files: files.iter().map(String::as_str).collect(),
+            per_dir,
+        }
+    }
+
+    /// A file of the folder, or a folder holding some.
+    fn exists(&self, path: &str) -> bool {
+        self.files.contains(path) || self.per_dir.contains_key(path)
+    }
+}
+
 /// Infers stages from the attestation files `found` holds and removes those files from
 /// `found.bundles` (they are the stages' evidence, not an artifact's signature). A bundle that
 /// is an artifact's provenance (named after it, or a SLSA provenance of one subject) stays.
 pub(crate) fn infer(model: &mut Model, found: &mut Found) {
     let keys = trusted_keys(model, found);
+    let paths = Paths::new(&found.files);
     let mut consumed = Vec::new();
     let mut inferred = 0;
     for bundle in &found.bundles {
@@ -54,7 +82,7 @@ pub(crate) fn infer(model: &mut Model, found: &mut Found) {
         if attested.record.materials.is_empty() && attested.record.products.is_empty() {
             continue;
         }
-        if add_stage(model, found, attested) {
+        if add_stage(model, found, &paths, attested) {
             inferred += 1;
         }
         consumed.push(bundle.path.clone());
@@ -113,7 +141,7 @@ fn stage_name(attested: &Attested) -> Option<String> {
 
 /// Adds the stage the record describes (or gives an existing stage of that name, from
 /// `dvc.yaml`, its attestation). Returns whether a new stage was declared.
-fn add_stage(model: &mut Model, found: &Found, attested: Attested) -> bool {
+fn add_stage(model: &mut Model, found: &Found, paths: &Paths<'_>, attested: Attested) -> bool {
     let Some(name) = stage_name(&attested) else {
         return false;
     };
@@ -156,7 +184,8 @@ fn add_stage(model: &mut Model, found: &Found, attested: Attested) -> bool {
     let mut hashes = BTreeMap::new();
     let mut inputs = Vec::new();
     for resource in &attested.record.materials {
-        if let Some(i) = artifact_for(model, found, resource, &name, "material", &mut notes) {
+        if let Some(i) = artifact_for(model, found, paths, resource, &name, "material", &mut notes)
+        {
             check_digest(model, resource, "read", &mut hashes, &mut notes);
             if !inputs.contains(&i) {
                 inputs.push(i);
@@ -164,14 +193,22 @@ fn add_stage(model: &mut Model, found: &Found, attested: Attested) -> bool {
         }
     }
     let mut outputs = Vec::new();
-    let products: Vec<&str> = attested
+    // How many of each folder's files the run wrote (each product file counted once).
+    let mut written: HashMap<&str, usize> = HashMap::new();
+    let products: HashSet<&str> = attested
         .record
         .products
         .iter()
-        .map(Resource::path)
+        .map(|r| r.path().trim_start_matches("./"))
+        .filter(|p| paths.files.contains(p))
         .collect();
+    for product in &products {
+        for (i, _) in product.match_indices('/') {
+            *written.entry(&product[..i]).or_default() += 1;
+        }
+    }
     for resource in &attested.record.products {
-        let folder = written_folder(found, resource.path(), &products);
+        let folder = written_folder(paths, resource.path(), &written);
         let unit = match &folder {
             Some(folder) => Resource {
                 name: folder.clone(),
@@ -180,7 +217,7 @@ fn add_stage(model: &mut Model, found: &Found, attested: Attested) -> bool {
             },
             None => resource.clone(),
         };
-        if let Some(i) = artifact_for(model, found, &unit, &name, "product", &mut notes) {
+        if let Some(i) = artifact_for(model, found, paths, &unit, &name, "product", &mut notes) {
             check_digest(model, resource, "wrote", &mut hashes, &mut notes);
             if !outputs.contains(&i) && !inputs.contains(&i) {
                 outputs.push(i);
@@ -227,19 +264,10 @@ fn add_stage(model: &mut Model, found: &Found, attested: Attested) -> bool {
 /// The folder a product is in when the run wrote that whole folder (every file in it is among
 /// the products, and it holds more than one): `in-toto-run -p model` lists a folder file by
 /// file, and the pipeline declares the folder.
-fn written_folder(found: &Found, path: &str, products: &[&str]) -> Option<String> {
+fn written_folder(paths: &Paths<'_>, path: &str, written: &HashMap<&str, usize>) -> Option<String> {
     let (dir, _) = path.trim_start_matches("./").rsplit_once('/')?;
-    let inside: Vec<&String> = found
-        .files
-        .iter()
-        .filter(|f| f.starts_with(&format!("{dir}/")))
-        .collect();
-    let all_written = inside.iter().all(|f| {
-        products
-            .iter()
-            .any(|p| p.trim_start_matches("./") == f.as_str())
-    });
-    (inside.len() > 1 && all_written).then(|| dir.to_owned())
+    let inside = paths.per_dir.get(dir).copied().unwrap_or(0);
+    (inside > 1 && written.get(dir) == Some(&inside)).then(|| dir.to_owned())
 }
 
 /// An identity name not yet taken.
@@ -259,6 +287,7 @@ fn unique_identity(model: &Model, wanted: &str) -> String {
 fn artifact_for(
     model: &mut Model,
     found: &Found,
+    paths: &Paths<'_>,
     resource: &Resource,
     stage: &str,
     role: &str,
@@ -279,10 +308,7 @@ fn artifact_for(
     }
     let on_disk = !path.is_empty()
         && !path.split('/').any(|part| part == ".." || part.is_empty())
-        && found
-            .files
-            .iter()
-            .any(|f| f == path || f.starts_with(&format!("{path}/")));
+        && paths.exists(path);
     if !on_disk {
         let digest = resource
             .digests
@@ -345,4 +371,43 @@ fn sha256_of(model: &Model, path: &str) -> Option<String> {
     palisade_hash::hash_file(&full, palisade_hash::Algorithms::Sha256)
         .ok()?
         .sha256_hex()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+
+    fn written(products: &[&'static str]) -> HashMap<&'static str, usize> {
+        let mut counts = HashMap::new();
+        for p in products {
+            for (i, _) in p.match_indices('/') {
+                *counts.entry(&p[..i]).or_default() += 1;
+            }
+        }
+        counts
+    }
+
+    #[test]
+    fn a_folder_is_the_unit_only_when_the_run_wrote_all_of_it() {
+        let files: Vec<String> = [
+            "model/w.bin",
+            "model/config.json",
+            "data/a.csv",
+            "data/b.csv",
+        ]
+        .map(String::from)
+        .to_vec();
+        let paths = Paths::new(&files);
+        assert!(paths.exists("model") && paths.exists("data/a.csv") && !paths.exists("mod"));
+        let whole = written(&["model/w.bin", "model/config.json"]);
+        assert_eq!(
+            written_folder(&paths, "model/w.bin", &whole).as_deref(),
+            Some("model")
+        );
+        let part = written(&["model/w.bin", "data/a.csv"]);
+        assert_eq!(written_folder(&paths, "model/w.bin", &part), None);
+        assert_eq!(written_folder(&paths, "data/a.csv", &part), None);
+    }
 }
