@@ -451,3 +451,25 @@ fn max_age_on_the_command_line_caps_summaries() {
     let run = palisade(dir.path(), &["evaluate", "--max-age", "30 days"]);
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
 }
+
+/// A FIFO planted as `dvc.lock` is refused at its line (exit 2), never read (a read would hang).
+#[cfg(unix)]
+#[test]
+fn a_fifo_named_as_dvc_lock_is_exit_2_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.path().join("dvc.lock"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    fs::write(dir.path().join("d.csv"), "a\n").unwrap();
+    fs::write(
+        dir.path().join("pipeline.pal"),
+        "pipeline \"f\" {\n  dvc_lock = \"dvc.lock\"\n  dataset \"d\" { path = \"d.csv\" }\n}\n",
+    )
+    .unwrap();
+    let run = palisade(dir.path(), &["check", "pipeline.pal"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("pipeline.pal:2:14"), "{}", run.stderr);
+    assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+}
