@@ -208,6 +208,13 @@ fn add_stage(model: &mut Model, found: &Found, paths: &Paths<'_>, attested: Atte
         }
     }
     for resource in &attested.record.products {
+        if crate::scan::is_redteam_report(resource.path()) {
+            notes.push(format!(
+                "product {}: a red-team report, not an artifact; this record links it to the models among the inputs (list it in `redteam` of the stage that serves them)",
+                palisade_core::text::escape_line(resource.path())
+            ));
+            continue;
+        }
         let folder = written_folder(paths, resource.path(), &written);
         let unit = match &folder {
             Some(folder) => Resource {

@@ -391,7 +391,7 @@ pub(crate) fn classify(root: &Path, files: &[PathBuf], model: &mut Model) -> Fou
             }
         }
         let lower = rel.to_ascii_lowercase();
-        if lower.ends_with(".report.jsonl") || lower.contains("promptfoo") {
+        if is_redteam_report(&rel) {
             model.not_inferred.push(format!(
                 "{}: a red-team report; put it in the `redteam` list of the stage that serves the model",
                 palisade_core::text::escape_line(&rel)
@@ -915,6 +915,13 @@ pub(crate) fn attach(model: &mut Model, found: &Found) {
             )),
         }
     }
+}
+
+/// Whether a file looks like a red-team report (garak's `*.report.jsonl`, promptfoo output):
+/// evidence for a stage's `redteam` list, not an artifact.
+pub(crate) fn is_redteam_report(rel: &str) -> bool {
+    let lower = rel.to_ascii_lowercase();
+    lower.ends_with(".report.jsonl") || lower.contains("promptfoo")
 }
 
 #[cfg(test)]
