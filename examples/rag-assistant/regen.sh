@@ -104,6 +104,25 @@ python3 ../tools/verify_bundle.py sbom/support-lora.mlbom.sig.json keys/release.
   sbom/support-lora.mlbom.json
 python3 ../tools/verify_bundle.py attestations/rag-serve.sig.json keys/release.pub
 
+# 11 (before the lock, which pins what it reads). The red team: garak 0.17.1 against the
+#    assistant itself (tools/garak_target.py: src/app.py's POST /ask in process, over the base
+#    model, the DP adapter and the index), recorded by `palisade run` as stage "redteam" and
+#    signed by its identity's key. The base model is fetched into redteam/ as the registry
+#    serves it, so the record's materials hold both models at their current digests and its
+#    products the report: that links the report to this version of each model
+#    (llm-redteam-unlinked, llm-redteam-stale). garak needs its own environment (3.6 GB of
+#    torch; see tests/fixtures/ai/regen.sh): GARAK names its binary, and the environment also
+#    needs `pip install fastapi==0.115.5 starlette==0.41.3` for the app.
+GARAK=${GARAK:-/work/venvs/ai-garak/bin/garak}
+[ -x "$GARAK" ] || { echo "garak not found at $GARAK (set GARAK)" >&2; exit 1; }
+rm -rf redteam && mkdir -p redteam
+cp "$WORK/base.safetensors" redteam/base-llm.safetensors
+BASE_MODEL=redteam/base-llm.safetensors ADAPTER=models/support-lora/adapter_model.safetensors \
+KB_INDEX=index/kb-index.safetensors PYTHONPATH=tools:src HF_HUB_OFFLINE=1 OTEL_SDK_DISABLED=true \
+GARAK=$GARAK "$PALISADE" run --stage redteam --key keys/TEST-ONLY-release.key --record redteam -- \
+  sh tools/redteam.sh
+rm redteam/base-llm.safetensors    # the registry's file: not part of the example
+
 # 9. Pin every local path in palisade.lock, when the binary has the `lock` command.
 if "$PALISADE" lock --help >/dev/null 2>&1; then
   "$PALISADE" lock pipeline.pal

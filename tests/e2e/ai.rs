@@ -337,9 +337,15 @@ fn rag_assistant_allow_rests_on_its_ai_evidence() {
     let text = fs::read_to_string(example.join("pipeline.pal")).expect("read");
     let cases = [
         (
-            "redteam     = [\"reports/garak.report.jsonl\"]",
+            "redteam     = [\"redteam/garak.report.jsonl\"]",
             "",
             "llm-public-redteam",
+        ),
+        // The record of the red-team run that links the report to the models' digests.
+        (
+            "attestation = \"attestations/redteam.intoto.json\"",
+            "",
+            "llm-redteam-unlinked",
         ),
         (
             "guardrails  = \"config/guardrails\"",
@@ -375,8 +381,42 @@ fn rag_assistant_allow_rests_on_its_ai_evidence() {
     copy(&example, dir.path());
     copy(
         &root().join("tests/fixtures/ai/garak/garak-fail.report.jsonl"),
-        &dir.path().join("reports/garak.report.jsonl"),
+        &dir.path().join("redteam/garak.report.jsonl"),
     );
     let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
     assert!(found.iter().any(|p| p == "llm-public-redteam"), "{found:?}");
+}
+
+/// The attack: swap the example's red-team report for garak's passing run against a stand-in
+/// that refuses everything (what rag-assistant itself shipped before this check). The report
+/// passes on its own terms, but it tested no model of this pipeline: before, ALLOW.
+#[test]
+fn attack_a_passing_red_team_report_of_a_stand_in_target_is_unlinked() {
+    let example = root().join("examples/rag-assistant");
+    let dir = tempfile::tempdir().expect("tmp");
+    copy(&example, dir.path());
+    copy(
+        &root().join("tests/fixtures/ai/garak/garak-pass-refusal.report.jsonl"),
+        &dir.path().join("redteam/garak.report.jsonl"),
+    );
+    let run = evaluate_json(dir.path(), "pipeline.pal");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let found = denied(&run);
+    assert!(
+        found.iter().any(|p| p == "llm-redteam-unlinked"),
+        "{found:?}"
+    );
+    assert!(
+        !found.iter().any(|p| p == "llm-public-redteam"),
+        "the report itself passes: {found:?}"
+    );
+    let text = super::palisade(
+        dir.path(),
+        &["explain", "stage", "serve", "--at", super::AT],
+    )
+    .stdout;
+    assert!(
+        text.contains("unlinked:      report sha256:") && text.contains("is linked to no model"),
+        "{text}"
+    );
 }

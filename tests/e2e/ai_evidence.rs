@@ -412,7 +412,9 @@ fn attack_a_red_team_report_of_an_older_model_is_stale() {
 }
 
 /// Item 2, freshness by the digest the report names: garak's `target_name` holding the model's
-/// digest (a model loaded by digest) links the report to that version; another digest is stale.
+/// digest (a model loaded by digest) links the report to that version, once the stage's
+/// runs_as identity signed the report; another digest is stale. The attack: an unsigned report
+/// whose target name claims the current digest (anyone can write it) linked the report before.
 #[test]
 fn a_red_team_report_naming_another_model_digest_is_stale() {
     use sha2::Digest as _;
@@ -427,6 +429,10 @@ fn a_red_team_report_naming_another_model_digest_is_stale() {
             r#"  stage "redteam" { runs_as = identity "redteam" inputs = [model "chat"] attestation = "attestations/redteam.intoto.json" }
 "#,
             "",
+        )
+        .replace(
+            r#"stage "serve" { inputs"#,
+            r#"stage "serve" { runs_as = identity "redteam" inputs"#,
         );
     let named = report.replace(
         "refusal_target#refuse",
@@ -442,8 +448,39 @@ fn a_red_team_report_naming_another_model_digest_is_stale() {
         fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
         fs::write(to, bytes).expect("write");
     }
+    // Unsigned: the digest is the report's word only.
     let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
     assert!(!found.iter().any(|p| p == rule), "{found:?}");
+    assert!(
+        found.iter().any(|p| p == "llm-redteam-unlinked"),
+        "{found:?}"
+    );
+    let facts = serve_redteam(dir.path());
+    assert_eq!(facts["tested_models"], serde_json::json!([]), "{facts}");
+    assert!(
+        facts["unlinked"][0]
+            .as_str()
+            .unwrap_or_default()
+            .contains("but only in the report itself"),
+        "{facts}"
+    );
+    // Signed by the serving stage's runs_as key: linked.
+    let run = palisade(
+        dir.path(),
+        &[
+            "sign",
+            "--key",
+            "keys/deid.key",
+            "reports/garak.report.jsonl",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let found = denied(&evaluate_json(dir.path(), "pipeline.pal"));
+    assert!(!found.iter().any(|p| p == rule), "{found:?}");
+    assert!(
+        !found.iter().any(|p| p == "llm-redteam-unlinked"),
+        "{found:?}"
+    );
     assert_eq!(
         serve_redteam(dir.path())["tested_models"],
         serde_json::json!(["chat"])
@@ -458,5 +495,139 @@ fn a_red_team_report_naming_another_model_digest_is_stale() {
             .unwrap_or_default()
             .contains(&format!("names the model it tested as sha256:{v1}")),
         "{facts}"
+    );
+}
+
+const DP_TRAINED: &str = r#"pipeline "p" {
+  policies = ["@baseline"]
+  max_dp_epsilon = 8.0
+  key "trainer" { public_key = "keys/deid.pub" }
+  identity "trainer" { key = key "trainer" }
+  dataset "tickets" { path = "data/tickets.jsonl" labels = ["pii"] }
+  model "m" { path = "m.bin" labels = ["differential-privacy"] }
+  stage "train" { runs_as = identity "trainer" inputs = [dataset "tickets"] outputs = [model "m"] attestation = "attestations/train.intoto.json" }
+  release "r" { artifacts = [model "m"] environment = "production" exposure = "public" }
+}
+"#;
+
+/// `palisade run --stage train` writing `m.bin`, signed with `key` (none: unsigned), with the
+/// `--param`s given.
+fn train(dir: &Path, key: Option<&str>, params: &[&str], weights: &str) {
+    let mut args = vec!["run", "--stage", "train"];
+    if let Some(key) = key {
+        args.extend(["--key", key]);
+    }
+    for param in params {
+        args.extend(["--param", param]);
+    }
+    let script = format!("printf '{weights}' > m.bin");
+    args.extend(["--", "sh", "-c", &script]);
+    let run = palisade(dir, &args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+/// Item 3, the stage-attestation way: the training stage's signed record of its run
+/// (`palisade run --param differential_privacy.epsilon=…`) with the model among its products at
+/// its current digest evidences the DP label. Unsigned, over the bar, or the model changed
+/// since: claimed, not evidenced.
+#[test]
+fn a_signed_training_record_evidences_differential_privacy() {
+    let rules = ["dp-claim-not-evidenced", "pii-public-release"];
+    let dir = deidentified(""); // for its keys
+    let d = dir.path();
+    fs::write(d.join("pipeline.pal"), DP_TRAINED).expect("write");
+    fs::create_dir_all(d.join("data")).expect("mkdir");
+    fs::write(
+        d.join("data/tickets.jsonl"),
+        "{\"email\": \"a@b.example\"}\n",
+    )
+    .expect("write");
+    let explain = |d: &Path| palisade(d, &["explain", "model", "m", "--at", super::AT]).stdout;
+
+    // Signed, with the DP parameters: evidence.
+    train(
+        d,
+        Some("keys/deid.key"),
+        &[
+            "differential_privacy.epsilon=7.03",
+            "differential_privacy.delta=1e-5",
+        ],
+        "v1",
+    );
+    let found = denied(&evaluate_json(d, "pipeline.pal"));
+    assert!(
+        !found.iter().any(|p| rules.contains(&p.as_str())),
+        "{found:?}"
+    );
+    let text = explain(d);
+    assert!(
+        text.contains("DP ε 7.03 · DP evidenced true")
+            && text.contains("DP evidence:       stage \"train\"'s verified attestation"),
+        "{text}"
+    );
+
+    // Retrained afterwards without a record: the attestation is of another version.
+    fs::write(d.join("m.bin"), "v2").expect("write");
+    let found = denied(&evaluate_json(d, "pipeline.pal"));
+    assert!(
+        found.iter().any(|p| p == "dp-claim-not-evidenced"),
+        "{found:?}"
+    );
+
+    // Over the pipeline's bar.
+    train(
+        d,
+        Some("keys/deid.key"),
+        &["differential_privacy.epsilon=9"],
+        "v3",
+    );
+    let found = denied(&evaluate_json(d, "pipeline.pal"));
+    assert!(
+        found.iter().any(|p| p == "dp-claim-not-evidenced"),
+        "{found:?}"
+    );
+    assert!(
+        explain(d).contains("above the pipeline's max_dp_epsilon 8"),
+        "{}",
+        explain(d)
+    );
+
+    // Unsigned: the parameters are anyone's word.
+    train(d, None, &["differential_privacy.epsilon=1"], "v4");
+    let found = denied(&evaluate_json(d, "pipeline.pal"));
+    assert!(
+        found.iter().any(|p| p == "dp-claim-not-evidenced"),
+        "{found:?}"
+    );
+
+    // Signed by another key than the trainer's.
+    train(
+        d,
+        Some("keys/other.key"),
+        &["differential_privacy.epsilon=1"],
+        "v5",
+    );
+    let found = denied(&evaluate_json(d, "pipeline.pal"));
+    assert!(
+        found.iter().any(|p| p == "dp-claim-not-evidenced"),
+        "{found:?}"
+    );
+
+    // No ε among the DP parameters: unusable, said so.
+    train(
+        d,
+        Some("keys/deid.key"),
+        &["differential_privacy.delta=1e-5"],
+        "v6",
+    );
+    let found = denied(&evaluate_json(d, "pipeline.pal"));
+    assert!(
+        found.iter().any(|p| p == "dp-claim-not-evidenced"),
+        "{found:?}"
+    );
+    assert!(
+        explain(d).contains("unusable DP parameters"),
+        "{}",
+        explain(d)
     );
 }

@@ -272,6 +272,62 @@ pub fn training_privacy(card: &ModelCard) -> PrivacyClaim {
             flag = stated.or(flag);
         }
     }
+    conclude(found, mechanism, accountant, flag)
+}
+
+/// Reads a DP training claim from the parameters a signed stage attestation records: the
+/// `differential_privacy` object of an in-toto link's `environment` (`palisade run --param
+/// differential_privacy.epsilon=…`) or of SLSA provenance's `externalParameters`, with
+/// `epsilon` and optionally `delta`, `mechanism` and `accountant` (numbers or numeric strings).
+/// `at` names the object in the fields read (`environment`).
+pub fn parameters_privacy(parameters: &serde_json::Value, at: &str) -> PrivacyClaim {
+    let Some(dp) = parameters.get("differential_privacy") else {
+        return PrivacyClaim::None;
+    };
+    let mut found = Found::default();
+    let Some(dp) = dp.as_object() else {
+        found.text(format!("{at}.differential_privacy"), &dp.to_string());
+        return PrivacyClaim::Unusable {
+            reason: format!("{at}.differential_privacy is not an object"),
+            fields: found.fields,
+        };
+    };
+    let text = |value: &serde_json::Value| match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let mut mechanism = None;
+    let mut accountant = None;
+    for (name, value) in dp {
+        let field = format!("{at}.differential_privacy.{name}");
+        match name.as_str() {
+            "epsilon" => found.number(field, &text(value), Number::Epsilon),
+            "delta" => found.number(field, &text(value), Number::Delta),
+            "mechanism" => {
+                found.text(field, &text(value));
+                mechanism = Some(text(value));
+            }
+            "accountant" => {
+                found.text(field, &text(value));
+                accountant = Some(text(value));
+            }
+            _ => {}
+        }
+    }
+    if found.fields.is_empty() {
+        found.text(format!("{at}.differential_privacy"), "{}");
+    }
+    conclude(found, mechanism, accountant, None)
+}
+
+/// The claim the fields read make: usable with one positive ε (and δ in [0, 1)) on which every
+/// field agrees, unusable otherwise.
+fn conclude(
+    found: Found,
+    mechanism: Option<String>,
+    accountant: Option<String>,
+    flag: Option<bool>,
+) -> PrivacyClaim {
     let Found {
         fields,
         epsilons,
@@ -570,5 +626,60 @@ mod tests {
             adversarial_robustness(&card(vec![], vec![])),
             RobustnessClaim::None
         );
+    }
+
+    #[test]
+    fn dp_parameters_of_a_stage_attestation() {
+        let claim = parameters_privacy(
+            &serde_json::json!({"differential_privacy": {"epsilon": 7.03, "delta": "1e-5", "mechanism": "DP-GD"}}),
+            "environment",
+        );
+        let PrivacyClaim::Claimed(privacy) = claim else {
+            panic!("{claim:?}");
+        };
+        assert_eq!(privacy.epsilon_milli(), 7030);
+        assert_eq!(privacy.delta_exponent(), Some(5));
+        assert_eq!(privacy.mechanism.as_deref(), Some("DP-GD"));
+        assert_eq!(
+            parameters_privacy(&serde_json::json!({"seed": 1}), "environment"),
+            PrivacyClaim::None
+        );
+        assert_eq!(
+            parameters_privacy(&serde_json::Value::Null, "environment"),
+            PrivacyClaim::None
+        );
+        for (bad, why) in [
+            (
+                serde_json::json!({"differential_privacy": 7}),
+                "not an object",
+            ),
+            (
+                serde_json::json!({"differential_privacy": {}}),
+                "without an epsilon",
+            ),
+            (
+                serde_json::json!({"differential_privacy": {"delta": 1e-5}}),
+                "without an epsilon",
+            ),
+            (
+                serde_json::json!({"differential_privacy": {"epsilon": "lots"}}),
+                "not a number",
+            ),
+            (
+                serde_json::json!({"differential_privacy": {"epsilon": -1}}),
+                "not a positive epsilon",
+            ),
+            (
+                serde_json::json!({"differential_privacy": {"epsilon": 1, "delta": 2}}),
+                "outside [0, 1)",
+            ),
+        ] {
+            match parameters_privacy(&bad, "environment") {
+                PrivacyClaim::Unusable { reason, .. } => {
+                    assert!(reason.contains(why), "{bad}: {reason}")
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
     }
 }

@@ -14,6 +14,12 @@
 //! leave no trace in its digest, and access times are not used, since `relatime`/`noatime`
 //! mounts do not update them on every read), and the files it added or changed are products.
 //! So a dataset lying in DIR is attested as available to the command, read or not.
+//!
+//! `--param KEY=VALUE` (repeatable): a parameter of the run, recorded in the link's
+//! `environment` (dotted keys nest: `differential_privacy.epsilon=7.03` is
+//! `{"differential_privacy": {"epsilon": 7.03}}`; numbers and `true`/`false` are written as
+//! JSON numbers and booleans). Signed with the rest, a training stage's `differential_privacy`
+//! parameters are evidence for its model's DP claim (see palisade-evidence's `dp_link`).
 
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
@@ -37,6 +43,10 @@ pub struct RunArgs {
     /// the ones it added or changed as products.
     #[arg(long, value_name = "DIR")]
     pub record: Option<PathBuf>,
+    /// A parameter of the run, recorded in the attestation's `environment`: dotted keys nest
+    /// (`differential_privacy.epsilon=7.03`). Repeatable.
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
     /// The pipeline file.
     #[arg(long, value_name = "PIPELINE", default_value = "pipeline.pal")]
     pub pipeline: PathBuf,
@@ -55,6 +65,7 @@ pub fn run(args: RunArgs) -> miette::Result<u8> {
         Some(path) => Some(crate::sign::signing_key(path)?),
         None => None,
     };
+    let environment = parameters(&args.params)?;
     let options = LoadOptions {
         allow_outside: args.allow_outside,
         ..LoadOptions::default()
@@ -103,7 +114,9 @@ pub fn run(args: RunArgs) -> miette::Result<u8> {
         ignore: Vec::new(),
     };
     let record = run_stage(&request).map_err(Report::new)?;
-    let statement = record.statement().to_json();
+    let mut statement = record.statement();
+    statement.environment = environment;
+    let statement = statement.to_json();
     let written = &target.value.written;
     let text = match &key {
         Some(key) if written.ends_with(".sigstore.json") || written.ends_with(".bundle") => {
@@ -150,4 +163,97 @@ pub fn run(args: RunArgs) -> miette::Result<u8> {
     }
     // A command killed by a signal has no code: palisade says it failed.
     Ok(code.map_or(1, |c| u8::try_from(c).unwrap_or(1)))
+}
+
+/// The `--param KEY=VALUE` arguments as the link's `environment` object.
+fn parameters(params: &[String]) -> miette::Result<serde_json::Map<String, serde_json::Value>> {
+    use serde_json::Value;
+    let bad = |param: &str, why: &str| {
+        miette::miette!(
+            code = "palisade::run::param",
+            help = "write `--param KEY=VALUE`, KEY dotted names of letters, digits, `_` or `-` (`differential_privacy.epsilon=7.03`)",
+            "--param {:?}: {why}",
+            param
+        )
+    };
+    let mut environment = serde_json::Map::new();
+    for param in params {
+        let Some((key, value)) = param.split_once('=') else {
+            return Err(bad(param, "no `=`"));
+        };
+        let names: Vec<&str> = key.split('.').collect();
+        if names.iter().any(|n| {
+            n.is_empty()
+                || !n
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        }) {
+            return Err(bad(param, "the key is not dotted names"));
+        }
+        let value = match value {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            v => match serde_json::from_str::<serde_json::Number>(v) {
+                Ok(n) => Value::Number(n),
+                Err(_) => Value::String(v.to_owned()),
+            },
+        };
+        let (last, parents) = names.split_last().ok_or_else(|| bad(param, "no key"))?;
+        let mut object = &mut environment;
+        for name in parents {
+            let slot = object
+                .entry((*name).to_owned())
+                .or_insert_with(|| Value::Object(serde_json::Map::new()));
+            object = match slot {
+                Value::Object(inner) => inner,
+                _ => return Err(bad(param, &format!("{name:?} is already a value"))),
+            };
+        }
+        if object.contains_key(*last) {
+            return Err(bad(param, "given twice"));
+        }
+        object.insert((*last).to_owned(), value);
+    }
+    Ok(environment)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::parameters;
+
+    #[test]
+    fn dotted_keys_nest_and_numbers_stay_numbers() {
+        let env = parameters(&[
+            "differential_privacy.epsilon=7.03".into(),
+            "differential_privacy.delta=1e-5".into(),
+            "differential_privacy.mechanism=DP-GD".into(),
+            "seed=42".into(),
+            "shuffle=true".into(),
+        ])
+        .expect("parameters");
+        assert_eq!(
+            serde_json::Value::Object(env),
+            serde_json::json!({
+                "differential_privacy": {"epsilon": 7.03, "delta": 1e-5, "mechanism": "DP-GD"},
+                "seed": 42,
+                "shuffle": true
+            })
+        );
+    }
+
+    #[test]
+    fn bad_parameters_are_errors() {
+        for bad in [
+            &["epsilon"][..],
+            &["=1"],
+            &["a..b=1"],
+            &["a b=1"],
+            &["a=1", "a=2"],
+            &["a=1", "a.b=2"],
+        ] {
+            let params: Vec<String> = bad.iter().map(|s| s.to_string()).collect();
+            assert!(parameters(&params).is_err(), "{bad:?}");
+        }
+    }
 }

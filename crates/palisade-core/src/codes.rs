@@ -483,6 +483,10 @@ pub const CODES: &[Code] = &[
         "`palisade run`: the stage declares no `attestation` to write the record to",
     ),
     code(
+        "palisade::run::param",
+        "`palisade run --param`: not `KEY=VALUE` with a dotted key, or a key given twice",
+    ),
+    code(
         "palisade::run::stage",
         "`palisade run`: the pipeline declares no stage of that name",
     ),

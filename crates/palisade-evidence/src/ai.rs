@@ -11,7 +11,7 @@
 //! [`crate::declassify`]) the label stops at the stage, otherwise the claim is recorded as
 //! "claimed, not evidenced" and ignored.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use miette::SourceSpan;
@@ -63,10 +63,28 @@ pub(crate) fn gather_stage(
     }
     let mut reports = Vec::new();
     let mut report_digests = BTreeSet::new();
+    let mut named_targets = BTreeMap::new();
+    let mut signed_reports = BTreeSet::new();
+    let mut signature_problems = Vec::new();
     for path in &stage.redteam {
         match read_redteam(&context.folder, &path.value) {
             Ok((report, file)) => {
-                report_digests.insert(format!("sha256:{}", file.digest.hex()));
+                let digest = format!("sha256:{}", file.digest.hex());
+                if let Some(target) = &report.target.digest {
+                    named_targets.insert(digest.clone(), target.clone());
+                }
+                // The report's own signature by the stage (only a signed report's named
+                // target counts as a link, see `redteam_link`).
+                let signature = crate::sidecar::check(context, stage, &path.value, &file);
+                if signature.verified() {
+                    signed_reports.insert(digest.clone());
+                } else if !matches!(signature, crate::sidecar::Sidecar::Absent(_))
+                    && let Some(why) = signature.problem("the report")
+                {
+                    signature_problems.push(format!("{:?}: {why}", path.value.written));
+                }
+                evidence.evidence_files.extend(signature.into_file());
+                report_digests.insert(digest);
                 evidence.evidence_files.push(file);
                 reports.push(report);
             }
@@ -76,6 +94,9 @@ pub(crate) fn gather_stage(
     if !reports.is_empty() {
         let mut facts = redteam_facts(&reports);
         facts.report_digests = report_digests;
+        facts.named_targets = named_targets;
+        facts.signed_reports = signed_reports;
+        facts.unlinked = signature_problems;
         evidence.redteam = Some(facts);
     }
     // Declassification: `declassifies = ["pii"]` holds only with a clean `pii_scan` that
@@ -355,9 +376,6 @@ fn redteam_facts(reports: &[RedTeamReport]) -> RedTeamFacts {
                     .ran_at
                     .map_or(at.unix_seconds, |t| t.min(at.unix_seconds)),
             );
-        }
-        if let Some(digest) = &report.target.digest {
-            facts.target_digests.insert(digest.clone());
         }
         for (owasp, counts) in report.by_owasp() {
             let entry = facts.owasp.entry(owasp.id().to_owned()).or_default();

@@ -21,17 +21,12 @@
 //! flowing. Presidio's JSON names neither the file scanned nor the recognizers run, which is
 //! why the binding comes from a signature or an attestation, and the count from the output.
 
-use std::path::PathBuf;
-
 use palisade_ai::declassify::{self, DEFAULT_SCORE_THRESHOLD, RecordFormat};
 use palisade_ai::pii::PiiScan;
 use palisade_graph::{EvidenceFile, LineageFacts, SignatureState};
 use palisade_syntax::{PathValue, Reference, Stage};
 
 use crate::Context;
-
-/// The file name suffix of a scan's signature, next to it.
-pub(crate) const SIGNATURE_SUFFIX: &str = ".sigstore.json";
 
 /// What checking a `pii_scan` found: why it is not evidence (`None`: it is), and the
 /// signature file read, if any.
@@ -198,38 +193,11 @@ fn bound(
         Some(_) => reasons.push("its attestation does not verify".to_owned()),
         None => {}
     }
-    let signature = PathValue {
-        written: format!("{}{SIGNATURE_SUFFIX}", scan_path.written),
-        resolved: {
-            let mut name = scan_path.resolved.clone().into_os_string();
-            name.push(SIGNATURE_SUFFIX);
-            PathBuf::from(name)
-        },
-    };
-    if std::fs::symlink_metadata(&signature.resolved).is_err() {
-        reasons.push(format!(
-            "the scan is unsigned (no {:?} by the stage's runs_as identity)",
-            signature.written
-        ));
-        return Some(format!(
-            "the scan is not bound to this stage: {}",
-            reasons.join("; ")
-        ));
-    }
-    match check_signature(context, stage, &signature, file) {
-        Ok((None, read)) => {
-            judged.signature_file = Some(read);
-            return None;
-        }
-        Ok((Some(why), read)) => {
-            judged.signature_file = Some(read);
-            reasons.push(format!("its signature {:?} {why}", signature.written));
-        }
-        Err(why) => reasons.push(format!(
-            "its signature {:?} is unreadable: {why}",
-            signature.written
-        )),
-    }
+    let signature = crate::sidecar::check(context, stage, scan_path, file);
+    let problem = signature.problem("the scan");
+    judged.signature_file = signature.into_file();
+    let why = problem?;
+    reasons.push(why);
     Some(format!(
         "the scan is not bound to this stage: {}",
         reasons.join("; ")
@@ -252,42 +220,5 @@ fn scan_is_attested_output(
                     .is_some_and(|p| p.value.resolved == scan_path.resolved)
                 && facts.attested_outputs.contains(&a.name.value)
         })
-    })
-}
-
-/// Verifies the scan's signature against the stage's `runs_as` identity (and its key): why it
-/// does not verify (`None`: it does), with the file read.
-fn check_signature(
-    context: &Context<'_>,
-    stage: &Stage,
-    signature: &PathValue,
-    file: &EvidenceFile,
-) -> Result<(Option<String>, EvidenceFile), String> {
-    let (bundle, read) = crate::read::read_bundle(&context.folder, signature, "a signature")
-        .map_err(|e| e.to_string())?;
-    let Some(runs_as) = &stage.runs_as else {
-        return Ok((
-            Some("cannot be checked: the stage declares no `runs_as` identity".to_owned()),
-            read,
-        ));
-    };
-    let trust = crate::lineage::identity_trust(context, &runs_as.value);
-    let check = crate::trust::check_signature(
-        &bundle,
-        Some(&file.digest),
-        &trust,
-        context.now,
-        &signature.written,
-    );
-    Ok(match check.state {
-        SignatureState::Verified => (None, read),
-        _ => (
-            Some(format!(
-                "does not verify against {}: {}",
-                runs_as.value.name,
-                check.reason.unwrap_or_default()
-            )),
-            read,
-        ),
     })
 }

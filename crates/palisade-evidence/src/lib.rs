@@ -41,6 +41,7 @@
 mod ai;
 pub mod bom;
 mod declassify;
+mod dp_link;
 mod dvc_lock;
 mod error;
 mod findings;
@@ -51,6 +52,7 @@ mod model;
 mod modelcard;
 mod read;
 mod redteam_link;
+mod sidecar;
 mod signature;
 pub mod spdx;
 pub mod summary;
@@ -301,6 +303,7 @@ pub fn attach(
         return Err(EvidenceErrors { errors });
     }
     redteam_link::link(pipeline, &evidence.artifacts, &mut evidence.stages);
+    dp_link::link(pipeline, &mut evidence.artifacts, &evidence.stages);
     let attached = graph.attach(evidence);
     summary.packages = attached.packages().count();
     Ok((attached, summary))

@@ -26,6 +26,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use palisade_ai::modelcard::PrivacyClaim;
 use palisade_graph::{EvidenceFile, LineageFacts, LineageResource, SignatureState};
 use palisade_hash::TreeDigests;
 use palisade_intoto::keys::{TrustedKey, VerificationKey};
@@ -295,6 +296,22 @@ fn facts(
     let mut products: Vec<Resource> = Vec::new();
     for (file, record) in records {
         facts.forms.push(form_name(record));
+        let at = match record.form {
+            palisade_intoto::Form::SlsaProvenanceV1 => "externalParameters",
+            palisade_intoto::Form::SlsaProvenanceV02 => "invocation.parameters",
+            _ => "environment",
+        };
+        match palisade_ai::modelcard::parameters_privacy(record.recorded_parameters(), at) {
+            PrivacyClaim::None => {}
+            PrivacyClaim::Claimed(privacy) => {
+                let milli = privacy.epsilon_milli();
+                facts.dp_epsilon_milli =
+                    Some(facts.dp_epsilon_milli.map_or(milli, |e| e.max(milli)));
+            }
+            PrivacyClaim::Unusable { reason, .. } => {
+                facts.dp_unusable = Some(format!("{file}: {reason}"));
+            }
+        }
         if facts.command.is_empty() {
             facts.command.clone_from(&record.command);
         }

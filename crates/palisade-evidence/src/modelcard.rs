@@ -72,6 +72,9 @@ pub(crate) fn gather(g: &mut Gathering<'_>) {
         ));
     } else {
         model.dp_evidenced = true;
+        model
+            .dp_evidence
+            .push("its signed ML-BOM's model card".to_owned());
     }
 }
 

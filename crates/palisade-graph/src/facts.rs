@@ -188,6 +188,9 @@ pub struct ModelFacts {
     /// Why a DP claim is not evidence (unsigned BOM, ε over the bar, unusable fields), for
     /// reports; `None` when evidenced or when the card claims nothing.
     pub dp_reason: Option<String>,
+    /// What evidences the DP training (the signed ML-BOM, the verified attestation of the
+    /// stage that wrote the model), for reports.
+    pub dp_evidence: Vec<String>,
     /// The lowest adversarial robust accuracy the card reports, in thousandths rounded down
     /// (`None`: no adversarial-robustness value).
     pub robust_accuracy_milli: Option<u64>,
@@ -481,6 +484,12 @@ pub struct LineageFacts {
     pub unattested_inputs: Vec<(String, String)>,
     /// Declared outputs that are not among the products: (name, why).
     pub unattested_outputs: Vec<(String, String)>,
+    /// The differential-privacy ε the attestation's parameters record (`differential_privacy`
+    /// in a link's `environment` or provenance's `externalParameters`), in thousandths rounded
+    /// up; the largest of its files.
+    pub dp_epsilon_milli: Option<u64>,
+    /// Why its `differential_privacy` parameters are unusable (two values, no ε …).
+    pub dp_unusable: Option<String>,
 }
 
 /// An attested material or product the stage does not declare.
@@ -552,8 +561,12 @@ pub struct RedTeamFacts {
     pub conclusive: bool,
     /// Why a report is inconclusive, for reports.
     pub inconclusive: Vec<String>,
-    /// Digests of the models the reports name as their target.
-    pub target_digests: BTreeSet<String>,
+    /// The model digest a report names as its target (`…@sha256:…`), by the report's
+    /// `sha256:<hex>`.
+    pub named_targets: std::collections::BTreeMap<String, String>,
+    /// `sha256:<hex>` of each report signed by the stage's `runs_as` identity
+    /// (`<report>.sigstore.json`): the digest such a report names is the signer's word.
+    pub signed_reports: BTreeSet<String>,
     /// Per OWASP LLM Top 10 (2025) id: (attempts, failures + errors).
     pub owasp: std::collections::BTreeMap<String, (u64, u64)>,
     /// `sha256:<hex>` of each report file.
@@ -565,6 +578,10 @@ pub struct RedTeamFacts {
     /// Models a report is linked to at another digest than their current one, with why: the
     /// red team tested an older (or other) version.
     pub stale_models: std::collections::BTreeMap<String, String>,
+    /// Why a report counts for no model (it names no digest and no verified attestation
+    /// produced it, or the digest it names is only written in the unsigned report): a red team
+    /// claimed, not evidenced.
+    pub unlinked: Vec<String>,
 }
 
 impl RedTeamFacts {

@@ -511,6 +511,7 @@ mod tests {
             products,
             byproducts: serde_json::Value::Null,
             environment: serde_json::Value::Null,
+            parameters: serde_json::Value::Null,
             builder_id: None,
             build_type: None,
             form: Form::ClassicLink,

@@ -359,6 +359,7 @@ impl Reader<'_> {
             products: self.artifact_map(obj, path, "products")?,
             byproducts: self.free_object(obj, path, "byproducts")?,
             environment: self.free_object(obj, path, "environment")?,
+            parameters: Value::Null,
             builder_id: None,
             build_type: None,
             form: Form::ClassicLink,
@@ -415,6 +416,7 @@ impl Reader<'_> {
             products,
             byproducts: Value::Null,
             environment: Value::Null,
+            parameters: Value::Null,
             builder_id: None,
             build_type: None,
             form: Form::LinkV03,
@@ -444,6 +446,8 @@ impl Reader<'_> {
                     }
                 };
                 record.build_type = self.optional_string(def, def_path, "buildType")?;
+                // Read leniently: only DP parameters are looked up in it.
+                record.parameters = object_or_null(def.get("externalParameters"));
                 record.materials = self.descriptors(
                     def.get("resolvedDependencies"),
                     "/predicate/buildDefinition/resolvedDependencies",
@@ -459,6 +463,7 @@ impl Reader<'_> {
             statement::SLSA_PROVENANCE_V0_2 => {
                 record.form = Form::SlsaProvenanceV02;
                 record.build_type = self.optional_string(pred, "/predicate", "buildType")?;
+                record.parameters = object_or_null(p.pointer("/invocation/parameters"));
                 record.materials =
                     self.descriptors(pred.get("materials"), "/predicate/materials")?;
                 record.builder_id = match p.pointer("/builder/id") {
@@ -670,5 +675,13 @@ fn verify_with_keys(message: &[u8], signatures: &[Candidate], keys: &[TrustedKey
             "no signature verifies with a trusted key: {}",
             reasons.join("; ")
         ),
+    }
+}
+
+/// An object value as is; anything else (absent, another type) as `null`.
+fn object_or_null(value: Option<&Value>) -> Value {
+    match value {
+        Some(v @ Value::Object(_)) => v.clone(),
+        _ => Value::Null,
     }
 }

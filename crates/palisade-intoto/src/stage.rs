@@ -107,6 +107,9 @@ pub struct StageRecord {
     pub byproducts: serde_json::Value,
     /// `environment` as written, `null` if absent.
     pub environment: serde_json::Value,
+    /// SLSA provenance: `buildDefinition.externalParameters` (v1) or `invocation.parameters`
+    /// (v0.2) as written, `null` if absent or for links.
+    pub parameters: serde_json::Value,
     /// SLSA provenance: the builder's id.
     pub builder_id: Option<String>,
     /// SLSA provenance: the build type.
@@ -120,6 +123,15 @@ pub struct StageRecord {
 }
 
 impl StageRecord {
+    /// What the run was given: a link's `environment`, provenance's parameters (`null` when
+    /// the attestation records none). `palisade run --param` writes the link's.
+    pub fn recorded_parameters(&self) -> &serde_json::Value {
+        match self.form {
+            Form::SlsaProvenanceV1 | Form::SlsaProvenanceV02 => &self.parameters,
+            _ => &self.environment,
+        }
+    }
+
     /// The signer's name when a trusted key verified the attestation.
     pub fn signer(&self) -> Option<&str> {
         self.verification.signer()

@@ -88,6 +88,7 @@ mod tests {
             ("llm-public-guardrail-checks", "guardrails.cedar", "high"),
             ("llm-public-redteam", "redteam.cedar", "high"),
             ("llm-redteam-stale", "redteam.cedar", "high"),
+            ("llm-redteam-unlinked", "redteam.cedar", "high"),
             ("unsafe-model-format", "unsafe-models.cedar", "high"),
             (
                 "dangerous-pickle-imports",

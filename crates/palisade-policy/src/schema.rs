@@ -685,7 +685,7 @@ pub const MODEL_ATTRS: &[ArtifactAttr] = &[
     Attr {
         name: "dp_epsilon_milli",
         ty: Ty::Long,
-        doc: "the differential-privacy ε its model card records, in thousandths rounded up (-1: no usable claim)",
+        doc: "the differential-privacy ε its model card records (or the verified attestation of the stage that wrote it, the larger when both do), in thousandths rounded up (-1: no usable claim)",
         value: |a| {
             a.facts
                 .model
@@ -696,7 +696,7 @@ pub const MODEL_ATTRS: &[ArtifactAttr] = &[
     Attr {
         name: "dp_evidenced",
         ty: Ty::Bool,
-        doc: "DP training is evidenced: a signed ML-BOM model card records a usable DP claim with ε at most the pipeline's `max_dp_epsilon`",
+        doc: "DP training is evidenced: a signed ML-BOM model card, or the verified attestation of the stage that wrote this version of the model (`palisade run --param differential_privacy.epsilon=…`), records a usable DP claim with ε at most the pipeline's `max_dp_epsilon`",
         value: |a| Value::Bool(a.facts.model.dp_evidenced),
     },
     Attr {

@@ -122,6 +122,9 @@ pub fn text(graph: &LineageGraph, node: NodeIndex, evaluation: &Evaluation) -> S
                             set(&redteam.tested_models)
                         );
                     }
+                    for why in &redteam.unlinked {
+                        let _ = writeln!(out, "  unlinked:      {}", escape_line(why));
+                    }
                     for (model, why) in &redteam.stale_models {
                         let _ = writeln!(
                             out,
@@ -447,6 +450,13 @@ fn artifact(
         );
         if let Some(reason) = &m.dp_reason {
             let _ = writeln!(out, "  DP claim:          {}", escape_line(reason));
+        }
+        if !m.dp_evidence.is_empty() {
+            let _ = writeln!(
+                out,
+                "  DP evidence:       {}",
+                escape_line(&m.dp_evidence.join(", "))
+            );
         }
         let _ = writeln!(
             out,

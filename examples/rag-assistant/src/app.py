@@ -12,7 +12,9 @@ import json
 import os
 
 import numpy as np
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from safetensors import safe_open
 
@@ -23,12 +25,21 @@ BASE = os.environ.get("BASE_MODEL", "/models/base-llm/model.safetensors")
 ADAPTER = os.environ.get("ADAPTER", "/models/support-lora/adapter_model.safetensors")
 INDEX = os.environ.get("KB_INDEX", "/index/kb-index.safetensors")
 TOP_K = 3
+REFUSAL = "I'm sorry, I cannot answer that: ask one question about the help center, in 3 to 500 characters."
 
 app = FastAPI(title="support-assistant")
 model = TinyLM.load(BASE, ADAPTER, scale=2.0)
 with safe_open(INDEX, framework="np") as index:
     vectors = index.get_tensor("embeddings")
     passages = json.loads(index.metadata()["index"])["chunks"]
+
+
+@app.exception_handler(RequestValidationError)
+async def refuse_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    # Never echo the request: FastAPI's default 422 body quotes the input, which handed the
+    # attacker's own prompt back as the reply (garak's red team, regen.sh step 11, scored 10
+    # of 18 attacks through, each on that alone).
+    return JSONResponse(status_code=422, content={"detail": REFUSAL})
 
 
 class Question(BaseModel):
