@@ -566,68 +566,56 @@ fn a_signed_training_record_evidences_differential_privacy() {
         "{text}"
     );
 
-    // Retrained afterwards without a record: the attestation is of another version.
-    fs::write(d.join("m.bin"), "v2").expect("write");
-    let found = denied(&evaluate_json(d, "pipeline.pal"));
-    assert!(
-        found.iter().any(|p| p == "dp-claim-not-evidenced"),
-        "{found:?}"
-    );
-
-    // Over the pipeline's bar.
-    train(
-        d,
-        Some("keys/deid.key"),
-        &["differential_privacy.epsilon=9"],
-        "v3",
-    );
-    let found = denied(&evaluate_json(d, "pipeline.pal"));
-    assert!(
-        found.iter().any(|p| p == "dp-claim-not-evidenced"),
-        "{found:?}"
-    );
-    assert!(
-        explain(d).contains("above the pipeline's max_dp_epsilon 8"),
-        "{}",
-        explain(d)
-    );
-
-    // Unsigned: the parameters are anyone's word.
-    train(d, None, &["differential_privacy.epsilon=1"], "v4");
-    let found = denied(&evaluate_json(d, "pipeline.pal"));
-    assert!(
-        found.iter().any(|p| p == "dp-claim-not-evidenced"),
-        "{found:?}"
-    );
-
-    // Signed by another key than the trainer's.
-    train(
-        d,
-        Some("keys/other.key"),
-        &["differential_privacy.epsilon=1"],
-        "v5",
-    );
-    let found = denied(&evaluate_json(d, "pipeline.pal"));
-    assert!(
-        found.iter().any(|p| p == "dp-claim-not-evidenced"),
-        "{found:?}"
-    );
-
-    // No ε among the DP parameters: unusable, said so.
-    train(
-        d,
-        Some("keys/deid.key"),
-        &["differential_privacy.delta=1e-5"],
-        "v6",
-    );
-    let found = denied(&evaluate_json(d, "pipeline.pal"));
-    assert!(
-        found.iter().any(|p| p == "dp-claim-not-evidenced"),
-        "{found:?}"
-    );
-    assert!(
-        explain(d).contains("unusable DP parameters"),
-        "{}",
-        explain(d)
-    );
+    // Each of these leaves the label claimed, not evidenced, and says why: (signing key,
+    // parameters, model bytes written by the run, what `explain` says).
+    let not_evidence: [(Option<&str>, &[&str], &str, &str); 5] = [
+        // Over the pipeline's bar.
+        (
+            Some("keys/deid.key"),
+            &["differential_privacy.epsilon=9"],
+            "v3",
+            "above the pipeline's max_dp_epsilon 8",
+        ),
+        // Unsigned: the parameters are anyone's word.
+        (
+            None,
+            &["differential_privacy.epsilon=1"],
+            "v4",
+            "DP evidenced false",
+        ),
+        // Signed by another key than the trainer's.
+        (
+            Some("keys/other.key"),
+            &["differential_privacy.epsilon=1"],
+            "v5",
+            "DP evidenced false",
+        ),
+        // No ε among the DP parameters: unusable, said so.
+        (
+            Some("keys/deid.key"),
+            &["differential_privacy.delta=1e-5"],
+            "v6",
+            "unusable DP parameters",
+        ),
+        // Retrained after the recorded run: the record is of another version.
+        (
+            Some("keys/deid.key"),
+            &["differential_privacy.epsilon=1"],
+            "v7",
+            "at its current digest among its products",
+        ),
+    ];
+    for (i, (key, params, weights, why)) in not_evidence.into_iter().enumerate() {
+        train(d, key, params, weights);
+        if i == 4 {
+            fs::write(d.join("m.bin"), "v8").expect("write");
+        }
+        let found = denied(&evaluate_json(d, "pipeline.pal"));
+        assert!(
+            found.iter().any(|p| p == "dp-claim-not-evidenced"),
+            "{params:?}: {found:?}"
+        );
+        let text = explain(d);
+        assert!(text.contains(why), "{params:?}: {text}");
+    }
 }
