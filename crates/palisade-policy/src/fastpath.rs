@@ -521,6 +521,102 @@ mod tests {
             .collect()
     }
 
+    fn compiled(text: &str) -> Compiled {
+        let policy = Policy::parse(None, text).expect("the policy parses");
+        compile(&policy).expect("the policy is in the subset")
+    }
+
+    fn set(items: &[&str]) -> Value {
+        Value::Set(items.iter().map(|s| (*s).to_owned()).collect())
+    }
+
+    /// `is`, set literals, `containsAny`, `containsAll`, `isEmpty` and set equality, decided
+    /// over a stage reading a dataset.
+    #[test]
+    fn decides_the_forms_lineage_policies_use() {
+        let principal = [
+            ("output_kinds", set(&["model"])),
+            ("runs_as", Value::String(String::new())),
+        ];
+        let resource = [
+            ("upstream_labels", set(&["pii", "llm"])),
+            ("signers", set(&[])),
+        ];
+        let context = [("vulnerability_threshold", Value::String("high".to_owned()))];
+        let env = Env {
+            principal_ty: "Stage",
+            principal: &principal,
+            resource_ty: "Dataset",
+            resource: &resource,
+            context: &context,
+        };
+        for (condition, want) in [
+            ("resource is Dataset", true),
+            ("resource is Model || principal is Release", false),
+            ("principal is Stage && principal.runs_as == \"\"", true),
+            (
+                "resource.upstream_labels.containsAny([\"pii\", \"x\"])",
+                true,
+            ),
+            ("resource.upstream_labels.containsAny([])", false),
+            (
+                "resource.upstream_labels.containsAll([\"llm\", \"pii\"])",
+                true,
+            ),
+            (
+                "resource.upstream_labels.containsAll([\"llm\", \"x\"])",
+                false,
+            ),
+            ("resource.signers.isEmpty()", true),
+            ("!principal.output_kinds.isEmpty()", true),
+            (
+                "resource.upstream_labels == [\"llm\", \"pii\", \"pii\"]",
+                true,
+            ),
+            ("resource.upstream_labels == [\"llm\"]", false),
+            ("resource.upstream_labels != \"pii\"", true),
+            (
+                "[\"high\", \"low\"].contains(context.vulnerability_threshold)",
+                true,
+            ),
+            ("principal.output_kinds.contains(\"model\")", true),
+        ] {
+            let policy = compiled(&format!(
+                "forbid (principal, action, resource) when {{ {condition} }};"
+            ));
+            let decided = decide(&[policy], &env).expect("decided");
+            assert_eq!(
+                !decided.allow && !decided.reasons.is_empty(),
+                want,
+                "{condition}"
+            );
+        }
+        // Cedar errors on these: the fast path leaves them to it.
+        for condition in [
+            "context is Stage",
+            "resource.missing == 1",
+            "resource.upstream_labels.containsAny(\"pii\")",
+            "context.vulnerability_threshold.isEmpty()",
+        ] {
+            let policy = compiled(&format!(
+                "forbid (principal, action, resource) when {{ {condition} }};"
+            ));
+            assert_eq!(decide(&[policy], &env), None, "{condition}");
+        }
+    }
+
+    #[test]
+    fn is_in_and_sets_of_other_things_are_left_to_cedar() {
+        for text in [
+            "forbid (principal, action, resource) when { resource is Dataset in Pipeline::\"p\" };",
+            "forbid (principal, action, resource) when { [1, 2].contains(3) };",
+            "forbid (principal, action, resource) when { principal in Pipeline::\"p\" };",
+        ] {
+            let policy = Policy::parse(None, text).expect("the policy parses");
+            assert!(compile(&policy).is_none(), "{text}");
+        }
+    }
+
     #[test]
     fn like_matches_as_cedar_does() {
         for (text, pattern, want) in [
