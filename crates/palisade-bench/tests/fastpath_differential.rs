@@ -434,6 +434,15 @@ fn fast_path_decides_every_action_as_cedar_does() {
 #[test]
 fn the_baseline_decides_as_cedar_does() {
     let pack = PolicyPack::load(palisade_policy::baseline()).unwrap();
+    // Every baseline policy is in the subset: a pipeline judged by the baseline alone needs no
+    // Cedar entity (the 49,990-stage chain of docs/scale.md).
+    let outside: Vec<String> = pack
+        .set
+        .policies()
+        .filter(|p| !palisade_policy::fast_path_compiles(p))
+        .map(|p| p.id().to_string())
+        .collect();
+    assert!(outside.is_empty(), "outside the fast path: {outside:?}");
     for seed in [1, 2, 3] {
         let shape = Shape {
             seed,
