@@ -117,7 +117,7 @@ pub fn parse(bytes: &[u8], source_name: &str, limits: &Limits) -> Result<Bom, Bo
 pub struct Parsed(ParsedForm);
 
 enum ParsedForm {
-    Json(json::Deferred),
+    Json(Box<json::Deferred>),
     Done(Box<Bom>),
 }
 
@@ -169,9 +169,8 @@ pub fn parse_deferred(
         }
     };
     match first_char(bytes) {
-        Some(b'{') | Some(b'[') => {
-            json::parse_deferred(text, source_name, limits).map(|d| Parsed(ParsedForm::Json(d)))
-        }
+        Some(b'{') | Some(b'[') => json::parse_deferred(text, source_name, limits)
+            .map(|d| Parsed(ParsedForm::Json(Box::new(d)))),
         Some(b'<') => {
             xml::parse(text, source_name, limits).map(|bom| Parsed(ParsedForm::Done(Box::new(bom))))
         }
