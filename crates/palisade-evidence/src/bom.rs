@@ -19,9 +19,10 @@ pub(crate) fn gather(g: &mut Gathering<'_>) {
     };
     let limits = palisade_cyclonedx::Limits::default();
     // CycloneDX or SPDX, told apart by content; one path after the readers.
-    // The CycloneDX document is only parsed while its bytes are held; it is reduced after they
-    // are freed, and the reduction consumes it, so at most two copies of the packages (bytes
-    // and model, then model and facts) are alive at once.
+    // The CycloneDX document is only parsed while its bytes are held; it is converted to the
+    // model and reduced after they are freed, each step consuming the one before, so at most
+    // two forms of the packages (bytes and parse, parse and model, model and facts) are alive
+    // at once.
     let read = read_evidence(
         &g.context.folder,
         &bom_path.value,
@@ -32,17 +33,18 @@ pub(crate) fn gather(g: &mut Gathering<'_>) {
             if crate::spdx::is_spdx(bytes) {
                 return crate::spdx::read(bytes, name).map(Read::Reduced);
             }
-            palisade_cyclonedx::parse(bytes, name, &limits)
-                .map(|bom| Read::CycloneDx(Box::new(bom)))
+            palisade_cyclonedx::parse_deferred(bytes, name, &limits)
+                .map(|parsed| Read::CycloneDx(Box::new(parsed)))
                 .map_err(miette::Report::new)
         },
     )
     .map(|(read, file)| {
         let reduced = match read {
             Read::Reduced(reduced) => reduced,
-            Read::CycloneDx(bom) => {
+            Read::CycloneDx(parsed) => {
+                let bom = parsed.into_bom();
                 let vulnerability_data = bom.vulnerability_data;
-                (self::facts(*bom), vulnerability_data)
+                (self::facts(bom), vulnerability_data)
             }
         };
         (reduced, file)
@@ -74,7 +76,7 @@ pub(crate) fn gather(g: &mut Gathering<'_>) {
 
 /// A document read: a CycloneDX model still to reduce, or SPDX already reduced.
 enum Read {
-    CycloneDx(Box<Bom>),
+    CycloneDx(Box<palisade_cyclonedx::Parsed>),
     Reduced((BomFacts, bool)),
 }
 

@@ -327,6 +327,16 @@ pub fn context_values(
     principal: NodeIndex,
     at: i64,
 ) -> Vec<(&'static str, Value)> {
+    context_values_named(graph, principal, at, |_| true)
+}
+
+/// The values of [`context`] whose names `keep` accepts, in the order of the schema's rows.
+pub(crate) fn context_values_named(
+    graph: &LineageGraph,
+    principal: NodeIndex,
+    at: i64,
+    keep: impl Fn(&str) -> bool,
+) -> Vec<(&'static str, Value)> {
     let pipeline = &graph.pipeline;
     let (environment, exposure) = match graph.node(principal) {
         Node::Release(i) => {
@@ -355,6 +365,7 @@ pub fn context_values(
     };
     schema::CONTEXT_ATTRS
         .iter()
+        .filter(|row| keep(row.name))
         .map(|row| (row.name, (row.value)(&view)))
         .collect()
 }

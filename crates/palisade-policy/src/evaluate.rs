@@ -19,7 +19,7 @@ use palisade_syntax::{ArtifactKind, Waiver};
 use crate::entities::{self, uid};
 use crate::error::InternalError;
 use crate::load::PolicyPack;
-use crate::{fastpath, schema};
+use crate::{fastenv, fastpath};
 
 /// One request Palisade makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -310,84 +310,64 @@ pub fn evaluate(
     evaluate_with(graph, pack, at, Engine::Fast)
 }
 
-/// The fast path's decisions for the `include` requests it can decide (`None` for the rest):
-/// each compiled scope once, each principal's attributes and context once, each package's
-/// attributes only for the names the policies read.
+/// What the fast path needs for the requests of one (action, principal type, resource type):
+/// the compiled scoped policies and the attribute names they read of each variable.
+struct Plan {
+    policies: Vec<fastpath::Compiled>,
+    principal: Vec<String>,
+    resource: Vec<String>,
+    context: Vec<String>,
+}
+
+/// The fast path's decisions for the requests it can decide (`None` for the rest): each scope
+/// compiled once, and for each request only the attributes its policies read (no Cedar entity,
+/// context or request is built, and nothing is kept per request but the decision).
 fn fast_decisions(
     graph: &LineageGraph,
     pack: &PolicyPack,
     specs: &[RequestSpec],
     at: Timestamp,
 ) -> Vec<Option<Judged>> {
-    type Key = (&'static str, &'static str);
-    let include = uid("Action", Action::Include.as_str());
-    let mut compiled: HashMap<Key, Option<Vec<fastpath::Compiled>>> = HashMap::new();
-    // Each principal's attributes and context, in the order of the schema's rows.
-    type Values = Vec<(&'static str, schema::Value)>;
-    let mut principals: HashMap<NodeIndex, (Values, Values)> = HashMap::new();
+    type Key = (Action, &'static str, &'static str);
+    let mut plans: HashMap<Key, Option<Plan>> = HashMap::new();
     for spec in specs {
-        if spec.action != Action::Include {
-            continue;
-        }
-        let (Node::Artifact(artifact), Node::Package(_)) =
-            (graph.node(spec.principal), graph.node(spec.resource))
-        else {
-            continue;
-        };
         let key = (
+            spec.action,
             graph.node_name(spec.principal).0,
             graph.node_name(spec.resource).0,
         );
-        compiled.entry(key).or_insert_with(|| {
-            fastpath::compile_all(scoped(pack, &include, key.0, key.1).policies())
+        plans.entry(key).or_insert_with(|| {
+            let action = uid("Action", spec.action.as_str());
+            let policies = fastpath::compile_all(scoped(pack, &action, key.1, key.2).policies())?;
+            Some(Plan {
+                principal: fastpath::reads(&policies, fastpath::Var::Principal),
+                resource: fastpath::reads(&policies, fastpath::Var::Resource),
+                context: fastpath::reads(&policies, fastpath::Var::Context),
+                policies,
+            })
         });
-        if let std::collections::hash_map::Entry::Vacant(slot) = principals.entry(spec.principal) {
-            let Some(view) = schema::artifact_view(graph, spec.principal) else {
-                continue;
-            };
-            let attrs = schema::artifact_attrs(artifact.kind)
-                .map(|row| (row.name, (row.value)(&view)))
-                .collect();
-            slot.insert((
-                attrs,
-                entities::context_values(graph, spec.principal, at.unix()),
-            ));
-        }
-    }
-    // The package attributes any compiled policy reads, as rows of the schema's table.
-    let mut rows: Vec<&'static schema::PackageAttr> = Vec::new();
-    for policies in compiled.values().flatten() {
-        for name in fastpath::reads(policies, fastpath::Var::Resource) {
-            if let Some(row) = schema::PACKAGE_ATTRS.iter().find(|r| r.name == name)
-                && !rows.iter().any(|r| r.name == row.name)
-            {
-                rows.push(row);
-            }
-        }
     }
     specs
         .par_iter()
         .map(|spec| {
-            if spec.action != Action::Include {
-                return None;
-            }
-            let package = graph.package(spec.resource)?;
-            let key = (
-                graph.node_name(spec.principal).0,
-                graph.node_name(spec.resource).0,
-            );
-            let policies = compiled.get(&key)?.as_ref()?;
-            let (principal, context) = principals.get(&spec.principal)?;
-            let resource: Vec<(&'static str, schema::Value)> = rows
-                .iter()
-                .map(|row| (row.name, (row.value)(package)))
-                .collect();
+            let (principal_ty, _) = graph.node_name(spec.principal);
+            let (resource_ty, _) = graph.node_name(spec.resource);
+            let plan = plans
+                .get(&(spec.action, principal_ty, resource_ty))?
+                .as_ref()?;
+            let principal = fastenv::node_values(graph, spec.principal, &plan.principal)?;
+            let resource = fastenv::node_values(graph, spec.resource, &plan.resource)?;
+            let context = entities::context_values_named(graph, spec.principal, at.unix(), |n| {
+                plan.context.iter().any(|c| c == n)
+            });
             let env = fastpath::Env {
-                principal,
+                principal_ty,
+                principal: &principal,
+                resource_ty,
                 resource: &resource,
-                context,
+                context: &context,
             };
-            let decided = fastpath::decide(policies, &env)?;
+            let decided = fastpath::decide(&plan.policies, &env)?;
             Some(Judged {
                 decision: if decided.allow {
                     cedar_policy::Decision::Allow
@@ -419,15 +399,21 @@ pub fn evaluate_with(
     let packages_needed = specs.iter().zip(&fast).any(|(spec, fast)| {
         fast.is_none() && matches!(graph.node(spec.resource), Node::Package(_))
     });
+    // And the declared things only when any request is left to it: a lineage chain of 50,000
+    // stages whose requests the fast path decides builds no entity at all. Debug builds (every
+    // test) still build them, so that every entity is checked against the schema.
+    let cedar_needed = fast.iter().any(Option::is_none) || checking.is_some();
     let map = if packages_needed {
-        entities::build_sharded(graph, shard_count(graph, pack))?
+        Some(entities::build_sharded(graph, shard_count(graph, pack))?)
+    } else if cedar_needed {
+        Some(entities::build_stores(graph, 1, false)?)
     } else {
-        entities::build_stores(graph, 1, false)?
+        None
     };
 
-    // Scope once per (action, principal type, resource type).
+    // Scope once per (action, principal type, resource type) Cedar decides.
     let mut scopes: HashMap<(Action, &'static str, &'static str), PolicySet> = HashMap::new();
-    for spec in &specs {
+    for (spec, _) in specs.iter().zip(&fast).filter(|(_, fast)| fast.is_none()) {
         let key = (
             spec.action,
             graph.node_name(spec.principal).0,
@@ -453,6 +439,14 @@ pub fn evaluate_with(
             if let Some(judged) = fast {
                 return judged;
             }
+            // Built above whenever a request is left to Cedar.
+            let Some(map) = &map else {
+                return Judged {
+                    decision: cedar_policy::Decision::Deny,
+                    reasons: Vec::new(),
+                    errors: vec![("request".to_owned(), "no entity store".to_owned())],
+                };
+            };
             let key = (
                 spec.action,
                 graph.node_name(spec.principal).0,
@@ -509,7 +503,9 @@ pub fn evaluate_with(
         .collect();
 
     // Freeing 50,000 entities takes a good part of a second: one store per core, in parallel.
-    map.shards.into_par_iter().for_each(drop);
+    if let Some(map) = map {
+        map.shards.into_par_iter().for_each(drop);
+    }
 
     let mut evaluation = Evaluation {
         pipeline: pipeline_name,

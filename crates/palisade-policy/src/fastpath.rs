@@ -1,15 +1,17 @@
-//! A fast path for the `include` requests of large SBOMs: a small subset of Cedar, compiled once
-//! per policy and evaluated straight over the attribute values of `schema.rs`.
+//! A fast path for the requests of large pipelines (the `include` requests of a big SBOM, the
+//! `read`/`write` requests of a long lineage chain): a small subset of Cedar, compiled once per
+//! policy and evaluated straight over the attribute values of `schema.rs`.
 //!
 //! Cedar stays the semantics. A policy is compiled only when its scope is plain (`principal`,
 //! `principal is T`, the same for `resource`; any action constraint, which the caller's scoping
 //! already decided) and every condition uses only: `principal`/`resource`/`context` attribute
-//! access and `has`, record field access, string/long/bool literals, `==`, `!=`, `<`, `<=`,
-//! `>`, `>=` on longs, `&&`, `||`, `!`, set `.contains(…)` and `like`. Evaluation answers only
-//! when it is certain: any value Cedar would reject (a missing attribute, a type it would
-//! error on, an equality over sets or records) makes the whole request go to Cedar, so a
-//! decision and its reasons are always the ones Cedar gives (the differential test in
-//! `palisade-bench` decides random policies over random packages both ways).
+//! access and `has`, record field access, string/long/bool literals, literal sets of strings,
+//! `==`, `!=`, `<`, `<=`, `>`, `>=` on longs, `&&`, `||`, `!`, `principal is T` and
+//! `resource is T`, set `.contains(…)`, `.containsAny(…)`, `.containsAll(…)`, `.isEmpty()` and
+//! `like`. Evaluation answers only when it is certain: any value Cedar would reject (a missing
+//! attribute, a type it would error on, an equality over records) makes the whole request go
+//! to Cedar, so a decision and its reasons are always the ones Cedar gives (the differential
+//! test in `palisade-bench` decides random policies over random requests both ways).
 
 use cedar_policy::{Policy, PrincipalConstraint, ResourceConstraint};
 use serde_json::Value as Json;
@@ -30,6 +32,16 @@ enum Expr {
     Bool(bool),
     Long(i64),
     Str(String),
+    /// A literal set of strings (`["high", "low"]`).
+    Strs(Vec<String>),
+    /// `var is T` (without `in`).
+    Is(Var, String),
+    /// `expr.isEmpty()`.
+    IsEmpty(Box<Expr>),
+    /// `left.containsAny(right)`.
+    ContainsAny(Box<Expr>, Box<Expr>),
+    /// `left.containsAll(right)`.
+    ContainsAll(Box<Expr>, Box<Expr>),
     /// `var.attr`.
     Attr(Var, String),
     /// `var has attr`.
@@ -145,8 +157,42 @@ fn expr(json: &Json) -> Option<Expr> {
             Json::Bool(b) => Expr::Bool(*b),
             Json::String(s) => Expr::Str(s.clone()),
             Json::Number(n) => Expr::Long(n.as_i64()?),
+            Json::Array(items) => Expr::Strs(
+                items
+                    .iter()
+                    .map(|i| i.as_str().map(str::to_owned))
+                    .collect::<Option<_>>()?,
+            ),
             _ => return None,
         },
+        // A set literal: only of string literals.
+        "Set" => Expr::Strs(
+            body.as_array()?
+                .iter()
+                .map(|i| match expr(i)? {
+                    Expr::Str(s) => Some(s),
+                    _ => None,
+                })
+                .collect::<Option<_>>()?,
+        ),
+        "is" => {
+            if body.get("in").is_some() {
+                return None;
+            }
+            Expr::Is(
+                var(body.get("left")?)?,
+                body.get("entity_type")?.as_str()?.to_owned(),
+            )
+        }
+        "isEmpty" => Expr::IsEmpty(Box::new(expr(body.get("arg")?)?)),
+        "containsAny" => {
+            let (l, r) = pair(body)?;
+            Expr::ContainsAny(l, r)
+        }
+        "containsAll" => {
+            let (l, r) = pair(body)?;
+            Expr::ContainsAll(l, r)
+        }
         "." => {
             let attr = body.get("attr")?.as_str()?.to_owned();
             let left = body.get("left")?;
@@ -214,6 +260,7 @@ enum Out<'a> {
     Bool(bool),
     Long(i64),
     Str(&'a str),
+    Set(&'a [String]),
     Val(&'a Value),
 }
 
@@ -224,6 +271,7 @@ impl<'a> Out<'a> {
             Value::Bool(b) => Out::Bool(*b),
             Value::Long(n) => Out::Long(*n),
             Value::String(s) => Out::Str(s),
+            Value::Set(items) => Out::Set(items),
             other => Out::Val(other),
         }
     }
@@ -231,7 +279,11 @@ impl<'a> Out<'a> {
 
 /// The variables of one request.
 pub(crate) struct Env<'a> {
+    /// The principal's entity type (`Stage`).
+    pub principal_ty: &'a str,
     pub principal: Attrs<'a>,
+    /// The resource's entity type (`Dataset`).
+    pub resource_ty: &'a str,
     pub resource: Attrs<'a>,
     pub context: Attrs<'a>,
 }
@@ -263,6 +315,28 @@ fn eval<'a>(e: &'a Expr, env: &Env<'a>) -> Option<Out<'a>> {
         Expr::Bool(b) => Out::Bool(*b),
         Expr::Long(n) => Out::Long(*n),
         Expr::Str(s) => Out::Str(s),
+        Expr::Strs(items) => Out::Set(items),
+        Expr::Is(v, ty) => Out::Bool(match v {
+            Var::Principal => env.principal_ty == ty,
+            Var::Resource => env.resource_ty == ty,
+            Var::Context => return None,
+        }),
+        Expr::IsEmpty(inner) => match eval(inner, env)? {
+            Out::Set(items) => Out::Bool(items.is_empty()),
+            _ => return None,
+        },
+        Expr::ContainsAny(l, r) => match (eval(l, env)?, eval(r, env)?) {
+            (Out::Set(items), Out::Set(wanted)) => {
+                Out::Bool(wanted.iter().any(|w| items.contains(w)))
+            }
+            _ => return None,
+        },
+        Expr::ContainsAll(l, r) => match (eval(l, env)?, eval(r, env)?) {
+            (Out::Set(items), Out::Set(wanted)) => {
+                Out::Bool(wanted.iter().all(|w| items.contains(w)))
+            }
+            _ => return None,
+        },
         Expr::Attr(v, name) => Out::of(lookup(env.attrs(*v), name)?),
         Expr::Has(v, name) => Out::Bool(lookup(env.attrs(*v), name).is_some()),
         Expr::Field(inner, name) => match eval(inner, env)? {
@@ -298,9 +372,9 @@ fn eval<'a>(e: &'a Expr, env: &Env<'a>) -> Option<Out<'a>> {
             _ => return None,
         },
         Expr::Contains(l, r) => match (eval(l, env)?, eval(r, env)?) {
-            (Out::Val(Value::Set(items)), Out::Str(s)) => Out::Bool(items.iter().any(|i| i == s)),
-            // A set of strings never holds a long or a boolean.
-            (Out::Val(Value::Set(_)), Out::Long(_) | Out::Bool(_)) => Out::Bool(false),
+            (Out::Set(items), Out::Str(s)) => Out::Bool(items.iter().any(|i| i == s)),
+            // A set of strings never holds a long, a boolean or a set.
+            (Out::Set(_), Out::Long(_) | Out::Bool(_) | Out::Set(_)) => Out::Bool(false),
             _ => return None,
         },
         Expr::Like(l, pattern) => match eval(l, env)? {
@@ -310,14 +384,17 @@ fn eval<'a>(e: &'a Expr, env: &Env<'a>) -> Option<Out<'a>> {
     })
 }
 
-/// Cedar's `==` on scalars (values of different types are unequal); `None` for sets, counts
-/// and records, left to Cedar.
+/// Cedar's `==` on scalars and sets of strings (values of different types are unequal, sets
+/// are equal when they hold the same strings); `None` for counts and records, left to Cedar.
 fn equal(a: Out<'_>, b: Out<'_>) -> Option<bool> {
     Some(match (a, b) {
         (Out::Val(_), _) | (_, Out::Val(_)) => return None,
         (Out::Bool(x), Out::Bool(y)) => x == y,
         (Out::Long(x), Out::Long(y)) => x == y,
         (Out::Str(x), Out::Str(y)) => x == y,
+        (Out::Set(x), Out::Set(y)) => {
+            x.iter().all(|i| y.contains(i)) && y.iter().all(|i| x.contains(i))
+        }
         _ => false,
     })
 }
@@ -394,10 +471,15 @@ pub(crate) fn reads(policies: &[Compiled], var: Var) -> Vec<String> {
                     out.push(name.clone());
                 }
             }
-            Expr::Field(inner, _) | Expr::Not(inner) | Expr::Like(inner, _) => {
+            Expr::Field(inner, _)
+            | Expr::Not(inner)
+            | Expr::Like(inner, _)
+            | Expr::IsEmpty(inner) => {
                 walk(inner, var, out);
             }
             Expr::And(l, r)
+            | Expr::ContainsAny(l, r)
+            | Expr::ContainsAll(l, r)
             | Expr::Or(l, r)
             | Expr::Eq(l, r)
             | Expr::Ne(l, r)
@@ -406,7 +488,7 @@ pub(crate) fn reads(policies: &[Compiled], var: Var) -> Vec<String> {
                 walk(l, var, out);
                 walk(r, var, out);
             }
-            Expr::Bool(_) | Expr::Long(_) | Expr::Str(_) => {}
+            Expr::Bool(_) | Expr::Long(_) | Expr::Str(_) | Expr::Strs(_) | Expr::Is(..) => {}
         }
     }
     let mut out = Vec::new();
@@ -437,6 +519,102 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    fn compiled(text: &str) -> Compiled {
+        let policy = Policy::parse(None, text).expect("the policy parses");
+        compile(&policy).expect("the policy is in the subset")
+    }
+
+    fn set(items: &[&str]) -> Value {
+        Value::Set(items.iter().map(|s| (*s).to_owned()).collect())
+    }
+
+    /// `is`, set literals, `containsAny`, `containsAll`, `isEmpty` and set equality, decided
+    /// over a stage reading a dataset.
+    #[test]
+    fn decides_the_forms_lineage_policies_use() {
+        let principal = [
+            ("output_kinds", set(&["model"])),
+            ("runs_as", Value::String(String::new())),
+        ];
+        let resource = [
+            ("upstream_labels", set(&["pii", "llm"])),
+            ("signers", set(&[])),
+        ];
+        let context = [("vulnerability_threshold", Value::String("high".to_owned()))];
+        let env = Env {
+            principal_ty: "Stage",
+            principal: &principal,
+            resource_ty: "Dataset",
+            resource: &resource,
+            context: &context,
+        };
+        for (condition, want) in [
+            ("resource is Dataset", true),
+            ("resource is Model || principal is Release", false),
+            ("principal is Stage && principal.runs_as == \"\"", true),
+            (
+                "resource.upstream_labels.containsAny([\"pii\", \"x\"])",
+                true,
+            ),
+            ("resource.upstream_labels.containsAny([])", false),
+            (
+                "resource.upstream_labels.containsAll([\"llm\", \"pii\"])",
+                true,
+            ),
+            (
+                "resource.upstream_labels.containsAll([\"llm\", \"x\"])",
+                false,
+            ),
+            ("resource.signers.isEmpty()", true),
+            ("!principal.output_kinds.isEmpty()", true),
+            (
+                "resource.upstream_labels == [\"llm\", \"pii\", \"pii\"]",
+                true,
+            ),
+            ("resource.upstream_labels == [\"llm\"]", false),
+            ("resource.upstream_labels != \"pii\"", true),
+            (
+                "[\"high\", \"low\"].contains(context.vulnerability_threshold)",
+                true,
+            ),
+            ("principal.output_kinds.contains(\"model\")", true),
+        ] {
+            let policy = compiled(&format!(
+                "forbid (principal, action, resource) when {{ {condition} }};"
+            ));
+            let decided = decide(&[policy], &env).expect("decided");
+            assert_eq!(
+                !decided.allow && !decided.reasons.is_empty(),
+                want,
+                "{condition}"
+            );
+        }
+        // Cedar errors on these: the fast path leaves them to it.
+        for condition in [
+            "context is Stage",
+            "resource.missing == 1",
+            "resource.upstream_labels.containsAny(\"pii\")",
+            "context.vulnerability_threshold.isEmpty()",
+        ] {
+            let policy = compiled(&format!(
+                "forbid (principal, action, resource) when {{ {condition} }};"
+            ));
+            assert_eq!(decide(&[policy], &env), None, "{condition}");
+        }
+    }
+
+    #[test]
+    fn is_in_and_sets_of_other_things_are_left_to_cedar() {
+        for text in [
+            "forbid (principal, action, resource) when { resource is Dataset in Pipeline::\"p\" };",
+            "forbid (principal, action, resource) when { [1, 2].contains(3) };",
+            "forbid (principal, action, resource) when { principal in Pipeline::\"p\" };",
+        ] {
+            let policy = Policy::parse(None, text).expect("the policy parses");
+            assert!(compile(&policy).is_none(), "{text}");
+        }
     }
 
     #[test]

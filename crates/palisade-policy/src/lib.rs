@@ -23,6 +23,7 @@ mod describe;
 pub mod entities;
 mod error;
 mod evaluate;
+mod fastenv;
 mod fastpath;
 mod load;
 mod names;
