@@ -158,6 +158,42 @@ fn random_policy(rng: &mut XorShift, id: &str) -> String {
     text
 }
 
+/// A random pack of one to five `policy` policies (half the time with a permit-all), decided
+/// on `graph` by the fast path and by Cedar alone: any difference fails the test. `None` when
+/// Cedar refuses the pack; else how many of its policies are in the fast path's subset.
+fn decide_random_pack(
+    rng: &mut XorShift,
+    graph: &palisade_graph::LineageGraph,
+    policy: fn(&mut XorShift, &str) -> String,
+) -> Option<usize> {
+    let count = 1 + rng.below(5);
+    let mut text = String::new();
+    if rng.below(2) == 0 {
+        text.push_str("@id(\"permit-all\")\npermit (principal, action, resource);\n");
+    }
+    for i in 0..count {
+        text.push_str(&policy(rng, &format!("p{i}")));
+    }
+    let pack = PolicyPack::load(vec![PolicyFile {
+        name: "random.cedar".to_owned(),
+        text: Arc::new(text.clone()),
+    }])
+    .ok()?;
+    let compiled = pack
+        .set
+        .policies()
+        .filter(|p| palisade_policy::fast_path_compiles(p))
+        .count();
+    let fast = evaluate_with(graph, &pack, AT, Engine::Fast).unwrap();
+    let cedar = evaluate_with(graph, &pack, AT, Engine::CedarOnly).unwrap();
+    assert_eq!(fast.summary, cedar.summary, "{text}");
+    assert_eq!(fast.outcomes, cedar.outcomes, "{text}");
+    assert_eq!(fast.violations, cedar.violations, "{text}");
+    assert_eq!(fast.waived, cedar.waived, "{text}");
+    assert_eq!(fast.decision, cedar.decision, "{text}");
+    Some(compiled)
+}
+
 #[test]
 fn fast_path_decides_as_cedar_does() {
     let mut rng = XorShift::new(0x5eed_f00d);
@@ -169,34 +205,12 @@ fn fast_path_decides_as_cedar_does() {
         let mut attempts = 0;
         while loaded < 25 && attempts < 400 {
             attempts += 1;
-            let count = 1 + rng.below(5);
-            let mut text = String::new();
-            if rng.below(2) == 0 {
-                text.push_str("@id(\"permit-all\")\npermit (principal, action, resource);\n");
-            }
-            for i in 0..count {
-                text.push_str(&random_policy(&mut rng, &format!("p{i}")));
-            }
-            let Ok(pack) = PolicyPack::load(vec![PolicyFile {
-                name: "random.cedar".to_owned(),
-                text: Arc::new(text.clone()),
-            }]) else {
+            let Some(in_fast_path) = decide_random_pack(&mut rng, &graph, random_policy) else {
                 continue;
             };
             loaded += 1;
             trials += 1;
-            compiled += pack
-                .set
-                .policies()
-                .filter(|p| palisade_policy::fast_path_compiles(p))
-                .count();
-            let fast = evaluate_with(&graph, &pack, AT, Engine::Fast).unwrap();
-            let cedar = evaluate_with(&graph, &pack, AT, Engine::CedarOnly).unwrap();
-            assert_eq!(fast.summary, cedar.summary, "{text}");
-            assert_eq!(fast.outcomes, cedar.outcomes, "{text}");
-            assert_eq!(fast.violations, cedar.violations, "{text}");
-            assert_eq!(fast.waived, cedar.waived, "{text}");
-            assert_eq!(fast.decision, cedar.decision, "{text}");
+            compiled += in_fast_path;
         }
     }
     assert!(trials >= 60, "only {trials} random packs loaded");
@@ -393,33 +407,12 @@ fn fast_path_decides_every_action_as_cedar_does() {
         let mut attempts = 0;
         while loaded < 30 && attempts < 600 {
             attempts += 1;
-            let mut text = String::new();
-            if rng.below(2) == 0 {
-                text.push_str("@id(\"permit-all\")\npermit (principal, action, resource);\n");
-            }
-            for i in 0..1 + rng.below(5) {
-                text.push_str(&lineage_policy(&mut rng, &format!("p{i}")));
-            }
-            let Ok(pack) = PolicyPack::load(vec![PolicyFile {
-                name: "random.cedar".to_owned(),
-                text: Arc::new(text.clone()),
-            }]) else {
+            let Some(in_fast_path) = decide_random_pack(&mut rng, &graph, lineage_policy) else {
                 continue;
             };
             loaded += 1;
             trials += 1;
-            compiled += pack
-                .set
-                .policies()
-                .filter(|p| palisade_policy::fast_path_compiles(p))
-                .count();
-            let fast = evaluate_with(&graph, &pack, AT, Engine::Fast).unwrap();
-            let cedar = evaluate_with(&graph, &pack, AT, Engine::CedarOnly).unwrap();
-            assert_eq!(fast.summary, cedar.summary, "{text}");
-            assert_eq!(fast.outcomes, cedar.outcomes, "{text}");
-            assert_eq!(fast.violations, cedar.violations, "{text}");
-            assert_eq!(fast.waived, cedar.waived, "{text}");
-            assert_eq!(fast.decision, cedar.decision, "{text}");
+            compiled += in_fast_path;
         }
     }
     assert!(trials >= 80, "only {trials} random packs loaded");
