@@ -1086,3 +1086,49 @@ fn an_rsa_key_signs_attestations_only() {
         "{facts}"
     );
 }
+
+/// `palisade run` lists a declared folder without the files its `ignore = [...]` leaves out, as
+/// evaluate hashes it. Before, the run's own record listed them, so the stage it had just
+/// recorded read as "unattested input" plus an undeclared input per ignored file.
+#[test]
+fn run_leaves_out_what_a_folders_ignore_leaves_out() {
+    let dir = setup(ATTESTATION);
+    let d = dir.path();
+    let text = fs::read_to_string(d.join("pipeline.pal")).unwrap();
+    let text = text
+        .replace(
+            "  model \"fraud\"",
+            "  code \"app\" { path = \"src\" ignore = [\"*.log\"] }\n  model \"fraud\"",
+        )
+        .replace(
+            "inputs = [dataset \"transactions\"]\n    outputs",
+            "inputs = [dataset \"transactions\", code \"app\"]\n    outputs",
+        );
+    assert!(text.contains("code \"app\"]"), "{text}");
+    fs::write(d.join("pipeline.pal"), text).unwrap();
+    fs::create_dir_all(d.join("src")).unwrap();
+    fs::write(d.join("src/train.py"), "print('train')\n").unwrap();
+    fs::write(d.join("src/debug.log"), "noise\n").unwrap();
+    let run = palisade(
+        d,
+        &[
+            "run",
+            "--stage",
+            "train",
+            "--key",
+            "keys/trainer.key",
+            "--",
+            "sh",
+            "train.sh",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lineage = train_lineage(d);
+    assert_eq!(
+        lineage["attested_inputs"],
+        json!(["app", "transactions"]),
+        "{lineage}"
+    );
+    assert_eq!(lineage["unattested_inputs"], json!([]), "{lineage}");
+    assert_eq!(lineage["undeclared_inputs"], json!([]), "{lineage}");
+}

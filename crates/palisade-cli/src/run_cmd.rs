@@ -103,6 +103,16 @@ pub fn run(args: RunArgs) -> miette::Result<u8> {
             .filter_map(|a| a.path.as_ref().map(|p| p.value.resolved.clone()))
             .collect()
     };
+    // Each declared folder's own `ignore` patterns, so the record lists what evaluate hashes.
+    let exclude: Vec<(PathBuf, Vec<String>)> = pipeline
+        .artifacts
+        .iter()
+        .filter(|a| !a.ignore.is_empty())
+        .filter_map(|a| {
+            let path = a.path.as_ref()?.value.resolved.clone();
+            Some((path, a.ignore.iter().map(|p| p.value.clone()).collect()))
+        })
+        .collect();
     let request = RunRequest {
         stage: stage.name.value.clone(),
         command: args.command.clone(),
@@ -112,6 +122,7 @@ pub fn run(args: RunArgs) -> miette::Result<u8> {
         outputs: local(&stage.outputs),
         record: args.record.clone(),
         ignore: Vec::new(),
+        exclude,
     };
     let record = run_stage(&request).map_err(Report::new)?;
     let mut statement = record.statement();

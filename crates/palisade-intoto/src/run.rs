@@ -45,6 +45,10 @@ pub struct RunRequest {
     /// Paths inside `record` to leave out, relative to it (default: git's files, as
     /// [`palisade_hash::DEFAULT_IGNORE`]).
     pub ignore: Vec<String>,
+    /// A declared folder's own `ignore = [...]` patterns, by its path as in `inputs` /
+    /// `outputs`: left out of its listing, as evaluate leaves them out of its digest (without
+    /// them the record lists files the pipeline does not count as the folder's).
+    pub exclude: Vec<(PathBuf, Vec<String>)>,
 }
 
 /// How a file in the recorded folder changed during the run.
@@ -158,7 +162,7 @@ pub fn run_stage(req: &RunRequest) -> Result<RunRecord, IntotoError> {
         req.ignore.clone()
     };
 
-    let mut materials = snapshot(&req.inputs, &base)?;
+    let mut materials = snapshot_excluding(&req.inputs, &base, &req.exclude)?;
     let mut skipped = Vec::new();
     let before = match &req.record {
         Some(dir) => {
@@ -189,7 +193,7 @@ pub fn run_stage(req: &RunRequest) -> Result<RunRecord, IntotoError> {
             missing_outputs.push(relative(&base, &absolute(output)?)?);
         }
     }
-    let mut products = snapshot(&present, &base)?;
+    let mut products = snapshot_excluding(&present, &base, &req.exclude)?;
     let mut changes = Vec::new();
     if let (Some(dir), Some(before)) = (&req.record, before) {
         let (after, not_hashed) = snapshot_folder(dir, &base, &ignore)?;
@@ -282,6 +286,16 @@ fn relative(base: &Path, path: &Path) -> Result<String, IntotoError> {
 /// Hashes files and folders (sha256; a folder as one entry per file, like `in-toto-run`), each
 /// named by its path relative to `base`.
 pub fn snapshot(paths: &[PathBuf], base: &Path) -> Result<Vec<Resource>, IntotoError> {
+    snapshot_excluding(paths, base, &[])
+}
+
+/// [`snapshot`], leaving out of each folder in `exclude` the files its patterns match
+/// (an artifact's `ignore = [...]`), as palisade-hash does when evaluate hashes that artifact.
+pub fn snapshot_excluding(
+    paths: &[PathBuf],
+    base: &Path,
+    exclude: &[(PathBuf, Vec<String>)],
+) -> Result<Vec<Resource>, IntotoError> {
     let base = absolute(base)?;
     let mut names = Vec::with_capacity(paths.len());
     let mut abs = Vec::with_capacity(paths.len());
@@ -290,18 +304,47 @@ pub fn snapshot(paths: &[PathBuf], base: &Path) -> Result<Vec<Resource>, IntotoE
         names.push(relative(&base, &a)?);
         abs.push(a);
     }
-    let trees = palisade_hash::hash_paths(
-        &abs,
-        &HashOptions {
+    let options = |patterns: &[String]| -> Result<HashOptions, IntotoError> {
+        Ok(HashOptions {
             algorithms: palisade_hash::Algorithms::Sha256,
             progress: false,
             ignore: palisade_hash::DEFAULT_IGNORE
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
-            ..HashOptions::default()
-        },
-    )?;
+            exclude: palisade_core::ignore::IgnoreList::parse(patterns).map_err(|e| {
+                IntotoError::Request {
+                    reason: format!("ignore patterns {patterns:?}: {e}"),
+                }
+            })?,
+        })
+    };
+    let patterns_of = |path: &PathBuf| {
+        exclude
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, patterns)| patterns.as_slice())
+            .filter(|patterns| !patterns.is_empty())
+    };
+    // Paths without patterns in one call (hashed together, in parallel), each other alone.
+    let plain: Vec<usize> = (0..paths.len())
+        .filter(|&i| patterns_of(&paths[i]).is_none())
+        .collect();
+    let mut trees: Vec<Option<palisade_hash::TreeDigests>> = vec![None; paths.len()];
+    let plain_paths: Vec<PathBuf> = plain.iter().map(|&i| abs[i].clone()).collect();
+    for (i, tree) in plain
+        .iter()
+        .zip(palisade_hash::hash_paths(&plain_paths, &options(&[])?)?)
+    {
+        trees[*i] = Some(tree);
+    }
+    for (i, path) in paths.iter().enumerate() {
+        if let Some(patterns) = patterns_of(path) {
+            let mut one = palisade_hash::hash_paths(&abs[i..=i], &options(patterns)?)?;
+            trees[i] = one.pop();
+        }
+    }
+    let trees: Vec<palisade_hash::TreeDigests> = trees.into_iter().flatten().collect();
     let mut out = Vec::new();
     for (name, tree) in names.iter().zip(trees) {
         match tree.kind {
