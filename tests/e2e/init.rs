@@ -133,3 +133,45 @@ fn init_on_the_rag_assistant_example_without_its_pipeline() {
     let pipeline = init_check_evaluate(&dir);
     insta::assert_snapshot!(pipeline);
 }
+
+/// A FIFO where dvc.lock records a file: `init` hashed it with a plain open, which blocks until
+/// a writer comes, so `init` hung. Now the file is refused unopened and reported as differing.
+#[cfg(unix)]
+#[test]
+fn init_does_not_wait_on_a_fifo_listed_in_dvc_lock() {
+    let (_tmp, dir) = dvc_repo();
+    let data = dir.join("data/transactions.csv");
+    fs::remove_file(&data).expect("rm");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&data)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_palisade"))
+        .arg("init")
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // A guard against a hang, not a speed assertion: a blocking open would wait forever.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().expect("kill");
+            panic!("palisade init blocked on a FIFO");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr)
+        .expect("read");
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("data/transactions.csv: missing or not a regular file, but dvc.lock"),
+        "{stderr}"
+    );
+}

@@ -8,10 +8,8 @@
 //! checked. Paths in the lock are relative to its folder (and a stage's `wdir`).
 
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use md5::{Digest as _, Md5};
 use serde_json::Value;
 
 use palisade_graph::{ArtifactFacts, DvcLock};
@@ -108,7 +106,7 @@ pub(crate) fn read(
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
-                let Some(rel) = join(wdir, written) else {
+                let Some(rel) = palisade_hash::dvc::join(wdir, written) else {
                     continue;
                 };
                 if md5.ends_with(".dir") {
@@ -136,25 +134,6 @@ pub(crate) fn read(
         files,
         directories,
     }))
-}
-
-/// A path relative to the lock's folder from a stage's `wdir` and an entry; `None` when it
-/// leaves the folder or uses templating.
-fn join(wdir: &str, path: &str) -> Option<String> {
-    if path.contains("${") || path.starts_with('/') || wdir.starts_with('/') {
-        return None;
-    }
-    let mut parts: Vec<&str> = Vec::new();
-    for part in wdir.split('/').chain(path.split('/')) {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            other => parts.push(other),
-        }
-    }
-    (!parts.is_empty()).then(|| parts.join("/"))
 }
 
 /// Sets `dvc_lock` (and `dvc_lock_changes`) of an artifact with a local path.
@@ -227,29 +206,5 @@ fn relative(base: &Path, path: &Path) -> Option<String> {
 /// outside the folder or not a regular file.
 fn md5_of(context: &Context<'_>, base: &Path, rel: &str) -> Option<String> {
     let resolved = context.folder.confine(&base.join(rel), rel).ok()?;
-    let mut file = palisade_core::fs::open_regular(&resolved, rel).ok()?;
-    let mut hasher = Md5::new();
-    let mut buffer = vec![0u8; 1 << 16];
-    loop {
-        let n = file.read(&mut buffer).ok()?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buffer[..n]);
-    }
-    Some(hex::encode(hasher.finalize()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wdir_joins_and_refuses_to_leave_the_folder() {
-        assert_eq!(join(".", "data/x.csv").as_deref(), Some("data/x.csv"));
-        assert_eq!(join("sub", "../data/x.csv").as_deref(), Some("data/x.csv"));
-        assert_eq!(join(".", "../x"), None);
-        assert_eq!(join(".", "${item}/x"), None);
-        assert_eq!(join("/abs", "x"), None);
-    }
+    palisade_hash::dvc::md5_file(&resolved, rel).ok()
 }

@@ -30,6 +30,7 @@
 //! ```
 
 mod digest;
+pub mod dvc;
 mod error;
 pub mod lock;
 mod walk;

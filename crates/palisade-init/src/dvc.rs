@@ -9,7 +9,6 @@
 
 use std::fmt;
 
-use md5::{Digest, Md5};
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
@@ -29,7 +28,7 @@ pub struct DvcMismatch {
     pub stage: String,
     /// The md5 `dvc.lock` records.
     pub recorded: String,
-    /// The file's md5 now; `None` when the file is missing.
+    /// The file's md5 now; `None` when the file is missing or not a regular file.
     pub actual: Option<String>,
 }
 
@@ -43,7 +42,7 @@ impl fmt::Display for DvcMismatch {
             ),
             None => write!(
                 f,
-                "{}: missing, but dvc.lock (stage \"{}\") records md5 {}",
+                "{}: missing or not a regular file, but dvc.lock (stage \"{}\") records md5 {}",
                 self.path, self.stage, self.recorded
             ),
         }
@@ -110,25 +109,6 @@ fn list(stage: &Value, field: &str) -> Vec<Value> {
         Some(other @ Value::String(_)) => vec![other.clone()],
         _ => Vec::new(),
     }
-}
-
-/// A path relative to the folder from a stage's `wdir` and an entry; `None` when it leaves
-/// the folder or uses templating.
-fn join(wdir: &str, path: &str) -> Option<String> {
-    if path.contains("${") || path.starts_with('/') {
-        return None;
-    }
-    let mut parts: Vec<&str> = Vec::new();
-    for part in wdir.split('/').chain(path.split('/')) {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            other => parts.push(other),
-        }
-    }
-    (!parts.is_empty()).then(|| parts.join("/"))
 }
 
 fn params(stage: &Value) -> Vec<String> {
@@ -224,7 +204,7 @@ pub(crate) fn infer(model: &mut Model, found: &Found) {
                 let Some(written) = entry_path(&entry) else {
                     continue;
                 };
-                let Some(path) = join(wdir, &written) else {
+                let Some(path) = palisade_hash::dvc::join(wdir, &written) else {
                     model.not_inferred.push(format!(
                         "dvc.yaml stage \"{shown}\" {role} \"{}\": templated or outside the folder",
                         text(&written)
@@ -283,22 +263,7 @@ pub(crate) fn infer(model: &mut Model, found: &Found) {
 }
 
 fn md5_of(model: &Model, path: &str) -> Option<String> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(model.root.join(path)).ok()?;
-    let mut hasher = Md5::new();
-    let mut buffer = vec![0u8; 1 << 16];
-    loop {
-        let n = file.read(&mut buffer).ok()?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buffer[..n]);
-    }
-    Some(hex(&hasher.finalize()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    palisade_hash::dvc::md5_file(&model.root.join(path), path).ok()
 }
 
 #[derive(serde::Deserialize)]
@@ -337,7 +302,7 @@ fn check_lock(model: &mut Model) {
                 ) else {
                     continue;
                 };
-                let Some(path) = join(wdir, written) else {
+                let Some(path) = palisade_hash::dvc::join(wdir, written) else {
                     continue;
                 };
                 if md5.ends_with(".dir") {
@@ -381,14 +346,6 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
     use super::*;
-
-    #[test]
-    fn wdir_joins_and_refuses_to_leave_the_folder() {
-        assert_eq!(join(".", "data/x.csv").as_deref(), Some("data/x.csv"));
-        assert_eq!(join("sub", "../data/x.csv").as_deref(), Some("data/x.csv"));
-        assert_eq!(join(".", "../x"), None);
-        assert_eq!(join(".", "${item}/x"), None);
-    }
 
     #[test]
     fn stages_keep_their_order() {
