@@ -139,6 +139,13 @@ fn record(dir: &Path, key: &str) -> Run {
     )
 }
 
+/// `palisade run --stage train --key keys/trainer.key -- COMMAND…`.
+fn run_train(dir: &Path, command: &[&str]) -> Run {
+    let mut args = vec!["run", "--stage", "train", "--key", "keys/trainer.key", "--"];
+    args.extend_from_slice(command);
+    palisade(dir, &args)
+}
+
 #[test]
 fn attack_undeclared_pii_input_is_denied_naming_the_dataset() {
     // Before: the declared lineage has no PII, and the gate allows.
@@ -295,20 +302,7 @@ fn an_undeclared_input_the_pipeline_does_not_know_is_denied_too() {
 #[test]
 fn run_exits_with_the_commands_code_and_records_it() {
     let dir = setup(ATTESTATION);
-    let run = palisade(
-        dir.path(),
-        &[
-            "run",
-            "--stage",
-            "train",
-            "--key",
-            "keys/trainer.key",
-            "--",
-            "sh",
-            "-c",
-            "exit 3",
-        ],
-    );
+    let run = run_train(dir.path(), &["sh", "-c", "exit 3"]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     let envelope: Value = serde_json::from_str(
         &fs::read_to_string(dir.path().join("attestations/train.intoto.json")).unwrap(),
@@ -618,20 +612,7 @@ fn tampered_in_toto_attestations_are_invalid() {
 fn run_writes_a_bundle_for_a_sigstore_json_attestation() {
     let dir = setup(r#"attestation = "attestations/train.sigstore.json""#);
     let d = dir.path();
-    let run = palisade(
-        d,
-        &[
-            "run",
-            "--stage",
-            "train",
-            "--key",
-            "keys/trainer.key",
-            "--",
-            "sh",
-            "-c",
-            "echo trained > models/model.bin",
-        ],
-    );
+    let run = run_train(d, &["sh", "-c", "echo trained > models/model.bin"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let lineage = train_lineage(d);
     assert_eq!(lineage["attestation"], "verified", "{lineage}");
@@ -1109,19 +1090,7 @@ fn run_leaves_out_what_a_folders_ignore_leaves_out() {
     fs::create_dir_all(d.join("src")).unwrap();
     fs::write(d.join("src/train.py"), "print('train')\n").unwrap();
     fs::write(d.join("src/debug.log"), "noise\n").unwrap();
-    let run = palisade(
-        d,
-        &[
-            "run",
-            "--stage",
-            "train",
-            "--key",
-            "keys/trainer.key",
-            "--",
-            "sh",
-            "train.sh",
-        ],
-    );
+    let run = run_train(d, &["sh", "train.sh"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let lineage = train_lineage(d);
     assert_eq!(
