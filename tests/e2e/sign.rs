@@ -59,18 +59,21 @@ fn a_file_signed_with_palisade_sign_is_a_verified_signature() {
         "{}",
         explain.stdout
     );
-    let verify = palisade(
-        dir,
-        &[
-            "verify",
-            "data/d.csv.sigstore.json",
-            "--key",
-            "release.pub",
-            "--artifact",
-            "data/d.csv",
-        ],
-    );
-    assert_eq!(verify.code, 0, "{}{}", verify.stdout, verify.stderr);
+    let verify = || {
+        palisade(
+            dir,
+            &[
+                "verify",
+                "data/d.csv.sigstore.json",
+                "--key",
+                "release.pub",
+                "--artifact",
+                "data/d.csv",
+            ],
+        )
+    };
+    let run = verify();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
 
     // The file changes after it was signed: the signature no longer verifies.
     fs::write(dir.join("data/d.csv"), "id,amount\n1,99\n").expect("write");
@@ -80,18 +83,8 @@ fn a_file_signed_with_palisade_sign_is_a_verified_signature() {
         "{}",
         explain.stdout
     );
-    let verify = palisade(
-        dir,
-        &[
-            "verify",
-            "data/d.csv.sigstore.json",
-            "--key",
-            "release.pub",
-            "--artifact",
-            "data/d.csv",
-        ],
-    );
-    assert_eq!(verify.code, 1, "{}{}", verify.stdout, verify.stderr);
+    let run = verify();
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
 }
 
 #[test]
